@@ -1,0 +1,1 @@
+"""The ways in: the FastAPI service and the ``tanhui`` command line."""

@@ -1,0 +1,383 @@
+"""Typed access to the deployed Tanhui contracts: roles, enums, views and write calls.
+
+Write methods return a web3 ``ContractFunction``; the caller signs and sends it through the
+:class:`~chain.client.ChainClient` (directly, or through the registry's outbox). Views return
+frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from eth_typing import ChecksumAddress
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract.contract import ContractFunction
+
+from chain.client import ChainClient
+from chain.errors import DeploymentNotFound
+
+ROLE_NAMES = ("registrar", "verifier", "issuer", "exchange", "supervisor", "pauser")
+ADMIN_ROLE = bytes(32)
+
+
+def role_id(name: str) -> bytes:
+    """The on-chain id of a role: keccak256("tanhui.role.<name>"), or 0x00 for "admin"."""
+    if name == "admin":
+        return ADMIN_ROLE
+    if name not in ROLE_NAMES:
+        raise ValueError(f"unknown role {name!r}; roles are admin, {', '.join(ROLE_NAMES)}")
+    return keccak(text=f"tanhui.role.{name}")
+
+
+class ParticipantKind(IntEnum):
+    NONE = 0
+    ORGANISATION = 1
+    PERSON = 2
+
+
+class ParticipantStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+
+
+class MethodologyStatus(IntEnum):
+    NONE = 0
+    PUBLISHED = 1
+    DEPRECATED = 2
+
+
+class ProjectStatus(IntEnum):
+    NONE = 0
+    REGISTERED = 1
+    SUSPENDED = 2
+    CLOSED = 3
+
+
+class RetirementPurpose(IntEnum):
+    EVENT_NEUTRALITY = 0
+    VOLUNTARY = 1
+    COMPLIANCE = 2
+    ORGANISATION_NEUTRALITY = 3
+    PERSONAL_NEUTRALITY = 4
+    OTHER = 5
+
+
+@dataclass(frozen=True)
+class RetirementDetails:
+    """What a holder states when retiring: for whom, why, for which event, where, for which
+    consumption period (unix seconds, 0/0 when none), and a note."""
+
+    beneficiary: str
+    purpose: RetirementPurpose
+    event_id: bytes = bytes(32)
+    jurisdiction: str = ""
+    consumption_start: int = 0
+    consumption_end: int = 0
+    note: str = ""
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.beneficiary,
+            int(self.purpose),
+            self.event_id,
+            self.jurisdiction,
+            self.consumption_start,
+            self.consumption_end,
+            self.note,
+        )
+
+    @classmethod
+    def from_tuple(cls, value: Any) -> RetirementDetails:
+        if isinstance(value, dict):
+            value = (
+                value["beneficiary"],
+                value["purpose"],
+                value["eventId"],
+                value["jurisdiction"],
+                value["consumptionStart"],
+                value["consumptionEnd"],
+                value["note"],
+            )
+        beneficiary, purpose, event_id, jurisdiction, start, end, note = value
+        return cls(beneficiary, RetirementPurpose(purpose), bytes(event_id), jurisdiction, int(start), int(end), note)
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    batch_id: int
+    report_hash: bytes
+    project_id: bytes
+    methodology_id: bytes
+    methodology_version: int
+    period_start: int
+    period_end: int
+    verifier: ChecksumAddress
+    issued_at: int
+    issued: int
+    retired: int
+    invalidated: int
+    frozen: bool
+
+    @property
+    def held(self) -> int:
+        """Credits still in holders' accounts: issued - retired - invalidated."""
+        return self.issued - self.retired - self.invalidated
+
+
+@dataclass(frozen=True)
+class RetirementRecord:
+    """A retirement certificate as the contract stores it."""
+
+    certificate_id: int
+    holder: ChecksumAddress
+    batch_id: int
+    block_number: int
+    purpose: RetirementPurpose
+    serial_first: int
+    serial_last: int
+    retired_at: int
+    consumption_start: int
+    consumption_end: int
+
+    @property
+    def amount(self) -> int:
+        return self.serial_last - self.serial_first + 1
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the contracts of one chain live."""
+
+    chain_id: int
+    contracts: dict[str, ChecksumAddress]
+    block_number: int
+    deployer: ChecksumAddress
+    admin_delay: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def registry(self) -> ChecksumAddress:
+        return self.contracts["TanhuiRegistry"]
+
+    @property
+    def credits(self) -> ChecksumAddress:
+        return self.contracts["TanhuiCredits"]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Deployment:
+        return cls(
+            chain_id=int(data["chain_id"]),
+            contracts={k: Web3.to_checksum_address(v) for k, v in data["contracts"].items()},
+            block_number=int(data["block_number"]),
+            deployer=Web3.to_checksum_address(data["deployer"]),
+            admin_delay=int(data.get("admin_delay", 0)),
+            extra=dict(data.get("extra", {})),
+        )
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Deployment:
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise DeploymentNotFound(f"no deployment file {path}") from None
+
+
+class Tanhui:
+    """The deployed contracts on one chain."""
+
+    def __init__(self, client: ChainClient, deployment: Deployment) -> None:
+        self.client = client
+        self.deployment = deployment
+        self.registry = client.contract("TanhuiRegistry", deployment.registry)
+        self.credits = client.contract("TanhuiCredits", deployment.credits)
+
+    def is_live(self) -> bool:
+        """Whether both contracts have code on this chain and point at each other."""
+        w3 = self.client.w3
+        if not w3.eth.get_code(self.registry.address) or not w3.eth.get_code(self.credits.address):
+            return False
+        return bool(self.client.call(self.credits.functions.registry()) == self.registry.address)
+
+    # -- roles -------------------------------------------------------------------------------
+
+    def has_role(self, role: str, account: str) -> bool:
+        return bool(self.client.call(self.registry.functions.hasRole(role_id(role), Web3.to_checksum_address(account))))
+
+    def grant_role(self, role: str, account: str) -> ContractFunction:
+        return self.registry.functions.grantRole(role_id(role), Web3.to_checksum_address(account))
+
+    def revoke_role(self, role: str, account: str) -> ContractFunction:
+        return self.registry.functions.revokeRole(role_id(role), Web3.to_checksum_address(account))
+
+    # -- registry writes ---------------------------------------------------------------------
+
+    def register_participant(self, account: str, kind: ParticipantKind) -> ContractFunction:
+        return self.registry.functions.registerParticipant(Web3.to_checksum_address(account), int(kind))
+
+    def set_participant_status(self, account: str, status: ParticipantStatus) -> ContractFunction:
+        return self.registry.functions.setParticipantStatus(Web3.to_checksum_address(account), int(status))
+
+    def publish_methodology(self, methodology_id: bytes, version: int, content_hash: bytes) -> ContractFunction:
+        return self.registry.functions.publishMethodology(methodology_id, version, content_hash)
+
+    def deprecate_methodology(self, methodology_id: bytes, version: int) -> ContractFunction:
+        return self.registry.functions.deprecateMethodology(methodology_id, version)
+
+    def register_project(
+        self, project_id: bytes, owner: str, methodology_id: bytes, version: int, document_hash: bytes
+    ) -> ContractFunction:
+        return self.registry.functions.registerProject(
+            project_id, Web3.to_checksum_address(owner), methodology_id, version, document_hash
+        )
+
+    def update_project_documents(self, project_id: bytes, document_hash: bytes) -> ContractFunction:
+        return self.registry.functions.updateProjectDocuments(project_id, document_hash)
+
+    def set_project_status(self, project_id: bytes, status: ProjectStatus) -> ContractFunction:
+        return self.registry.functions.setProjectStatus(project_id, int(status))
+
+    def record_verified_report(
+        self, report_hash: bytes, project_id: bytes, period_start: int, period_end: int, amount: int
+    ) -> ContractFunction:
+        return self.registry.functions.recordVerifiedReport(report_hash, project_id, period_start, period_end, amount)
+
+    # -- credits writes ----------------------------------------------------------------------
+
+    def issue(self, report_hash: bytes) -> ContractFunction:
+        return self.credits.functions.issue(report_hash)
+
+    def transfer(self, sender: str, recipient: str, batch_id: int, amount: int) -> ContractFunction:
+        return self.credits.functions.safeTransferFrom(
+            Web3.to_checksum_address(sender), Web3.to_checksum_address(recipient), batch_id, amount, b""
+        )
+
+    def retire(self, batch_id: int, amount: int, details: RetirementDetails) -> ContractFunction:
+        return self.credits.functions.retire(batch_id, amount, details.as_tuple())
+
+    def invalidate(self, holder: str, batch_id: int, amount: int, reason: str) -> ContractFunction:
+        return self.credits.functions.invalidate(Web3.to_checksum_address(holder), batch_id, amount, reason)
+
+    def set_account_frozen(self, account: str, frozen: bool, reason: str) -> ContractFunction:
+        return self.credits.functions.setAccountFrozen(Web3.to_checksum_address(account), frozen, reason)
+
+    def set_batch_frozen(self, batch_id: int, frozen: bool, reason: str) -> ContractFunction:
+        return self.credits.functions.setBatchFrozen(batch_id, frozen, reason)
+
+    def pause_calls(self) -> list[ContractFunction]:
+        """Pausing the scheme pauses both contracts."""
+        return [self.registry.functions.pause(), self.credits.functions.pause()]
+
+    def unpause_calls(self) -> list[ContractFunction]:
+        return [self.registry.functions.unpause(), self.credits.functions.unpause()]
+
+    # -- views -------------------------------------------------------------------------------
+
+    def is_active_participant(self, account: str) -> bool:
+        return bool(self.client.call(self.registry.functions.isActiveParticipant(Web3.to_checksum_address(account))))
+
+    def participant(self, account: str) -> tuple[ParticipantKind, ParticipantStatus, int]:
+        kind, status, registered_at = self.client.call(
+            self.registry.functions.participant(Web3.to_checksum_address(account))
+        )
+        return ParticipantKind(kind), ParticipantStatus(status), int(registered_at)
+
+    def methodology(self, methodology_id: bytes, version: int) -> tuple[bytes, MethodologyStatus, int]:
+        content_hash, status, published_at = self.client.call(self.registry.functions.methodology(methodology_id, version))
+        return bytes(content_hash), MethodologyStatus(status), int(published_at)
+
+    def project(self, project_id: bytes) -> dict[str, Any]:
+        owner, status, version, registered_at, methodology_id, document_hash = self.client.call(
+            self.registry.functions.project(project_id)
+        )
+        return {
+            "owner": owner,
+            "status": ProjectStatus(status),
+            "methodology_version": int(version),
+            "registered_at": int(registered_at),
+            "methodology_id": bytes(methodology_id),
+            "document_hash": bytes(document_hash),
+        }
+
+    def report(self, report_hash: bytes) -> dict[str, Any]:
+        project_id, verifier, start, end, amount, version, verified_at = self.client.call(
+            self.registry.functions.report(report_hash)
+        )
+        return {
+            "project_id": bytes(project_id),
+            "verifier": verifier,
+            "period_start": int(start),
+            "period_end": int(end),
+            "amount": int(amount),
+            "methodology_version": int(version),
+            "verified_at": int(verified_at),
+        }
+
+    def batch(self, batch_id: int, *, block: int | str = "latest") -> BatchInfo:
+        b = self.client.call(self.credits.functions.batch(batch_id), block=block)
+        return BatchInfo(
+            batch_id=batch_id,
+            report_hash=bytes(b[0]),
+            project_id=bytes(b[1]),
+            methodology_id=bytes(b[2]),
+            methodology_version=int(b[3]),
+            period_start=int(b[4]),
+            period_end=int(b[5]),
+            verifier=Web3.to_checksum_address(b[6]),
+            issued_at=int(b[7]),
+            issued=int(b[8]),
+            retired=int(b[9]),
+            invalidated=int(b[10]),
+            frozen=bool(b[11]),
+        )
+
+    def retirement(self, certificate_id: int, *, block: int | str = "latest") -> RetirementRecord:
+        r = self.client.call(self.credits.functions.retirement(certificate_id), block=block)
+        return RetirementRecord(
+            certificate_id=certificate_id,
+            holder=Web3.to_checksum_address(r[0]),
+            batch_id=int(r[1]),
+            block_number=int(r[2]),
+            purpose=RetirementPurpose(r[3]),
+            serial_first=int(r[4]),
+            serial_last=int(r[5]),
+            retired_at=int(r[6]),
+            consumption_start=int(r[7]),
+            consumption_end=int(r[8]),
+        )
+
+    def balance_of(self, account: str, batch_id: int, *, block: int | str = "latest") -> int:
+        return int(
+            self.client.call(self.credits.functions.balanceOf(Web3.to_checksum_address(account), batch_id), block=block)
+        )
+
+    def batch_count(self, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.credits.functions.batchCount(), block=block))
+
+    def certificate_count(self, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.credits.functions.certificateCount(), block=block))
+
+    def batch_of_report(self, report_hash: bytes) -> int:
+        return int(self.client.call(self.credits.functions.batchOfReport(report_hash)))
+
+    def is_paused(self) -> bool:
+        return bool(self.client.call(self.credits.functions.paused())) or bool(
+            self.client.call(self.registry.functions.paused())
+        )
+
+    def is_account_frozen(self, account: str) -> bool:
+        return bool(self.client.call(self.credits.functions.isAccountFrozen(Web3.to_checksum_address(account))))

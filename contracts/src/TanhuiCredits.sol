@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ITanhuiCredits} from "./interfaces/ITanhuiCredits.sol";
+import {ITanhuiRegistry} from "./interfaces/ITanhuiRegistry.sol";
+import {TanhuiRoles} from "./TanhuiRoles.sol";
+
+/// @title TanhuiCredits
+/// @notice Verified emission reductions as ERC-1155 credits, one token id per issuance batch,
+/// one unit per kilogram of CO2e. Only participants registered in {TanhuiRegistry} hold credits;
+/// roles are granted there.
+///
+/// Conservation, per batch: issued == held + retired + invalidated, where held is the sum of
+/// the balances of the batch's token id. Issuance adds to issued and held; a transfer moves held
+/// between holders; a retirement moves held to retired; an invalidation moves held to invalidated.
+contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
+    /// @dev A batch's own counters, packed in one slot: 3 x 64 + 40 + 8 bits.
+    struct BatchState {
+        uint64 issued;
+        uint64 retired;
+        uint64 invalidated;
+        uint40 issuedAt;
+        bool frozen;
+    }
+
+    /// @dev Issued periods of a project. Reports are usually issued in period order, so the
+    /// common check is one comparison with `latestEnd`; an earlier gap is checked against every
+    /// issued period.
+    struct ProjectPeriods {
+        uint64 count;
+        uint64 latestEnd;
+    }
+
+    ITanhuiRegistry private immutable _registry;
+
+    /// @dev The next batch id and certificate id. Both start at 1 in the constructor, so the
+    /// first issuance and retirement pay a warm update, not a zero-to-nonzero store.
+    uint256 private _nextBatchId;
+    uint256 private _nextCertificateId;
+
+    mapping(uint256 batchId => bytes32) private _batchReports;
+    mapping(uint256 batchId => BatchState) private _batches;
+    mapping(bytes32 reportHash => uint256 batchId) private _reportBatches;
+    mapping(bytes32 projectId => ProjectPeriods) private _projectPeriods;
+    /// @dev period i of a project, packed as (start << 64) | end.
+    mapping(bytes32 projectId => mapping(uint256 index => uint128)) private _issuedPeriods;
+    mapping(uint256 certificateId => Retirement) private _retirements;
+    mapping(address account => bool) private _frozenAccounts;
+
+    modifier onlyRole(bytes32 role) {
+        if (!_registry.hasRole(role, msg.sender)) revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, role);
+        _;
+    }
+
+    /// @param registry_ the registry holding participants, reports and roles.
+    /// @param uri_ the ERC-1155 metadata URI template, e.g. `https://registry.example/v1/batches/{id}`.
+    constructor(ITanhuiRegistry registry_, string memory uri_) ERC1155(uri_) {
+        _registry = registry_;
+        _nextBatchId = 1;
+        _nextCertificateId = 1;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Issuance
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Issues the verified reduction of report `reportHash` as a new batch, to the
+    /// project's owner. The report's period must not overlap any period already issued for
+    /// the project, and each report is issued at most once.
+    ///
+    /// Requirements:
+    /// - the caller has the issuer role; the contract is not paused;
+    /// - the report is verified in the registry and was not issued;
+    /// - its project is registered and its owner is an active participant and not frozen;
+    /// - the period overlaps no issued period of the project.
+    ///
+    /// Emits a {CreditsIssued} and a {TransferSingle} event.
+    function issue(bytes32 reportHash) external onlyRole(TanhuiRoles.ISSUER) whenNotPaused returns (uint256 batchId) {
+        ITanhuiRegistry.Report memory r = _registry.report(reportHash);
+        if (r.verifiedAt == 0) revert CreditsReportNotVerified(reportHash);
+        uint256 existing = _reportBatches[reportHash];
+        if (existing != 0) revert CreditsReportAlreadyIssued(reportHash, existing);
+        ITanhuiRegistry.Project memory p = _registry.project(r.projectId);
+        if (p.status != ITanhuiRegistry.ProjectStatus.Registered) revert CreditsProjectNotRegistered(r.projectId);
+        _claimPeriod(r.projectId, r.periodStart, r.periodEnd);
+
+        batchId = _nextBatchId++;
+        _batchReports[batchId] = reportHash;
+        _batches[batchId] = BatchState({
+            issued: r.amount,
+            retired: 0,
+            invalidated: 0,
+            issuedAt: uint40(block.timestamp),
+            frozen: false
+        });
+        _reportBatches[reportHash] = batchId;
+
+        _requireCanReceive(p.owner);
+        _mint(p.owner, batchId, r.amount, "");
+        emit CreditsIssued(batchId, r.projectId, reportHash, p.owner, r.amount, r.periodStart, r.periodEnd);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Retirement
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Retires `amount` of the caller's credits of batch `batchId` for the purpose and
+    /// beneficiary in `details`, and returns the certificate id. The retirement takes the next
+    /// `amount` serials of the batch.
+    ///
+    /// WARNING: retiring credits is permanent. Retired credits cannot be transferred, restored
+    /// or retired again.
+    ///
+    /// Requirements:
+    /// - the contract is not paused; the caller and the batch are not frozen;
+    /// - `amount` is not zero and at most the caller's balance of the batch;
+    /// - the beneficiary is not empty; the consumption period is empty (0, 0) or start <= end.
+    ///
+    /// Emits a {CreditsRetired} and a {TransferSingle} event.
+    function retire(uint256 batchId, uint64 amount, RetirementDetails calldata details)
+        external
+        whenNotPaused
+        returns (uint256 certificateId)
+    {
+        if (amount == 0) revert CreditsZeroAmount();
+        if (bytes(details.beneficiary).length == 0) revert CreditsEmptyBeneficiary();
+        if (details.consumptionStart > details.consumptionEnd) {
+            revert CreditsInvalidConsumptionPeriod(details.consumptionStart, details.consumptionEnd);
+        }
+        address holder = _msgSender();
+        if (_frozenAccounts[holder]) revert CreditsAccountFrozen(holder);
+        BatchState storage b = _batches[batchId];
+        if (b.frozen) revert CreditsBatchFrozen(batchId);
+        uint256 balance = balanceOf(holder, batchId);
+        if (balance < amount) revert CreditsInsufficientBalance(holder, batchId, balance, amount);
+
+        uint64 serialFirst = b.retired + 1;
+        uint64 serialLast = b.retired + amount;
+        b.retired = serialLast;
+        certificateId = _nextCertificateId++;
+        _retirements[certificateId] = Retirement({
+            holder: holder,
+            // forge-lint: disable-next-line(unsafe-typecast) batch ids count up from 1 and stay far below 2**48
+            batchId: uint48(batchId),
+            // forge-lint: disable-next-line(unsafe-typecast) block numbers stay below 2**40 for 10**4 years
+            blockNumber: uint40(block.number),
+            purpose: details.purpose,
+            serialFirst: serialFirst,
+            serialLast: serialLast,
+            // forge-lint: disable-next-line(unsafe-typecast) unix seconds stay below 2**40 until year 36812
+            retiredAt: uint40(block.timestamp),
+            consumptionStart: details.consumptionStart,
+            consumptionEnd: details.consumptionEnd
+        });
+
+        _burn(holder, batchId, amount);
+        emit CreditsRetired(certificateId, batchId, holder, amount, serialFirst, serialLast, details);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Supervision (R24)
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Invalidates `amount` of `holder`'s credits of `batchId`, for example after a
+    /// verification is found wrong. Works on frozen accounts and batches.
+    ///
+    /// Requirements:
+    /// - the caller has the supervisor role; the contract is not paused;
+    /// - `amount` is not zero and at most the holder's balance; `reason` is not empty.
+    ///
+    /// Emits a {CreditsInvalidated} and a {TransferSingle} event.
+    function invalidate(address holder, uint256 batchId, uint64 amount, string calldata reason)
+        external
+        onlyRole(TanhuiRoles.SUPERVISOR)
+        whenNotPaused
+    {
+        if (amount == 0) revert CreditsZeroAmount();
+        if (bytes(reason).length == 0) revert CreditsEmptyReason();
+        uint256 balance = balanceOf(holder, batchId);
+        if (balance < amount) revert CreditsInsufficientBalance(holder, batchId, balance, amount);
+        _batches[batchId].invalidated += amount;
+        _burn(holder, batchId, amount);
+        emit CreditsInvalidated(batchId, holder, amount, reason);
+    }
+
+    /// @notice Freezes or unfreezes an account: a frozen account neither sends, receives nor
+    /// retires credits. Requirements: the caller has the supervisor role; the state changes;
+    /// `reason` is not empty. Emits an {AccountFrozen} or {AccountUnfrozen} event.
+    function setAccountFrozen(address account, bool frozen, string calldata reason)
+        external
+        onlyRole(TanhuiRoles.SUPERVISOR)
+    {
+        if (bytes(reason).length == 0) revert CreditsEmptyReason();
+        if (_frozenAccounts[account] == frozen) {
+            if (frozen) revert CreditsAlreadyFrozen();
+            revert CreditsNotFrozen();
+        }
+        _frozenAccounts[account] = frozen;
+        if (frozen) emit AccountFrozen(account, reason);
+        else emit AccountUnfrozen(account, reason);
+    }
+
+    /// @notice Freezes or unfreezes a batch: credits of a frozen batch are neither transferred
+    /// nor retired. Requirements: the caller has the supervisor role; the batch exists; the state
+    /// changes; `reason` is not empty. Emits a {BatchFrozen} or {BatchUnfrozen} event.
+    function setBatchFrozen(uint256 batchId, bool frozen, string calldata reason)
+        external
+        onlyRole(TanhuiRoles.SUPERVISOR)
+    {
+        if (bytes(reason).length == 0) revert CreditsEmptyReason();
+        BatchState storage b = _batches[batchId];
+        if (b.issuedAt == 0) revert CreditsUnknownBatch(batchId);
+        if (b.frozen == frozen) {
+            if (frozen) revert CreditsAlreadyFrozen();
+            revert CreditsNotFrozen();
+        }
+        b.frozen = frozen;
+        if (frozen) emit BatchFrozen(batchId, reason);
+        else emit BatchUnfrozen(batchId, reason);
+    }
+
+    /// @notice Stops issuance, transfers, retirements and invalidations. Requirements: the caller
+    /// has the pauser role.
+    function pause() external onlyRole(TanhuiRoles.PAUSER) {
+        _pause();
+    }
+
+    /// @notice Resumes them. Requirements: the caller has the pauser role.
+    function unpause() external onlyRole(TanhuiRoles.PAUSER) {
+        _unpause();
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------
+
+    /// @inheritdoc ITanhuiCredits
+    function batch(uint256 batchId) external view returns (Batch memory info) {
+        BatchState memory s = _batches[batchId];
+        if (s.issuedAt == 0) revert CreditsUnknownBatch(batchId);
+        bytes32 reportHash = _batchReports[batchId];
+        ITanhuiRegistry.Report memory r = _registry.report(reportHash);
+        info = Batch({
+            reportHash: reportHash,
+            projectId: r.projectId,
+            methodologyId: _registry.project(r.projectId).methodologyId,
+            methodologyVersion: r.methodologyVersion,
+            periodStart: r.periodStart,
+            periodEnd: r.periodEnd,
+            verifier: r.verifier,
+            issuedAt: s.issuedAt,
+            issued: s.issued,
+            retired: s.retired,
+            invalidated: s.invalidated,
+            frozen: s.frozen
+        });
+    }
+
+    /// @inheritdoc ITanhuiCredits
+    function retirement(uint256 certificateId) external view returns (Retirement memory r) {
+        r = _retirements[certificateId];
+        if (r.retiredAt == 0) revert CreditsUnknownCertificate(certificateId);
+    }
+
+    /// @notice The number of batches issued; batch ids run from 1 to this.
+    function batchCount() external view returns (uint256) {
+        return _nextBatchId - 1;
+    }
+
+    /// @notice The number of retirement certificates; certificate ids run from 1 to this.
+    function certificateCount() external view returns (uint256) {
+        return _nextCertificateId - 1;
+    }
+
+    /// @notice The batch issued against `reportHash`, or 0.
+    function batchOfReport(bytes32 reportHash) external view returns (uint256) {
+        return _reportBatches[reportHash];
+    }
+
+    /// @notice Whether `account` is frozen.
+    function isAccountFrozen(address account) external view returns (bool) {
+        return _frozenAccounts[account];
+    }
+
+    /// @notice The registry this contract takes participants, reports and roles from.
+    function registry() external view returns (ITanhuiRegistry) {
+        return _registry;
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Internals
+    // ----------------------------------------------------------------------------------------
+
+    /// @dev Transfers between holders (mint and burn are checked by {issue}, {retire} and
+    /// {invalidate}): not paused; neither side nor the batch frozen; the recipient registered.
+    function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
+        internal
+        override
+    {
+        if (from != address(0) && to != address(0)) {
+            _requireNotPaused();
+            if (_frozenAccounts[from]) revert CreditsAccountFrozen(from);
+            for (uint256 i = 0; i < ids.length; ++i) {
+                if (_batches[ids[i]].frozen) revert CreditsBatchFrozen(ids[i]);
+            }
+            _requireCanReceive(to);
+        }
+        super._update(from, to, ids, values);
+    }
+
+    function _requireCanReceive(address account) private view {
+        if (_frozenAccounts[account]) revert CreditsAccountFrozen(account);
+        if (!_registry.isActiveParticipant(account)) revert CreditsUnregisteredAccount(account);
+    }
+
+    /// @dev Records [start, end) as issued for `projectId`, or reverts if it overlaps an issued period.
+    function _claimPeriod(bytes32 projectId, uint64 start, uint64 end) private {
+        ProjectPeriods storage pp = _projectPeriods[projectId];
+        uint64 count = pp.count;
+        if (start < pp.latestEnd) {
+            mapping(uint256 => uint128) storage periods = _issuedPeriods[projectId];
+            for (uint256 i = 0; i < count; ++i) {
+                uint128 packed = periods[i];
+                uint64 issuedStart = uint64(packed >> 64);
+                uint64 issuedEnd = uint64(packed);
+                if (start < issuedEnd && issuedStart < end) {
+                    revert CreditsPeriodOverlaps(projectId, start, end, issuedStart, issuedEnd);
+                }
+            }
+        }
+        _issuedPeriods[projectId][count] = (uint128(start) << 64) | uint128(end);
+        pp.count = count + 1;
+        if (end > pp.latestEnd) pp.latestEnd = end;
+    }
+}

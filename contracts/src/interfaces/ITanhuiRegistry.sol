@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+/// @title Tanhui registry: types, errors and events
+/// @notice The registry anchors who may take part, which methodologies are published, which
+/// projects are registered and which monitoring reports have been verified. Credits are issued by
+/// {ITanhuiCredits} only against what is recorded here.
+interface ITanhuiRegistry is IAccessControl {
+    enum ParticipantKind {
+        None,
+        Organisation,
+        Person
+    }
+
+    enum ParticipantStatus {
+        None,
+        Active,
+        Suspended
+    }
+
+    enum MethodologyStatus {
+        None,
+        Published,
+        Deprecated
+    }
+
+    enum ProjectStatus {
+        None,
+        Registered,
+        Suspended,
+        Closed
+    }
+
+    struct Participant {
+        ParticipantKind kind;
+        ParticipantStatus status;
+        uint40 registeredAt;
+    }
+
+    struct Methodology {
+        bytes32 contentHash;
+        MethodologyStatus status;
+        uint40 publishedAt;
+    }
+
+    struct Project {
+        address owner;
+        ProjectStatus status;
+        uint32 methodologyVersion;
+        uint40 registeredAt;
+        bytes32 methodologyId;
+        bytes32 documentHash;
+    }
+
+    /// @dev A verified monitoring report. The period is half-open, [periodStart, periodEnd), in
+    /// unix seconds; `amount` is the verified net reduction in kilograms of CO2e.
+    struct Report {
+        bytes32 projectId;
+        address verifier;
+        uint64 periodStart;
+        uint64 periodEnd;
+        uint64 amount;
+        uint32 methodologyVersion;
+        uint40 verifiedAt;
+    }
+
+    error RegistryZeroAddress();
+    error RegistryZeroId();
+    error RegistryZeroHash();
+    error RegistryZeroAmount();
+    error RegistryInvalidKind(uint8 kind);
+    error RegistryInvalidParticipantStatus(address account, ParticipantStatus status);
+    error RegistryParticipantExists(address account);
+    error RegistryUnknownParticipant(address account);
+    error RegistryParticipantNotActive(address account, ParticipantStatus status);
+    error RegistryMethodologyExists(bytes32 methodologyId, uint32 version);
+    error RegistryUnknownMethodology(bytes32 methodologyId, uint32 version);
+    error RegistryMethodologyNotPublished(bytes32 methodologyId, uint32 version, MethodologyStatus status);
+    error RegistryProjectExists(bytes32 projectId);
+    error RegistryUnknownProject(bytes32 projectId);
+    error RegistryProjectNotRegistered(bytes32 projectId, ProjectStatus status);
+    error RegistryInvalidProjectStatus(bytes32 projectId, ProjectStatus from, ProjectStatus to);
+    error RegistryReportExists(bytes32 reportHash);
+    error RegistryInvalidPeriod(uint64 periodStart, uint64 periodEnd);
+
+    event ParticipantRegistered(address indexed account, ParticipantKind kind);
+    event ParticipantStatusChanged(address indexed account, ParticipantStatus status);
+    event MethodologyPublished(bytes32 indexed methodologyId, uint32 indexed version, bytes32 contentHash);
+    event MethodologyDeprecated(bytes32 indexed methodologyId, uint32 indexed version);
+    event ProjectRegistered(
+        bytes32 indexed projectId,
+        address indexed owner,
+        bytes32 methodologyId,
+        uint32 methodologyVersion,
+        bytes32 documentHash
+    );
+    event ProjectDocumentsUpdated(bytes32 indexed projectId, bytes32 documentHash);
+    event ProjectStatusChanged(bytes32 indexed projectId, ProjectStatus status);
+    event ReportVerified(
+        bytes32 indexed reportHash,
+        bytes32 indexed projectId,
+        address indexed verifier,
+        uint64 periodStart,
+        uint64 periodEnd,
+        uint64 amount
+    );
+
+    function isActiveParticipant(address account) external view returns (bool);
+    function participant(address account) external view returns (Participant memory);
+    function methodology(bytes32 methodologyId, uint32 version) external view returns (Methodology memory);
+    function project(bytes32 projectId) external view returns (Project memory);
+    function report(bytes32 reportHash) external view returns (Report memory);
+}

@@ -1,0 +1,92 @@
+"""Settings, from the environment (``TANHUI_*``) or explicit arguments.
+
+On the embedded defaults everything lives in one data directory: the local chain's state,
+the SQLite database, the deployment record and the participants' encrypted keystores. In
+production (``TANHUI_ENV=production``) the service refuses to start without an explicit
+database, chain, operator key and keystore secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(ValueError):
+    """The settings are incomplete or insecure for the environment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TANHUI_", extra="ignore")
+
+    env: Literal["dev", "production"] = "dev"
+    data_dir: Path = Field(default=Path(".tanhui"))
+    # None: start (or reuse) the embedded local anvil chain under data_dir.
+    rpc_url: str | None = None
+    # None: SQLite in data_dir.
+    database_url: str | None = None
+    # The operator's key (the admin and registrar of the registry). None on a development node:
+    # its first unlocked account.
+    operator_key: SecretStr | None = None
+    operator_keystore: Path | None = None
+    operator_keystore_password: SecretStr | None = None
+    # Encrypts the keystores of participants who bring no key. None in dev: a random secret kept
+    # in data_dir/keystore.secret.
+    keystore_secret: SecretStr | None = None
+    confirmations: int = 0
+    max_logs_range: int = 1000
+    admin_delay: int = 24 * 3600
+    solc: Path | None = None
+    # Wei sent to each account the registry creates, on a chain that charges gas.
+    account_funding_wei: int = 10**17
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'tanhui.db').resolve()}"
+
+    def operator_private_key(self) -> str | None:
+        if self.operator_key is not None:
+            return self.operator_key.get_secret_value()
+        if self.operator_keystore is not None:
+            from chain.signers import LocalSigner
+
+            password = self.operator_keystore_password.get_secret_value() if self.operator_keystore_password else ""
+            return "0x" + LocalSigner.from_keystore(self.operator_keystore, password).account.key.hex()
+        return None
+
+    def keystore_password(self) -> str:
+        if self.keystore_secret is not None:
+            return self.keystore_secret.get_secret_value()
+        if self.env == "production":
+            raise SettingsError("TANHUI_KEYSTORE_SECRET is required in production")
+        path = self.data_dir / "keystore.secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+        return path.read_text().strip()
+
+    def check_production(self) -> None:
+        """Refuses the insecure defaults outside development."""
+        if self.env != "production":
+            return
+        missing = [
+            name
+            for name, value in (
+                ("TANHUI_RPC_URL", self.rpc_url),
+                ("TANHUI_DATABASE_URL", self.database_url),
+                ("TANHUI_OPERATOR_KEY or TANHUI_OPERATOR_KEYSTORE", self.operator_key or self.operator_keystore),
+                ("TANHUI_KEYSTORE_SECRET", self.keystore_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError("production needs " + ", ".join(missing))

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from eth_abi import decode as abi_decode
 from eth_typing import ChecksumAddress
 from eth_utils import keccak
+from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
@@ -379,7 +380,7 @@ class ChainClient:
             raise self._translate(err) from None
         except (OSError, ConnectionError) as err:
             raise ChainUnavailable(f"the chain stopped answering: {err}") from None
-        except ValueError as err:  # eth-tester reports duplicates and bad nonces this way
+        except (ValueError, EthValidationError) as err:  # eth-tester reports duplicates and bad nonces this way
             message = str(err).lower()
             if ("already" in message or "nonce" in message) and self.find_receipt(signed.tx_hash) is not None:
                 return signed.tx_hash

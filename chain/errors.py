@@ -263,6 +263,10 @@ class RegistryProjectExists(RegistryError):
     pass
 
 
+class RegistryProjectNotRegistered(RegistryError):
+    pass
+
+
 class RegistryReportExists(RegistryError):
     pass
 

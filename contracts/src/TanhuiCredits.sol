@@ -324,7 +324,9 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
             mapping(uint256 => uint128) storage periods = _issuedPeriods[projectId];
             for (uint256 i = 0; i < count; ++i) {
                 uint128 packed = periods[i];
+                // forge-lint: disable-next-line(unsafe-typecast) a uint128 shifted right by 64 has only 64 bits left
                 uint64 issuedStart = uint64(packed >> 64);
+                // forge-lint: disable-next-line(unsafe-typecast) the low 64 bits are the end by construction (see below)
                 uint64 issuedEnd = uint64(packed);
                 if (start < issuedEnd && issuedStart < end) {
                     revert CreditsPeriodOverlaps(projectId, start, end, issuedStart, issuedEnd);

@@ -1,0 +1,215 @@
+"""The chain layer's behaviour, run against every backend (the in-process EVM and anvil)."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import keccak
+
+from chain import errors
+from chain.contracts import ROLE_NAMES, ParticipantKind, ParticipantStatus, RetirementPurpose
+from chain.events import fetch_events
+from tests.chain.scenario import APR, JAN, JUL, METHODOLOGY, PROJECT, details, registered_project
+from tests.conftest import DeployedChain
+
+
+def test_deploy__admin_holds_every_role_and_contracts_are_linked(deployed: DeployedChain) -> None:
+    t = deployed.tanhui
+    assert t.is_live()
+    assert t.has_role("admin", deployed.admin.address)
+    for role in ROLE_NAMES:
+        assert t.has_role(role, deployed.admin.address), role
+        assert not t.has_role(role, deployed.signers[1].address), role
+    assert deployed.deployment.chain_id == deployed.client.chain_id
+
+
+def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    s.verify(keccak(text="report-1"), JAN, APR, 1_000_000)
+    batch_id = s.issue(keccak(text="report-1"))
+    assert batch_id == 1
+    batch = t.batch(batch_id)
+    assert (batch.project_id, batch.methodology_id, batch.methodology_version) == (PROJECT, METHODOLOGY, 1)
+    assert (batch.period_start, batch.period_end, batch.issued, batch.held) == (JAN, APR, 1_000_000, 1_000_000)
+    assert batch.report_hash == keccak(text="report-1")
+    assert batch.verifier == deployed.admin.address
+    assert t.balance_of(s.owner.address, batch_id) == 1_000_000
+
+    s.send(t.transfer(s.owner.address, s.buyer.address, batch_id, 400_000), s.owner)
+    receipt = s.send(t.retire(batch_id, 250_000, details()), s.buyer)
+    assert receipt.gas_used <= 110_000
+
+    assert t.balance_of(s.owner.address, batch_id) == 600_000
+    assert t.balance_of(s.buyer.address, batch_id) == 150_000
+    cert = t.retirement(1)
+    assert (cert.holder, cert.batch_id, cert.serial_first, cert.serial_last) == (s.buyer.address, 1, 1, 250_000)
+    assert cert.purpose == RetirementPurpose.EVENT_NEUTRALITY
+    assert cert.block_number == receipt.block_number
+    assert (cert.consumption_start, cert.consumption_end) == (JAN, APR)
+    batch = t.batch(batch_id)
+    assert (batch.retired, batch.held) == (250_000, 750_000)
+
+    s.send(t.retire(batch_id, 100_000, details("Alice")), s.owner)
+    second = t.retirement(2)
+    assert (second.serial_first, second.serial_last) == (250_001, 350_000)
+    assert t.certificate_count() == 2
+
+
+def test_events__decoded_in_chain_order_across_narrow_ranges(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    start = deployed.client.block_number() + 1
+    s.verify(keccak(text="report-1"), JAN, APR, 5_000)
+    s.issue(keccak(text="report-1"))
+    s.send(t.retire(1, 1_000, details()), s.owner)
+    events = fetch_events(deployed.client, deployed.deployment, start, deployed.client.block_number(), max_range=1)
+    names = [e.name for e in events]
+    assert names == ["ReportVerified", "TransferSingle", "CreditsIssued", "TransferSingle", "CreditsRetired"]
+    retired = events[-1].args
+    assert retired["certificateId"] == 1 and retired["amount"] == 1_000
+    assert retired["details"][0] == "Chengdu Marathon 2025 Organising Committee"
+    assert retired["details"][3] == "CN-SC-Chengdu"
+
+
+def test_issue__unverified_report_raises_typed_error(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    with pytest.raises(errors.CreditsReportNotVerified) as caught:
+        s.issue(keccak(text="never verified"))
+    assert caught.value.arguments == {"reportHash": keccak(text="never verified")}
+
+
+def test_issue__overlapping_period_raises_typed_error(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    s.verify(keccak(text="overlaps q1"), APR - 86_400, JUL, 5_000)
+    with pytest.raises(errors.CreditsPeriodOverlaps) as caught:
+        s.issue(keccak(text="overlaps q1"))
+    assert caught.value.arguments["issuedStart"] == JAN
+    assert caught.value.arguments["issuedEnd"] == APR
+
+
+def test_issue__reused_report_hash_is_refused_twice_over(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    with pytest.raises(errors.RegistryReportExists):
+        s.verify(keccak(text="q1"), APR, JUL, 5_000)
+    with pytest.raises(errors.CreditsReportAlreadyIssued) as caught:
+        s.issue(keccak(text="q1"))
+    assert caught.value.arguments["batchId"] == 1
+
+
+def test_retire__more_than_held_raises_typed_error(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    with pytest.raises(errors.CreditsInsufficientBalance) as caught:
+        s.send(deployed.tanhui.retire(1, 5_001, details()), s.owner)
+    assert caught.value.arguments == {"holder": s.owner.address, "batchId": 1, "balance": 5_000, "needed": 5_001}
+
+
+def test_retire__revert_mined_on_chain_is_typed_too(deployed: DeployedChain) -> None:
+    """With the gas given, nothing is simulated before sending: the revert happens on chain
+    and is diagnosed from the receipt."""
+    s = registered_project(deployed)
+    with pytest.raises(errors.CreditsInsufficientBalance) as caught:
+        s.send(deployed.tanhui.retire(1, 10, details()), s.owner, gas=300_000)
+    assert caught.value.tx_hash is not None
+    receipt = deployed.client.find_receipt(caught.value.tx_hash)
+    assert receipt is not None and receipt["status"] == 0
+
+
+def test_transfer__to_unregistered_account_raises_typed_error(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    with pytest.raises(errors.CreditsUnregisteredAccount) as caught:
+        s.send(deployed.tanhui.transfer(s.owner.address, s.outsider.address, 1, 10), s.owner)
+    assert caught.value.arguments == {"account": s.outsider.address}
+
+
+def test_transfer__to_suspended_participant_is_refused(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    s.send(deployed.tanhui.set_participant_status(s.buyer.address, ParticipantStatus.SUSPENDED))
+    with pytest.raises(errors.CreditsUnregisteredAccount):
+        s.send(deployed.tanhui.transfer(s.owner.address, s.buyer.address, 1, 10), s.owner)
+
+
+@pytest.mark.parametrize(
+    ("role", "call"),
+    [
+        ("registrar", lambda t, a: t.register_participant(a, ParticipantKind.PERSON)),
+        ("registrar", lambda t, a: t.publish_methodology(keccak(text="m2"), 1, keccak(text="c"))),
+        ("registrar", lambda t, a: t.register_project(keccak(text="p2"), a, METHODOLOGY, 1, keccak(text="d"))),
+        ("verifier", lambda t, a: t.record_verified_report(keccak(text="r"), PROJECT, JAN, APR, 1)),
+        ("issuer", lambda t, a: t.issue(keccak(text="r"))),
+        ("supervisor", lambda t, a: t.set_account_frozen(a, True, "dispute")),
+        ("supervisor", lambda t, a: t.invalidate(a, 1, 1, "wrong verification")),
+        ("pauser", lambda t, a: t.pause_calls()[0]),
+        ("pauser", lambda t, a: t.pause_calls()[1]),
+    ],
+)
+def test_privileged_call__without_role_raises_typed_error(deployed: DeployedChain, role, call) -> None:  # type: ignore[no-untyped-def]
+    s = registered_project(deployed)
+    with pytest.raises(errors.AccessControlUnauthorizedAccount) as caught:
+        s.send(call(deployed.tanhui, s.outsider.address), s.outsider)
+    assert caught.value.arguments["account"] == s.outsider.address
+    assert caught.value.arguments["neededRole"] == keccak(text=f"tanhui.role.{role}")
+
+
+def test_pause__every_state_change_is_refused_until_unpaused(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    for fn in t.pause_calls():
+        s.send(fn)
+    assert t.is_paused()
+    attempts = [
+        (t.register_participant(s.outsider.address, ParticipantKind.PERSON), deployed.admin),
+        (t.record_verified_report(keccak(text="q2"), PROJECT, APR, JUL, 1), deployed.admin),
+        (t.issue(keccak(text="q2")), deployed.admin),
+        (t.transfer(s.owner.address, s.buyer.address, 1, 1), s.owner),
+        (t.retire(1, 1, details()), s.owner),
+    ]
+    for fn, signer in attempts:
+        with pytest.raises(errors.EnforcedPause):
+            s.send(fn, signer)
+    for fn in t.unpause_calls():
+        s.send(fn)
+    s.send(t.retire(1, 1, details()), s.owner)
+
+
+def test_freeze__frozen_account_and_batch_cannot_move_credits(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    s.send(t.set_account_frozen(s.owner.address, True, "dispute 2025-07"))
+    with pytest.raises(errors.CreditsAccountFrozen):
+        s.send(t.retire(1, 1, details()), s.owner)
+    with pytest.raises(errors.CreditsAccountFrozen):
+        s.send(t.transfer(s.owner.address, s.buyer.address, 1, 1), s.owner)
+    s.send(t.set_account_frozen(s.owner.address, False, "dispute settled"))
+    s.send(t.set_batch_frozen(1, True, "verification under review"))
+    with pytest.raises(errors.CreditsBatchFrozen) as caught:
+        s.send(t.transfer(s.owner.address, s.buyer.address, 1, 1), s.owner)
+    assert caught.value.arguments == {"batchId": 1}
+    s.send(t.invalidate(s.owner.address, 1, 2_000, "verification found 2 t overstated"))
+    batch = t.batch(1)
+    assert (batch.invalidated, batch.held, batch.frozen) == (2_000, 3_000, True)
+
+
+def test_send__resending_a_signed_transaction_has_one_effect(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    signed = deployed.client.prepare(
+        deployed.tanhui.register_participant(s.outsider.address, ParticipantKind.PERSON), deployed.admin
+    )
+    assert deployed.client.send(signed) == signed.tx_hash
+    deployed.client.wait(signed.tx_hash)
+    assert deployed.client.send(signed) == signed.tx_hash  # a retry after a crash
+    assert deployed.client.wait(signed.tx_hash).tx_hash == signed.tx_hash
+    assert deployed.tanhui.is_active_participant(s.outsider.address)

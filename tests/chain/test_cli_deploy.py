@@ -1,0 +1,100 @@
+"""`tanhui deploy` against an anvil started separately, checked by Foundry's `cast` using only
+the printed addresses and the ABI artifacts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from eth_utils import keccak
+
+from chain import ChainClient, Deployment, Tanhui
+from chain.client import _canonical_type
+from chain.contracts import ParticipantKind
+from chain.paths import ARTIFACTS_DIR, node_tool
+from tests.chain.scenario import APR, JAN, details
+from tests.conftest import AnvilNode, start_anvil
+
+TANHUI = [sys.executable, "-m", "api.cli"]
+
+
+def cast(*args: str) -> str:
+    done = subprocess.run([str(node_tool("cast")), *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def signature(abi_file: Path, name: str) -> str:
+    """`name(inputs)(outputs)` built from an ABI artifact, the way a third party would."""
+    abi: list[dict[str, Any]] = json.loads(abi_file.read_text())
+    (fn,) = [item for item in abi if item.get("type") == "function" and item["name"] == name]
+    inputs = ",".join(_canonical_type(i) for i in fn["inputs"])
+    outputs = ",".join(_canonical_type(o) for o in fn["outputs"])
+    return f"{name}({inputs})({outputs})"
+
+
+def test_deploy_json__cast_reads_roles_batch_and_retirement(tmp_path: Path) -> None:
+    node: AnvilNode = start_anvil()
+    try:
+        done = subprocess.run(
+            [*TANHUI, "deploy", "--rpc-url", node.url, "--json", "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        printed = json.loads(done.stdout)
+        assert printed["chain_id"] == 31337
+        registry, credits = printed["contracts"]["TanhuiRegistry"], printed["contracts"]["TanhuiCredits"]
+        admin = printed["admin"]
+        assert (tmp_path / "deployments" / "31337.json").exists()
+
+        registry_abi = ARTIFACTS_DIR / "TanhuiRegistry.abi.json"
+        credits_abi = ARTIFACTS_DIR / "TanhuiCredits.abi.json"
+        rpc = ["--rpc-url", node.url]
+        registrar_role = cast("call", registry, signature(registry_abi, "REGISTRAR_ROLE"), *rpc)
+        assert registrar_role == "0x" + keccak(text="tanhui.role.registrar").hex()
+        assert cast("call", registry, signature(registry_abi, "hasRole"), registrar_role, admin, *rpc) == "true"
+        outsider = "0x000000000000000000000000000000000000dEaD"
+        assert cast("call", registry, signature(registry_abi, "hasRole"), registrar_role, outsider, *rpc) == "false"
+
+        # Issue a batch and retire part of it through the chain layer.
+        client = ChainClient.connect(node.url)
+        tanhui = Tanhui(client, Deployment.load(tmp_path / "deployments" / "31337.json"))
+        operator, owner = client.dev_signers()[:2]
+        methodology, project, report = keccak(text="m"), keccak(text="p"), keccak(text="r")
+        for fn in (
+            tanhui.register_participant(owner.address, ParticipantKind.ORGANISATION),
+            tanhui.publish_methodology(methodology, 1, keccak(text="content")),
+            tanhui.register_project(project, owner.address, methodology, 1, keccak(text="pdd")),
+            tanhui.record_verified_report(report, project, JAN, APR, 12_345),
+            tanhui.issue(report),
+        ):
+            client.transact(fn, operator)
+        retired = client.transact(tanhui.retire(1, 2_345, details()), owner)
+
+        batch = cast("call", credits, signature(credits_abi, "batch"), "1", *rpc)
+        assert batch.startswith("(0x" + report.hex() + ", 0x" + project.hex())
+        assert "12345 [1.234e4], 2345, 0, false)" in batch  # issued, retired, invalidated, frozen
+        cert = cast("call", credits, signature(credits_abi, "retirement"), "1", *rpc)
+        assert cert.startswith(f"({owner.address}, 1, {retired.block_number}, 0, 1, 2345, ")  # holder, batch, block, purpose, serials
+        balance = cast("call", credits, signature(credits_abi, "balanceOf"), owner.address, "1", *rpc)
+        assert balance.split()[0] == "10000"
+    finally:
+        node.process.terminate()
+        node.process.wait(timeout=10)
+
+
+def test_deploy__unreachable_node_is_a_clear_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*TANHUI, "deploy", "--rpc-url", "http://127.0.0.1:9", "--json", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "cannot reach the chain" in done.stderr
+    assert done.stdout == ""

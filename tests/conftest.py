@@ -1,0 +1,89 @@
+"""Shared fixtures: chains (in-process EVM and anvil) with the contracts deployed, isolated per
+test by snapshot and revert."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from chain import ChainClient, Deployment, Tanhui
+from chain.deploy import deploy
+from chain.localnode import _answers, free_port
+from chain.paths import node_tool
+from chain.signers import Signer
+
+BACKENDS = ("in-process", "anvil")
+
+
+@dataclass
+class AnvilNode:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def start_anvil(*extra: str) -> AnvilNode:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(node_tool("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not _answers(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("anvil did not start")
+        time.sleep(0.05)
+    return AnvilNode(url, process)
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[AnvilNode]:
+    """One anvil node for the whole session, started from the npm binary."""
+    node = start_anvil()
+    yield node
+    node.process.terminate()
+    node.process.wait(timeout=10)
+
+
+@dataclass
+class DeployedChain:
+    """A chain with the contracts deployed; `signers[0]` is the admin holding every role."""
+
+    client: ChainClient
+    deployment: Deployment
+    tanhui: Tanhui
+    signers: list[Signer]
+
+    @property
+    def admin(self) -> Signer:
+        return self.signers[0]
+
+
+def _client_for(backend: str, request: pytest.FixtureRequest) -> ChainClient:
+    if backend == "in-process":
+        return ChainClient.in_process()
+    node: AnvilNode = request.getfixturevalue("anvil")
+    return ChainClient.connect(node.url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def deployed_session(request: pytest.FixtureRequest) -> DeployedChain:
+    client = _client_for(request.param, request)
+    signers = client.dev_signers()
+    deployment = deploy(client, signers[0], admin_delay=3600)
+    return DeployedChain(client, deployment, Tanhui(client, deployment), signers)
+
+
+@pytest.fixture
+def deployed(deployed_session: DeployedChain) -> Iterator[DeployedChain]:
+    """The deployed chain of one backend, reverted to its deployed state after the test."""
+    dev = deployed_session.client.dev
+    snapshot = dev.snapshot()
+    yield deployed_session
+    dev.revert(snapshot)

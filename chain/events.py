@@ -62,10 +62,11 @@ class EventDecoder:
         contract, name, indexed, plain = self._events[topics[0]]
         args: dict[str, Any] = {}
         for (arg_name, arg_type), topic in zip(indexed, topics[1:]):
-            (args[arg_name],) = abi_decode([arg_type], topic)
+            (value,) = abi_decode([arg_type], topic)
+            args[arg_name] = _checksum(arg_type, value)
         if plain:
             values = abi_decode([t for _, t in plain], bytes(HexBytes(log["data"])))
-            args.update({arg_name: v for (arg_name, _), v in zip(plain, values)})
+            args.update({arg_name: _checksum(t, v) for (arg_name, t), v in zip(plain, values)})
         tx_hash = log["transactionHash"]
         return ChainEvent(
             contract=contract,
@@ -76,6 +77,12 @@ class EventDecoder:
             log_index=int(log["logIndex"]),
             address=Web3.to_checksum_address(log["address"]),
         )
+
+
+def _checksum(arg_type: str, value: Any) -> Any:
+    if arg_type == "address":
+        return Web3.to_checksum_address(value)
+    return value
 
 
 def decoder_for(client: ChainClient) -> EventDecoder:

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import CurrentParticipant, RuntimeDep
+from registry.errors import NotFound
+from registry.models import ChainOperation
+from registry.outbox import describe
+
+router = APIRouter(prefix="/v1/operations", tags=["operations"])
+
+
+@router.get("/{operation_id}", summary="A chain operation of the outbox: its transaction and status")
+def get_operation(operation_id: int, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+    with runtime.db.transaction() as session:
+        op = session.get(ChainOperation, operation_id)
+        if op is None:
+            raise NotFound(f"no chain operation {operation_id}")
+        return describe(op)

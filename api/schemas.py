@@ -1,0 +1,98 @@
+"""Request bodies of the API (responses are the services' views). Unknown fields are refused;
+amounts are integers of kilograms (or a decimal string of tonnes), never floats."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+
+from registry.amounts import MAX_KG, parse_tonnes
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ParticipantIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["organisation", "person"]
+    roles: list[
+        Literal["registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange"]
+    ] = Field(min_length=1)
+    address: str | None = Field(default=None, description="The participant's own address (it keeps its key)")
+
+
+class MethodologyIn(Body):
+    code: str = Field(min_length=1, max_length=40)
+    version: StrictInt = Field(ge=1)
+
+
+class ReviewIn(Body):
+    decision: Literal["approve", "reject"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class ProjectReviewIn(Body):
+    decision: Literal["approve", "reject", "request_changes"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class ProjectIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    location: str = Field(default="", max_length=200)
+    methodology: MethodologyIn
+
+
+class DocumentIn(Body):
+    filename: str = Field(min_length=1, max_length=200)
+    content_type: str = Field(default="application/octet-stream", max_length=100)
+    content_base64: str = Field(min_length=1)
+
+
+class ReportIn(Body):
+    period_start: date
+    period_end: date
+    data: dict[str, Any]
+
+
+class AmountIn(Body):
+    amount_kg: StrictInt | None = Field(default=None, gt=0, le=MAX_KG)
+    amount_t: str | None = Field(default=None, description='Tonnes as a decimal string, e.g. "1.500"')
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> AmountIn:
+        if (self.amount_kg is None) == (self.amount_t is None):
+            raise ValueError("give exactly one of amount_kg and amount_t")
+        if self.amount_t is not None:
+            kg = parse_tonnes(self.amount_t)
+            if kg <= 0 or kg > MAX_KG:
+                raise ValueError("the amount must be positive")
+            self.amount_kg = kg
+            self.amount_t = None
+        return self
+
+    @property
+    def kg(self) -> int:
+        assert self.amount_kg is not None
+        return self.amount_kg
+
+
+class TransferIn(AmountIn):
+    batch_id: StrictInt = Field(gt=0)
+    to: str = Field(min_length=1, max_length=40, description="The recipient participant's id")
+
+
+class RetirementIn(AmountIn):
+    batch_id: StrictInt = Field(gt=0)
+    beneficiary: str = Field(min_length=1, max_length=200)
+    purpose: Literal[
+        "event_neutrality", "voluntary", "compliance", "organisation_neutrality", "personal_neutrality", "other"
+    ]
+    event_id: str | None = Field(default=None, max_length=200)
+    jurisdiction: str = Field(default="", max_length=64)
+    consumption_start: date | None = None
+    consumption_end: date | None = None
+    note: str = Field(default="", max_length=1000)

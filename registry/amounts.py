@@ -1,0 +1,31 @@
+"""Carbon amounts: integer kilograms of CO2e on chain and in the database, shown as tonnes
+with three decimals. Never floats."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+KG_PER_TONNE = 1000
+# Amounts fit the contracts' uint64 and the database's signed 64-bit integers.
+MAX_KG = 2**63 - 1
+
+
+def tonnes(kg: int) -> str:
+    """1234567 -> "1234.567"."""
+    sign = "-" if kg < 0 else ""
+    whole, frac = divmod(abs(kg), KG_PER_TONNE)
+    return f"{sign}{whole}.{frac:03d}"
+
+
+def parse_tonnes(text: str) -> int:
+    """"1234.567" -> 1234567. At most three decimals; must be exact."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number of tonnes") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a number of tonnes")
+    kg = value * KG_PER_TONNE
+    if kg != kg.to_integral_value():
+        raise ValueError(f"{text!r} has more than three decimals (1 kg is the smallest unit)")
+    return int(kg)

@@ -1,0 +1,47 @@
+"""Participants' chain keys.
+
+A participant who brings no key gets one kept in an encrypted eth-account keystore (the
+secret comes from settings); one who brings an address keeps its key and signs its own
+transfers and retirements. Either way the chain sender of a transfer or retirement is the
+holder itself: the operator key can register and issue, but it cannot move anyone's credits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_account import Account
+
+from chain.signers import LocalSigner, new_keystore
+from registry.errors import SelfCustody
+from registry.models import Participant
+
+# scrypt with eth-account's defaults takes about a second per key; these parameters (n=2**14)
+# keep the keystore standard while costing ~50 ms, since the secret is a long random one.
+KDF_ITERATIONS = 2**14
+
+
+def create_keystore(password: str) -> tuple[str, dict[str, Any]]:
+    """A new key: (address, keystore JSON)."""
+    account = Account.create()
+    return account.address, Account.encrypt(account.key, password, kdf="scrypt", iterations=KDF_ITERATIONS)
+
+
+_signers: dict[str, LocalSigner] = {}
+
+
+def signer_for(participant: Participant, password: str) -> LocalSigner:
+    """The participant's signer (decrypted once per process)."""
+    if participant.custody != "keystore" or participant.keystore is None:
+        raise SelfCustody(
+            f"participant {participant.public_id} holds its own key; it signs its own transactions",
+            participant=participant.public_id,
+        )
+    cached = _signers.get(participant.address)
+    if cached is None:
+        cached = LocalSigner(Account.from_key(Account.decrypt(participant.keystore, password)))
+        _signers[participant.address] = cached
+    return cached
+
+
+__all__ = ["create_keystore", "new_keystore", "signer_for"]

@@ -1,0 +1,145 @@
+"""Domain errors: one root, a stable code and HTTP status each, and context in the message.
+
+The API turns them into ``{"error": {"code": ..., "message": ..., "details": ...}}`` with the
+status below; the CLI prints the message and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class RegistryError(Exception):
+    code: ClassVar[str] = "registry_error"
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidRequest(RegistryError):
+    code = "invalid_request"
+    status = 400
+
+
+class Unauthenticated(RegistryError):
+    code = "unauthenticated"
+    status = 401
+
+
+class Forbidden(RegistryError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(RegistryError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(RegistryError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidState(Conflict):
+    """The resource is not in a state that allows the action (e.g. reviewing a draft)."""
+
+    code = "invalid_state"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+class InsufficientBalance(Conflict):
+    code = "insufficient_balance"
+
+
+class PeriodOverlaps(Conflict):
+    code = "period_overlaps_issued"
+
+
+class RecipientNotRegistered(Conflict):
+    code = "recipient_not_registered"
+
+
+class Frozen(Conflict):
+    code = "frozen"
+
+
+class Paused(Conflict):
+    code = "paused"
+
+
+class SelfCustody(Conflict):
+    """The participant holds its own key: it signs its own transfers and retirements."""
+
+    code = "self_custody"
+
+
+class Unprocessable(RegistryError):
+    code = "unprocessable"
+    status = 422
+
+
+class MonitoringDataInvalid(Unprocessable):
+    code = "monitoring_data_invalid"
+
+
+class NoReduction(Unprocessable):
+    code = "no_reduction"
+
+
+class MethodologyUnavailable(Unprocessable):
+    code = "methodology_unavailable"
+
+
+class ChainRejected(RegistryError):
+    """The chain refused an operation for a reason no domain check caught."""
+
+    code = "chain_rejected"
+    status = 409
+
+
+class ChainUnavailable(RegistryError):
+    code = "chain_unavailable"
+    status = 503
+
+
+_CHAIN_TO_DOMAIN: dict[str, type[RegistryError]] = {
+    "CreditsInsufficientBalance": InsufficientBalance,
+    "ERC1155InsufficientBalance": InsufficientBalance,
+    "CreditsUnregisteredAccount": RecipientNotRegistered,
+    "CreditsAccountFrozen": Frozen,
+    "CreditsBatchFrozen": Frozen,
+    "EnforcedPause": Paused,
+    "CreditsPeriodOverlaps": PeriodOverlaps,
+    "CreditsReportAlreadyIssued": AlreadyExists,
+    "RegistryReportExists": AlreadyExists,
+    "RegistryProjectExists": AlreadyExists,
+    "RegistryParticipantExists": AlreadyExists,
+    "RegistryMethodologyExists": AlreadyExists,
+}
+
+
+def from_chain(err: Exception) -> RegistryError:
+    """The domain error for a chain-layer error (a typed revert, or an unreachable node)."""
+    from chain import errors as chain_errors
+
+    if isinstance(err, chain_errors.ChainUnavailable):
+        return ChainUnavailable(str(err))
+    if isinstance(err, chain_errors.ContractRevert):
+        klass = _CHAIN_TO_DOMAIN.get(err.name, ChainRejected)
+        return klass(f"the chain refused it: {err}", chain_error=err.name)
+    return ChainRejected(f"the chain refused it: {err}")

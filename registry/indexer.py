@@ -1,0 +1,319 @@
+"""The indexer: the contracts' events, in chain order, into the index tables.
+
+It is the only writer of batches, holdings, transfers, retirements and invalidations, and it
+moves workflow records along when the chain confirms them (a participant becomes active, a
+project registered, a report issued). Each block range is applied in one database transaction
+together with the new ``indexed_block``, so a crash applies a range entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import keccak
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from chain.contracts import RetirementPurpose
+from chain.events import ChainEvent, EventDecoder, block_ranges, decoder_for, fetch_events
+from registry.models import (
+    Batch,
+    ChainEventRecord,
+    Holding,
+    Invalidation,
+    Methodology,
+    MonitoringReport,
+    Participant,
+    Project,
+    RegistryMeta,
+    Retirement,
+    Transfer,
+)
+
+if TYPE_CHECKING:
+    from registry.runtime import Runtime
+
+ZERO = "0x0000000000000000000000000000000000000000"
+PARTICIPANT_STATUS = {1: "active", 2: "suspended"}
+PROJECT_STATUS = {1: "registered", 2: "suspended", 3: "closed"}
+
+
+def hexify(value: Any) -> Any:
+    """Event arguments as JSON: bytes as 0x-hex, tuples as lists."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (tuple, list)):
+        return [hexify(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return str(value)
+    return value
+
+
+def purpose_name(value: int) -> str:
+    return RetirementPurpose(value).name.lower()
+
+
+class Indexer:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._lock = threading.Lock()
+        self._decoder: EventDecoder | None = None
+
+    @property
+    def decoder(self) -> EventDecoder:
+        if self._decoder is None:
+            self._decoder = decoder_for(self.runtime.client)
+        return self._decoder
+
+    def head(self) -> int:
+        """The newest block with the configured confirmations."""
+        return self.runtime.client.block_number() - max(0, self.runtime.settings.confirmations - 1)
+
+    def sync(self, to_block: int | None = None) -> int:
+        """Indexes every event up to `to_block` (default: the confirmed head). Returns how many."""
+        with self._lock:
+            head = self.head()
+            target = head if to_block is None else min(to_block, head)
+            with self.runtime.db.transaction() as session:
+                start = _meta(session).indexed_block + 1
+            applied = 0
+            for first, last in block_ranges(start, target, self.runtime.settings.max_logs_range):
+                events = fetch_events(
+                    self.runtime.client,
+                    self.runtime.deployment,
+                    first,
+                    last,
+                    max_range=self.runtime.settings.max_logs_range,
+                    decoder=self.decoder,
+                )
+                with self.runtime.db.transaction() as session:
+                    meta = _meta(session, lock=True)
+                    if meta.indexed_block >= last:
+                        continue  # another process got there first
+                    events = [e for e in events if e.block_number > meta.indexed_block]
+                    self.apply(session, events)
+                    meta.indexed_block = last
+                applied += len(events)
+            return applied
+
+    # -- applying events -----------------------------------------------------------------------
+
+    def apply(self, session: Session, events: list[ChainEvent]) -> None:
+        if not events:
+            return
+        session.execute(
+            insert(ChainEventRecord),
+            [
+                {
+                    "block_number": e.block_number,
+                    "log_index": e.log_index,
+                    "tx_hash": e.tx_hash,
+                    "contract": e.contract,
+                    "name": e.name,
+                    "args": {k: hexify(v) for k, v in e.args.items()},
+                }
+                for e in events
+            ],
+        )
+        holdings = _HoldingCache(session, events)
+        batches: dict[int, Batch] = {}
+        timestamps = self._timestamps(e.block_number for e in events if e.name == "CreditsRetired")
+        for e in events:
+            handler = getattr(self, f"_on_{e.name}", None)
+            if handler is not None:
+                handler(session, e, holdings=holdings, batches=batches, timestamps=timestamps)
+        holdings.flush()
+
+    def _timestamps(self, blocks: Iterable[int]) -> dict[int, int]:
+        w3 = self.runtime.client.w3
+        return {n: int(w3.eth.get_block(n)["timestamp"]) for n in set(blocks)}
+
+    @staticmethod
+    def _batch(session: Session, batches: dict[int, Batch], batch_id: int) -> Batch:
+        batch = batches.get(batch_id) or session.get(Batch, batch_id)
+        if batch is None:
+            raise LookupError(f"event for batch {batch_id} before its issuance")
+        batches[batch_id] = batch
+        return batch
+
+    def _on_ParticipantRegistered(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        _set_participant(session, e.args["account"], "active")
+
+    def _on_ParticipantStatusChanged(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        _set_participant(session, e.args["account"], PARTICIPANT_STATUS.get(int(e.args["status"]), "pending"))
+
+    def _on_MethodologyPublished(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        for m in session.execute(select(Methodology).where(Methodology.version == int(e.args["version"]))).scalars():
+            if keccak(text=m.code) == e.args["methodologyId"]:
+                m.chain_status = "published"
+
+    def _on_MethodologyDeprecated(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        for m in session.execute(select(Methodology).where(Methodology.version == int(e.args["version"]))).scalars():
+            if keccak(text=m.code) == e.args["methodologyId"]:
+                m.chain_status = "deprecated"
+
+    def _on_ProjectRegistered(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        _set_project(session, e.args["projectId"], "registered")
+
+    def _on_ProjectStatusChanged(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        _set_project(session, e.args["projectId"], PROJECT_STATUS.get(int(e.args["status"]), "registered"))
+
+    def _on_CreditsIssued(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+        a = e.args
+        batch = Batch(
+            id=int(a["batchId"]),
+            report_hash="0x" + a["reportHash"].hex(),
+            project_hash="0x" + a["projectId"].hex(),
+            recipient=a["recipient"],
+            period_start=int(a["periodStart"]),
+            period_end=int(a["periodEnd"]),
+            issued_kg=int(a["amount"]),
+            retired_kg=0,
+            invalidated_kg=0,
+            frozen=False,
+            tx_hash=e.tx_hash,
+            block_number=e.block_number,
+        )
+        session.add(batch)
+        batches[batch.id] = batch
+        report = session.execute(
+            select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
+        ).scalar_one_or_none()
+        if report is not None:
+            report.status = "issued"
+
+    def _on_TransferSingle(self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any) -> None:
+        self._move(session, e, holdings, int(e.args["id"]), int(e.args["value"]))
+
+    def _on_TransferBatch(self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any) -> None:
+        for batch_id, value in zip(e.args["ids"], e.args["values"]):
+            self._move(session, e, holdings, int(batch_id), int(value))
+
+    @staticmethod
+    def _move(session: Session, e: ChainEvent, holdings: _HoldingCache, batch_id: int, value: int) -> None:
+        sender, recipient = e.args["from"], e.args["to"]
+        if sender != ZERO:
+            holdings.add(sender, batch_id, -value)
+        if recipient != ZERO:
+            holdings.add(recipient, batch_id, value)
+        if sender != ZERO and recipient != ZERO:
+            session.add(
+                Transfer(
+                    batch_id=batch_id,
+                    sender=sender,
+                    recipient=recipient,
+                    amount_kg=value,
+                    tx_hash=e.tx_hash,
+                    block_number=e.block_number,
+                    log_index=e.log_index,
+                )
+            )
+
+    def _on_CreditsRetired(
+        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], timestamps: dict[int, int], **_: Any
+    ) -> None:
+        a = e.args
+        beneficiary, purpose, event_id, jurisdiction, start, end, note = a["details"]
+        self._batch(session, batches, int(a["batchId"])).retired_kg += int(a["amount"])
+        session.add(
+            Retirement(
+                certificate_id=int(a["certificateId"]),
+                batch_id=int(a["batchId"]),
+                holder=a["holder"],
+                amount_kg=int(a["amount"]),
+                serial_first=int(a["serialFirst"]),
+                serial_last=int(a["serialLast"]),
+                beneficiary=beneficiary,
+                purpose=purpose_name(int(purpose)),
+                event_id="0x" + bytes(event_id).hex(),
+                jurisdiction=jurisdiction,
+                consumption_start=int(start),
+                consumption_end=int(end),
+                note=note,
+                retired_at=timestamps[e.block_number],
+                tx_hash=e.tx_hash,
+                block_number=e.block_number,
+                log_index=e.log_index,
+            )
+        )
+
+    def _on_CreditsInvalidated(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+        a = e.args
+        self._batch(session, batches, int(a["batchId"])).invalidated_kg += int(a["amount"])
+        session.add(
+            Invalidation(
+                batch_id=int(a["batchId"]),
+                holder=a["holder"],
+                amount_kg=int(a["amount"]),
+                reason=a["reason"],
+                tx_hash=e.tx_hash,
+                block_number=e.block_number,
+                log_index=e.log_index,
+            )
+        )
+
+    def _on_BatchFrozen(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+        self._batch(session, batches, int(e.args["batchId"])).frozen = True
+
+    def _on_BatchUnfrozen(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+        self._batch(session, batches, int(e.args["batchId"])).frozen = False
+
+
+class _HoldingCache:
+    """The holdings an event range touches, loaded in one query and written back once."""
+
+    def __init__(self, session: Session, events: list[ChainEvent]) -> None:
+        self.session = session
+        batch_ids = set()
+        for e in events:
+            if e.name == "TransferSingle":
+                batch_ids.add(int(e.args["id"]))
+            elif e.name == "TransferBatch":
+                batch_ids.update(int(i) for i in e.args["ids"])
+        self.rows: dict[tuple[str, int], Holding] = {}
+        if batch_ids:
+            for h in session.execute(select(Holding).where(Holding.batch_id.in_(batch_ids))).scalars():
+                self.rows[(h.address, h.batch_id)] = h
+        self.delta: dict[tuple[str, int], int] = defaultdict(int)
+
+    def add(self, address: str, batch_id: int, amount: int) -> None:
+        self.delta[(address, batch_id)] += amount
+
+    def flush(self) -> None:
+        for (address, batch_id), amount in self.delta.items():
+            if amount == 0:
+                continue
+            row = self.rows.get((address, batch_id))
+            if row is None:
+                row = Holding(address=address, batch_id=batch_id, amount_kg=0)
+                self.session.add(row)
+                self.rows[(address, batch_id)] = row
+            row.amount_kg += amount
+        self.delta.clear()
+
+
+def _meta(session: Session, *, lock: bool = False) -> RegistryMeta:
+    query = select(RegistryMeta).where(RegistryMeta.id == 1)
+    if lock:
+        query = query.with_for_update()
+    meta = session.execute(query).scalar_one_or_none()
+    if meta is None:
+        raise LookupError("the database is not bound to a deployment")
+    return meta
+
+
+def _set_participant(session: Session, address: str, status: str) -> None:
+    participant = session.execute(select(Participant).where(Participant.address == address)).scalar_one_or_none()
+    if participant is not None:
+        participant.chain_status = status
+
+
+def _set_project(session: Session, project_hash: bytes, status: str) -> None:
+    project = session.execute(
+        select(Project).where(Project.chain_id_hash == "0x" + project_hash.hex())
+    ).scalar_one_or_none()
+    if project is not None:
+        project.status = status

@@ -1,0 +1,403 @@
+"""The database schema (SQLAlchemy 2).
+
+Two kinds of table live here. Workflow tables (participants, methodologies and their committee
+reviews, projects, documents, reviews, monitoring reports, verifications, idempotency records
+and the chain-operation outbox) are written by the services. Index tables (batches, holdings,
+transfers, retirements, chain events) mirror chain state and are written only by the indexer
+from the contracts' events; ``tanhui reconcile`` proves them equal to the chain.
+
+Carbon amounts are integer kilograms of CO2e (1 t = 1000 kg). Hashes are 0x-prefixed hex.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Hash = String(66)
+Address = String(42)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# -- deployment binding -------------------------------------------------------------------------
+
+
+class RegistryMeta(Base):
+    """The chain and contracts this database indexes (one row)."""
+
+    __tablename__ = "registry_meta"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    registry_address: Mapped[str] = mapped_column(Address)
+    credits_address: Mapped[str] = mapped_column(Address)
+    deployed_block: Mapped[int] = mapped_column(BigInteger)
+    indexed_block: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- participants ---------------------------------------------------------------------------
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # organisation | person
+    address: Mapped[str] = mapped_column(Address, unique=True)
+    custody: Mapped[str] = mapped_column(String(20))  # keystore | self
+    keystore: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # pending: its registration transaction is not yet confirmed; active; suspended
+    chain_status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    roles: Mapped[list[ParticipantRole]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class ParticipantRole(Base):
+    __tablename__ = "participant_roles"
+    __table_args__ = (UniqueConstraint("participant_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(30))
+
+    participant: Mapped[Participant] = relationship(back_populates="roles")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# -- methodologies --------------------------------------------------------------------------
+
+
+class Methodology(Base):
+    __tablename__ = "methodologies"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(Hash)
+    # proposed -> published (committee quorum, then on chain) | rejected
+    status: Mapped[str] = mapped_column(String(20))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    chain_status: Mapped[str] = mapped_column(String(20), default="none")  # none | pending | published
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+
+    reviews: Mapped[list[MethodologyReview]] = relationship(
+        back_populates="methodology", order_by="MethodologyReview.id", lazy="selectin"
+    )
+
+
+class MethodologyReview(Base):
+    """One expert-committee member's decision on a methodology version (R4)."""
+
+    __tablename__ = "methodology_reviews"
+    __table_args__ = (UniqueConstraint("methodology_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    methodology_id: Mapped[int] = mapped_column(ForeignKey("methodologies.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    decision: Mapped[str] = mapped_column(String(20))  # approve | reject
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    methodology: Mapped[Methodology] = relationship(back_populates="reviews")
+
+
+# -- projects -------------------------------------------------------------------------------
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    chain_id_hash: Mapped[str] = mapped_column(Hash, unique=True)  # bytes32 id on chain
+    owner_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    methodology_id: Mapped[int] = mapped_column(ForeignKey("methodologies.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(200))
+    # draft -> submitted -> (changes_requested -> submitted)* -> approved -> registered | rejected
+    status: Mapped[str] = mapped_column(String(30))
+    document_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+
+    documents: Mapped[list[Document]] = relationship(order_by="Document.id", lazy="selectin")
+    reviews: Mapped[list[ProjectReview]] = relationship(order_by="ProjectReview.id", lazy="selectin")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectReview(Base):
+    __tablename__ = "project_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    decision: Mapped[str] = mapped_column(String(20))  # approve | reject | request_changes
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# -- monitoring and verification ------------------------------------------------------------
+
+
+class MonitoringReport(Base):
+    __tablename__ = "monitoring_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # inclusive
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    quantification: Mapped[dict[str, Any]] = mapped_column(JSON)
+    net_kg: Mapped[int] = mapped_column(BigInteger)
+    report_hash: Mapped[str] = mapped_column(Hash, unique=True)
+    # submitted -> (changes_requested -> submitted)* -> verified -> issued | rejected
+    status: Mapped[str] = mapped_column(String(30))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    verifications: Mapped[list[Verification]] = relationship(order_by="Verification.id", lazy="selectin")
+
+
+class Verification(Base):
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"))
+    verifier_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    decision: Mapped[str] = mapped_column(String(20))  # approve | reject | request_changes
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record_operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+    issue_operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+
+
+# -- the chain-operation outbox -------------------------------------------------------------
+
+
+class ChainAccount(Base):
+    """The next nonce of each account the registry signs for; locked while a nonce is taken."""
+
+    __tablename__ = "chain_accounts"
+
+    address: Mapped[str] = mapped_column(Address, primary_key=True)
+    next_nonce: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChainOperation(Base):
+    """One chain transaction the registry intends, signed before it is sent.
+
+    signed -> sent -> confirmed | failed. A crash leaves it signed or sent; the relay resumes it
+    and the pre-signed transaction (fixed nonce) can take effect at most once.
+    """
+
+    __tablename__ = "chain_operations"
+    __table_args__ = (
+        UniqueConstraint("sender", "nonce"),
+        Index("ix_chain_operations_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sender: Mapped[str] = mapped_column(Address)
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(Hash, unique=True)
+    raw_tx: Mapped[str] = mapped_column(Text)
+    depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("participant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    resource: Mapped[str] = mapped_column(String(60))  # e.g. "credit_request:12"
+    operation_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TransferRequest(Base):
+    """A transfer or retirement asked for through the API, and its chain operation."""
+
+    __tablename__ = "credit_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # transfer | retirement
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    batch_id: Mapped[int] = mapped_column(BigInteger)
+    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("chain_operations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# -- the index of chain state (written by the indexer only) -----------------------------------
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # the token id
+    report_hash: Mapped[str] = mapped_column(Hash, unique=True)
+    project_hash: Mapped[str] = mapped_column(Hash)
+    recipient: Mapped[str] = mapped_column(Address)
+    period_start: Mapped[int] = mapped_column(BigInteger)
+    period_end: Mapped[int] = mapped_column(BigInteger)
+    issued_kg: Mapped[int] = mapped_column(BigInteger)
+    retired_kg: Mapped[int] = mapped_column(BigInteger, default=0)
+    invalidated_kg: Mapped[int] = mapped_column(BigInteger, default=0)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class Holding(Base):
+    __tablename__ = "holdings"
+
+    address: Mapped[str] = mapped_column(Address, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    amount_kg: Mapped[int] = mapped_column(BigInteger)
+
+
+class Transfer(Base):
+    __tablename__ = "transfers"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    sender: Mapped[str] = mapped_column(Address)
+    recipient: Mapped[str] = mapped_column(Address)
+    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+
+
+class Retirement(Base):
+    __tablename__ = "retirements"
+
+    certificate_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder: Mapped[str] = mapped_column(Address, index=True)
+    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    serial_first: Mapped[int] = mapped_column(BigInteger)
+    serial_last: Mapped[int] = mapped_column(BigInteger)
+    beneficiary: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(Hash)
+    jurisdiction: Mapped[str] = mapped_column(Text)
+    consumption_start: Mapped[int] = mapped_column(BigInteger)
+    consumption_end: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    retired_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds of the block
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+
+
+class Invalidation(Base):
+    __tablename__ = "invalidations"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    holder: Mapped[str] = mapped_column(Address)
+    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+
+
+class ChainEventRecord(Base):
+    """Every event of the contracts, as indexed (the raw material of the index tables)."""
+
+    __tablename__ = "chain_events"
+    __table_args__ = (UniqueConstraint("block_number", "log_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+    tx_hash: Mapped[str] = mapped_column(Hash, index=True)
+    contract: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(60))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)

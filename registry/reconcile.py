@@ -1,0 +1,120 @@
+"""Reconciliation: proves that the database agrees with the chain.
+
+Every batch's supply, every holding, every retirement (its record and its event's details) is
+compared with what the contracts say, and the chain's counts of batches and certificates with
+the database's. Nothing here trusts the index: the chain is read at one block, so a
+transaction mined during the check cannot produce a false difference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from chain.contracts import Tanhui
+from chain.events import fetch_events
+from registry import invariants
+from registry.indexer import purpose_name
+from registry.models import Batch, Holding, RegistryMeta, Retirement
+from registry.runtime import Runtime
+
+
+@dataclass
+class Report:
+    block: int
+    checked: dict[str, int] = field(default_factory=dict)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def differ(self, subject: str, field_name: str, database: Any, chain: Any) -> None:
+        self.differences.append({"subject": subject, "field": field_name, "database": database, "chain": chain})
+
+
+def reconcile(runtime: Runtime) -> Report:
+    runtime.indexer.sync()
+    tanhui: Tanhui = runtime.tanhui
+    with runtime.db.transaction() as session:
+        meta = session.get(RegistryMeta, 1)
+        assert meta is not None
+        block = meta.indexed_block
+        batches = list(session.execute(select(Batch).order_by(Batch.id)).scalars())
+        holdings = list(session.execute(select(Holding)).scalars())
+        retirements = list(session.execute(select(Retirement).order_by(Retirement.certificate_id)).scalars())
+        session.expunge_all()
+
+    report = Report(block=block)
+    for violation in invariants.all_violations(batches, holdings, retirements):
+        report.differ(violation["subject"], f"invariant: {violation['invariant']}", violation["found"], violation["expected"])
+
+    chain_batches = tanhui.batch_count(block=block)
+    if chain_batches != len(batches):
+        report.differ("batches", "count", len(batches), chain_batches)
+    for b in batches:
+        on_chain = tanhui.batch(b.id, block=block)
+        for name, db_value, chain_value in (
+            ("issued_kg", b.issued_kg, on_chain.issued),
+            ("retired_kg", b.retired_kg, on_chain.retired),
+            ("invalidated_kg", b.invalidated_kg, on_chain.invalidated),
+            ("frozen", b.frozen, on_chain.frozen),
+            ("report_hash", b.report_hash, "0x" + on_chain.report_hash.hex()),
+            ("project", b.project_hash, "0x" + on_chain.project_id.hex()),
+            ("period", [b.period_start, b.period_end], [on_chain.period_start, on_chain.period_end]),
+        ):
+            if db_value != chain_value:
+                report.differ(f"batch {b.id}", name, db_value, chain_value)
+
+    for h in holdings:
+        chain_value = tanhui.balance_of(h.address, h.batch_id, block=block)
+        if chain_value != h.amount_kg:
+            report.differ(f"holding {h.address} batch {h.batch_id}", "amount_kg", h.amount_kg, chain_value)
+
+    chain_certificates = tanhui.certificate_count(block=block)
+    if chain_certificates != len(retirements):
+        report.differ("retirements", "count", len(retirements), chain_certificates)
+    details_by_cert = _retirement_details(runtime, retirements)
+    for r in retirements:
+        on_chain = tanhui.retirement(r.certificate_id, block=block)
+        for name, db_value, chain_value in (
+            ("holder", r.holder, on_chain.holder),
+            ("batch_id", r.batch_id, on_chain.batch_id),
+            ("serial_first", r.serial_first, on_chain.serial_first),
+            ("serial_last", r.serial_last, on_chain.serial_last),
+            ("purpose", r.purpose, purpose_name(on_chain.purpose)),
+            ("block_number", r.block_number, on_chain.block_number),
+            ("retired_at", r.retired_at, on_chain.retired_at),
+        ):
+            if db_value != chain_value:
+                report.differ(f"certificate {r.certificate_id}", name, db_value, chain_value)
+        details = details_by_cert.get(r.certificate_id)
+        db_details = (r.beneficiary, r.event_id, r.jurisdiction, r.consumption_start, r.consumption_end, r.note)
+        if details != db_details:
+            report.differ(f"certificate {r.certificate_id}", "details", list(db_details), list(details) if details else None)
+
+    report.checked = {"batches": len(batches), "holdings": len(holdings), "retirements": len(retirements)}
+    return report
+
+
+def _retirement_details(runtime: Runtime, retirements: list[Retirement]) -> dict[int, tuple[Any, ...]]:
+    """The details of each certificate as its CreditsRetired event on chain states them."""
+    found: dict[int, tuple[Any, ...]] = {}
+    blocks = sorted({r.block_number for r in retirements})
+    client = runtime.client
+    for block in blocks:
+        for event in fetch_events(client, runtime.deployment, block, block):
+            if event.name != "CreditsRetired":
+                continue
+            beneficiary, _purpose, event_id, jurisdiction, start, end, note = event.args["details"]
+            found[int(event.args["certificateId"])] = (
+                beneficiary,
+                "0x" + bytes(event_id).hex(),
+                jurisdiction,
+                int(start),
+                int(end),
+                note,
+            )
+    return found

@@ -1,0 +1,233 @@
+"""The relay: sends recorded chain operations, confirms them from their receipts, and resumes
+whatever a crash left behind.
+
+An operation is ``signed`` when recorded. The relay sends its raw transaction (a resend of a
+known or mined transaction is harmless), marks it ``sent``, waits for the receipt and marks it
+``confirmed`` (with what the receipt's events say, e.g. the batch id) or ``failed`` (with the
+typed revert). A dependent operation is sent only once its dependency has a receipt. After each
+confirmation the indexer brings the index up to date.
+
+For the crash tests, ``TANHUI_CRASH_AT=after-commit`` or ``after-send`` kills the process (as
+``kill -9`` would) right after the outbox commit or right after the send.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from eth_account.typed_transactions import TypedTransaction
+from eth_utils import keccak
+from hexbytes import HexBytes
+from sqlalchemy.orm import Session
+
+from chain.client import SignedTransaction
+from chain.errors import ChainError, ChainUnavailable, ContractRevert, TransactionFailed
+from chain.events import EventDecoder, decoder_for
+from registry.clock import now
+from registry.models import ChainAccount, ChainOperation
+from registry.outbox import pending_operations, take_nonce
+
+if TYPE_CHECKING:
+    from registry.runtime import Runtime
+
+log = logging.getLogger("tanhui.relay")
+
+FailureHandler = Callable[[Session, ChainOperation], None]
+FAILURE_HANDLERS: dict[str, FailureHandler] = {}
+
+
+def on_failure(kind: str) -> Callable[[FailureHandler], FailureHandler]:
+    """Registers the domain's compensation for a failed operation of `kind`."""
+
+    def register(fn: FailureHandler) -> FailureHandler:
+        FAILURE_HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def crash_point(name: str) -> None:
+    if os.environ.get("TANHUI_CRASH_AT") == name:
+        log.warning("crash point %s reached: exiting as if killed", name)
+        os._exit(137)
+
+
+class Relay:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._guard = threading.Lock()
+        self._locks: dict[int, threading.Lock] = {}
+        self._decoder: EventDecoder | None = None
+
+    def _lock(self, op_id: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(op_id, threading.Lock())
+
+    @property
+    def decoder(self) -> EventDecoder:
+        if self._decoder is None:
+            self._decoder = decoder_for(self.runtime.client)
+        return self._decoder
+
+    # -- driving operations ----------------------------------------------------------------------
+
+    def process(self, op_id: int, *, timeout: float | None = None) -> ChainOperation:
+        """Sends and confirms one operation (and first its dependency). Returns its state; a
+        node that does not answer leaves it pending for the background loop."""
+        crash_point("after-commit")
+        op = self._load(op_id)
+        if op.depends_on_id is not None:
+            self.process(op.depends_on_id, timeout=timeout)
+        with self._lock(op_id):
+            op = self._load(op_id)
+            try:
+                if op.status == "signed":
+                    self._send(op)
+                    op = self._load(op_id)
+                if op.status == "sent":
+                    self._confirm(op, timeout=timeout)
+            except (ChainUnavailable, TransactionFailed) as err:
+                log.warning("operation %s stays pending: %s", op_id, err)
+        return self._load(op_id)
+
+    def resume(self) -> int:
+        """Processes every pending operation, oldest first. Returns how many were pending."""
+        with self.runtime.db.transaction() as session:
+            ids = [op.id for op in pending_operations(session)]
+        for op_id in ids:
+            self.process(op_id, timeout=self.runtime.receipt_timeout)
+        return len(ids)
+
+    def run_forever(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """The background loop of the service: resume pending operations, follow the chain."""
+        while not stop.is_set():
+            try:
+                self.resume()
+                self.runtime.indexer.sync()
+            except ChainError as err:
+                log.warning("relay loop: %s", err)
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("relay loop failed")
+            stop.wait(interval)
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def _load(self, op_id: int) -> ChainOperation:
+        with self.runtime.db.transaction() as session:
+            op = session.get(ChainOperation, op_id)
+            if op is None:
+                raise LookupError(f"no chain operation {op_id}")
+            session.expunge(op)
+            return op
+
+    def _send(self, op: ChainOperation) -> None:
+        client = self.runtime.client
+        try:
+            client.send(_signed(op))
+        except ContractRevert as err:
+            self._finish(op, status="failed", error=err)
+            return
+        except TransactionFailed as err:
+            if "nonce" in str(err).lower() and client.find_receipt(op.tx_hash) is None:
+                self._resign(op)
+                return
+            self._finish(op, status="failed", error=err)
+            return
+        crash_point("after-send")
+        with self.runtime.db.transaction() as session:
+            row = session.get(ChainOperation, op.id)
+            assert row is not None
+            if row.status == "signed":
+                row.status = "sent"
+                row.sent_at = now()
+
+    def _confirm(self, op: ChainOperation, *, timeout: float | None) -> None:
+        client = self.runtime.client
+        try:
+            receipt = client.wait(op.tx_hash, timeout=timeout)
+        except ContractRevert as err:
+            self._finish(op, status="failed", error=err)
+            self.runtime.indexer.sync()
+            return
+        result = self._result(receipt.logs)
+        self._finish(op, status="confirmed", block_number=receipt.block_number, result=result)
+        self.runtime.indexer.sync(to_block=receipt.block_number)
+
+    def _result(self, logs: list[dict[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for log_entry in logs:
+            event = self.decoder.decode(log_entry)
+            if event is None:
+                continue
+            if event.name == "CreditsIssued":
+                result["batch_id"] = int(event.args["batchId"])
+            elif event.name == "CreditsRetired":
+                result["certificate_id"] = int(event.args["certificateId"])
+                result["serial_first"] = int(event.args["serialFirst"])
+                result["serial_last"] = int(event.args["serialLast"])
+        return result
+
+    def _finish(
+        self,
+        op: ChainOperation,
+        *,
+        status: str,
+        error: BaseException | None = None,
+        block_number: int | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        with self.runtime.db.transaction() as session:
+            row = session.get(ChainOperation, op.id)
+            assert row is not None
+            if row.status in ("confirmed", "failed"):
+                return
+            row.status = status
+            row.finished_at = now()
+            row.block_number = block_number
+            row.result = result
+            if error is not None:
+                row.error_code = getattr(error, "name", None) or type(error).__name__
+                row.error = str(error)
+                if getattr(error, "tx_hash", None) and row.block_number is None:
+                    receipt = self.runtime.client.find_receipt(row.tx_hash)
+                    row.block_number = int(receipt["blockNumber"]) if receipt else None
+            if status == "failed" and row.kind in FAILURE_HANDLERS:
+                FAILURE_HANDLERS[row.kind](session, row)
+
+    def _resign(self, op: ChainOperation) -> None:
+        """The operation's nonce was taken by a transaction outside the registry, so its own
+        transaction can never be mined: sign the same call again with a fresh nonce."""
+        tx = TypedTransaction.from_bytes(HexBytes(op.raw_tx)).as_dict()
+        signer = self.runtime.signer_for_address(op.sender)
+        with self.runtime.db.transaction() as session:
+            row = session.get(ChainOperation, op.id)
+            assert row is not None
+            if row.status != "signed":
+                return
+            # The counter is behind the chain: bring it forward first.
+            account = session.get(ChainAccount, row.sender)
+            if account is not None:
+                account.next_nonce = max(account.next_nonce, self.runtime.client.next_nonce(row.sender))
+            nonce = take_nonce(session, self.runtime, row.sender)
+            fields = {
+                "to": tx["to"],
+                "data": tx["data"],
+                "value": tx["value"],
+                "gas": tx["gas"],
+                "nonce": nonce,
+                "chainId": tx["chainId"],
+                **self.runtime.fees(),
+            }
+            raw = signer.sign(fields)
+            log.warning("operation %s: nonce %s was taken outside the registry; re-signed with %s", row.id, row.nonce, nonce)
+            row.nonce = nonce
+            row.raw_tx = "0x" + raw.hex()
+            row.tx_hash = "0x" + keccak(raw).hex()
+
+
+def _signed(op: ChainOperation) -> SignedTransaction:
+    return SignedTransaction(sender=op.sender, nonce=op.nonce, tx_hash=op.tx_hash, raw=bytes(HexBytes(op.raw_tx)))

@@ -1,0 +1,187 @@
+"""Monitoring reports: the owner submits monitoring data for a period; the project's
+methodology quantifies the reduction at once (R18's automatic quantification).
+
+A report's period must not overlap a period already verified or issued for the project; the
+contracts enforce the same rule on chain at issuance.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import keccak
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import methodologies as catalogue
+from registry import methodology_review, projects
+from registry.amounts import tonnes
+from registry.clock import day_start, iso, now
+from registry.errors import (
+    InvalidRequest,
+    InvalidState,
+    MonitoringDataInvalid,
+    NoReduction,
+    NotFound,
+    PeriodOverlaps,
+)
+from registry.models import Batch, MonitoringReport, Participant, Project
+
+if TYPE_CHECKING:
+    from registry.runtime import Runtime
+
+LIVE = ("submitted", "verified", "issued")
+SETTLED = ("verified", "issued")
+
+
+def get(session: Session, public_id: str) -> MonitoringReport:
+    report = session.execute(select(MonitoringReport).where(MonitoringReport.public_id == public_id)).scalar_one_or_none()
+    if report is None:
+        raise NotFound(f"no monitoring report {public_id}", report=public_id)
+    return report
+
+
+def chain_period(start: date, end: date) -> tuple[int, int]:
+    """The on-chain half-open period [start 00:00 UTC, the day after end 00:00 UTC)."""
+    return day_start(start), day_start(end + timedelta(days=1))
+
+
+def _overlapping(session: Session, project: Project, start: date, end: date) -> list[MonitoringReport]:
+    return list(
+        session.execute(
+            select(MonitoringReport).where(
+                MonitoringReport.project_id == project.id,
+                MonitoringReport.status.in_(LIVE),
+                MonitoringReport.period_start <= end,
+                MonitoringReport.period_end >= start,
+            )
+        ).scalars()
+    )
+
+
+def check_period_free(session: Session, project: Project, start: date, end: date, *, exclude: int | None = None) -> None:
+    """Raises PeriodOverlaps if [start, end] overlaps a live report or an issued batch of the project."""
+    for other in _overlapping(session, project, start, end):
+        if other.id == exclude:
+            continue
+        raise PeriodOverlaps(
+            f"the period {start}..{end} overlaps report {other.public_id} ({other.period_start}..{other.period_end}, "
+            f"{other.status})",
+            report=other.public_id,
+            period_start=str(other.period_start),
+            period_end=str(other.period_end),
+        )
+    first, last = chain_period(start, end)
+    for batch in session.execute(select(Batch).where(Batch.project_hash == project.chain_id_hash)).scalars():
+        if first < batch.period_end and batch.period_start < last:
+            raise PeriodOverlaps(
+                f"the period {start}..{end} overlaps batch {batch.id}, already issued", batch=batch.id
+            )
+
+
+def submit(
+    session: Session,
+    runtime: Runtime,
+    actor: Participant,
+    project: Project,
+    *,
+    period_start: date,
+    period_end: date,
+    data: dict[str, Any],
+) -> MonitoringReport:
+    projects.require_owner(project, actor)
+    if project.status != "registered":
+        raise InvalidState(
+            f"project {project.public_id} is {project.status}; reports are accepted once it is registered on chain",
+            status=project.status,
+        )
+    if period_start > period_end:
+        raise InvalidRequest("period_start is after period_end", field="period_start")
+    if period_end >= now().date():
+        raise InvalidRequest("a monitoring period must have ended before it is reported", field="period_end")
+    check_period_free(session, project, period_start, period_end)
+
+    m = methodology_review.get(session, project.methodology_id)
+    module = catalogue.get(m.code, m.version)
+    try:
+        parsed = module.parse(data)
+        result = module.quantify(parsed, catalogue.MonitoringPeriod(period_start, period_end))
+    except catalogue.MethodologyInputError as err:
+        if any(e["message"].startswith("no reduction") for e in err.errors):
+            raise NoReduction(str(err), errors=err.errors) from None
+        raise MonitoringDataInvalid(f"the monitoring data do not fit {m.code} v{m.version}: {err}", errors=err.errors) from None
+
+    normalised = json.loads(parsed.model_dump_json())
+    public_id = "MR-" + secrets.token_hex(4).upper()
+    canonical = json.dumps(
+        {
+            "report": public_id,
+            "project": project.chain_id_hash,
+            "methodology": {"code": m.code, "version": m.version, "content_hash": m.content_hash},
+            "period": [str(period_start), str(period_end)],
+            "data": normalised,
+            "net_kg": result.net_kg,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    report = MonitoringReport(
+        public_id=public_id,
+        project_id=project.id,
+        period_start=period_start,
+        period_end=period_end,
+        data=normalised,
+        quantification={
+            "baseline_kg": result.baseline_kg,
+            "project_kg": result.project_kg,
+            "leakage_kg": result.leakage_kg,
+            "net_kg": result.net_kg,
+            "steps": [list(step) for step in result.steps],
+        },
+        net_kg=result.net_kg,
+        report_hash="0x" + keccak(text=canonical).hex(),
+        status="submitted",
+        submitted_at=now(),
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def view(session: Session, report: MonitoringReport) -> dict[str, Any]:
+    project = session.get(Project, report.project_id)
+    assert project is not None
+    batch = session.execute(select(Batch).where(Batch.report_hash == report.report_hash)).scalar_one_or_none()
+    reviewers = {p.id: p.public_id for p in session.execute(select(Participant)).scalars()}
+    q = report.quantification
+    return {
+        "id": report.public_id,
+        "project": project.public_id,
+        "period_start": str(report.period_start),
+        "period_end": str(report.period_end),
+        "data": report.data,
+        "quantification": {
+            "baseline_kg": q["baseline_kg"],
+            "project_kg": q["project_kg"],
+            "leakage_kg": q["leakage_kg"],
+            "net_kg": q["net_kg"],
+            "net_t": tonnes(q["net_kg"]),
+            "steps": q["steps"],
+        },
+        "report_hash": report.report_hash,
+        "status": report.status,
+        "batch_id": batch.id if batch else None,
+        "verifications": [
+            {
+                "verifier": reviewers.get(v.verifier_id),
+                "decision": v.decision,
+                "reason": v.reason,
+                "created_at": iso(v.created_at),
+            }
+            for v in report.verifications
+        ],
+        "submitted_at": iso(report.submitted_at),
+    }

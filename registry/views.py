@@ -1,0 +1,102 @@
+"""Public views of indexed chain state: batches and retirement certificates, with the chain
+evidence a reader needs to check them independently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import participants
+from registry.amounts import tonnes
+from registry.clock import from_unix
+from registry.models import Batch, Methodology, MonitoringReport, Project, RegistryMeta, Retirement
+
+
+def _meta(session: Session) -> RegistryMeta:
+    meta = session.get(RegistryMeta, 1)
+    assert meta is not None
+    return meta
+
+
+def _day(seconds: int) -> str:
+    return from_unix(seconds).date().isoformat()
+
+
+def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
+    meta = _meta(session)
+    project = session.execute(select(Project).where(Project.chain_id_hash == batch.project_hash)).scalar_one_or_none()
+    report = session.execute(
+        select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
+    ).scalar_one_or_none()
+    methodology = session.get(Methodology, project.methodology_id) if project else None
+    held = batch.issued_kg - batch.retired_kg - batch.invalidated_kg
+    return {
+        "id": batch.id,
+        "project": {"id": project.public_id, "name": project.name, "location": project.location} if project else None,
+        "project_chain_id": batch.project_hash,
+        "methodology": {"code": methodology.code, "version": methodology.version} if methodology else None,
+        "vintage": {
+            "start": _day(batch.period_start),
+            "end": _day(batch.period_end - 86_400),
+            "chain_start": batch.period_start,
+            "chain_end": batch.period_end,
+        },
+        "report": report.public_id if report else None,
+        "report_hash": batch.report_hash,
+        "supply": {
+            "issued_kg": batch.issued_kg,
+            "retired_kg": batch.retired_kg,
+            "invalidated_kg": batch.invalidated_kg,
+            "held_kg": held,
+            "issued_t": tonnes(batch.issued_kg),
+            "retired_t": tonnes(batch.retired_kg),
+            "invalidated_t": tonnes(batch.invalidated_kg),
+            "held_t": tonnes(held),
+        },
+        "frozen": batch.frozen,
+        "chain": {
+            "chain_id": meta.chain_id,
+            "contract": meta.credits_address,
+            "token_id": batch.id,
+            "tx_hash": batch.tx_hash,
+            "block_number": batch.block_number,
+        },
+    }
+
+
+def retirement_view(session: Session, r: Retirement) -> dict[str, Any]:
+    meta = _meta(session)
+    holder = participants.by_address(session, r.holder)
+    batch = session.get(Batch, r.batch_id)
+    return {
+        "certificate_id": r.certificate_id,
+        "batch_id": r.batch_id,
+        "holder": {
+            "address": r.holder,
+            "participant": holder.public_id if holder else None,
+            "name": holder.name if holder else None,
+        },
+        "amount_kg": r.amount_kg,
+        "amount_t": tonnes(r.amount_kg),
+        "serial_first": r.serial_first,
+        "serial_last": r.serial_last,
+        "serial_block": f"TH-{r.batch_id}-{r.serial_first}-{r.serial_last}",
+        "beneficiary": r.beneficiary,
+        "purpose": r.purpose,
+        "event_id": r.event_id,
+        "jurisdiction": r.jurisdiction,
+        "consumption_start": _day(r.consumption_start) if r.consumption_start else None,
+        "consumption_end": _day(r.consumption_end) if r.consumption_end else None,
+        "note": r.note,
+        "retired_at": from_unix(r.retired_at).isoformat(),
+        "chain": {
+            "chain_id": meta.chain_id,
+            "contract": meta.credits_address,
+            "tx_hash": r.tx_hash,
+            "block_number": r.block_number,
+            "log_index": r.log_index,
+        },
+        "batch": batch_view(session, batch) if batch else None,
+    }

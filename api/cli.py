@@ -126,6 +126,223 @@ def deploy(
     out.print(f"admin {deployment.deployer}; deployment recorded in {path}; ABIs in build/contracts/")
 
 
+# -- the service -------------------------------------------------------------------------------
+
+DatabaseUrl = Annotated[
+    Optional[str], typer.Option("--database-url", help="SQLAlchemy URL [env TANHUI_DATABASE_URL; default SQLite in the data dir]")
+]
+
+
+def connect_chain(settings: Settings) -> tuple[Any, str]:
+    """The chain client for the settings: the RPC URL given, else the local chain of the data
+    directory (started if it is not running)."""
+    from chain.client import ChainClient
+
+    url = settings.rpc_url
+    if url is None:
+        url = localnode.start(settings.data_dir).url
+    return ChainClient.connect(url, confirmations=settings.confirmations), url
+
+
+def open_runtime(settings: Settings, **kwargs: Any) -> Any:
+    from registry.errors import RegistryError
+    from registry.runtime import Runtime
+
+    try:
+        client, _ = connect_chain(settings)
+        return Runtime.open(settings, client, **kwargs)
+    except (ChainError, SettingsError, RegistryError) as e:
+        fail(str(e))
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    rpc_url: RpcUrl = None,
+    database_url: DatabaseUrl = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Run the registry service. On the embedded defaults: a local anvil chain and SQLite, both
+    persisted in the data directory, the contracts deployed on first start."""
+    import uvicorn
+
+    from api.app import create_app
+    from registry.runtime import bootstrap
+
+    settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
+    runtime = open_runtime(settings)
+    token = bootstrap(runtime)
+    out.print(f"[bold]Tanhui registry[/] on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
+    out.print(f"chain {runtime.client.rpc_url} (id {runtime.deployment.chain_id})")
+    for name, address in runtime.deployment.contracts.items():
+        out.print(f"  {name} {address}")
+    out.print(f"database {settings.resolved_database_url()}")
+    token_file = settings.data_dir / "operator.token"
+    if token:
+        out.print(f"operator API token (registrar): {token}  (kept in {token_file})")
+    else:
+        out.print(f"operator API token: in {token_file}")
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+    finally:
+        runtime.close()
+
+
+@app.command()
+def demo(
+    rpc_url: RpcUrl = None,
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Run a whole scenario through the service: participants, a methodology published by the
+    committee, a project registered, a report verified, a batch issued, part transferred, part
+    retired. Deploys fresh contracts unless the database already indexes a deployment."""
+    import tempfile
+
+    from api.app import create_app
+    from api.demo import DemoFailed, ServiceThread, run_scenario
+    from registry.errors import RegistryError
+    from registry.participants import ensure_operator, issue_token
+    from registry.runtime import bootstrap
+
+    settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
+    if settings.database_url is None:
+        scratch = Path(tempfile.mkdtemp(prefix="tanhui-demo-"))
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch / 'demo.db'}"})
+    runtime = open_runtime(settings, reuse_deployment_file=False)
+    try:
+        bootstrap(runtime)
+        with runtime.db.transaction() as session:
+            operator, _ = ensure_operator(session, runtime)
+            token = issue_token(session, operator)
+        say = (lambda *_: None) if as_json else (lambda line: out.print(f"  {line}", highlight=False))
+        with ServiceThread(create_app(runtime)) as base_url:
+            if not as_json:
+                out.print(f"[bold]demo[/] through {base_url} on chain {runtime.client.rpc_url}")
+            result = run_scenario(base_url, token, say)
+    except (DemoFailed, RegistryError, ChainError) as e:
+        fail(f"the demo failed: {e}")
+    finally:
+        runtime.close()
+    summary = {
+        "rpc_url": runtime.client.rpc_url,
+        "chain_id": runtime.deployment.chain_id,
+        "contracts": runtime.deployment.contracts,
+        **result,
+        "database_url": settings.resolved_database_url(),
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        out.print(f"certificate {result['certificate_id']}: check it with "
+                  f"`tanhui verify {result['certificate_id']} --rpc-url {runtime.client.rpc_url} "
+                  f"--contract {runtime.deployment.credits}`")
+
+
+@app.command()
+def verify(
+    certificate_id: Annotated[int, typer.Argument(help="The retirement certificate id")],
+    rpc_url: Annotated[str, typer.Option("--rpc-url", help="The chain's JSON-RPC URL", envvar="TANHUI_RPC_URL")],
+    contract: Annotated[
+        Optional[str], typer.Option("--contract", help="TanhuiCredits address [default: the data dir's deployment]")
+    ] = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Check a retirement certificate from the chain alone (no database, no API) and print it.
+    Exits 1 if the certificate does not exist or its chain data disagree."""
+    from chain import errors as chain_errors
+    from chain.certificates import verify_certificate
+    from chain.client import ChainClient
+    from chain.compiler import compile_contracts
+    from chain.contracts import Deployment
+    from chain.deploy import deployment_path
+
+    settings = settings_from(data_dir=data_dir)
+    try:
+        client = ChainClient.connect(rpc_url)
+        if contract is None:
+            contract = Deployment.load(deployment_path(settings.data_dir, client.chain_id)).credits
+        compile_contracts(solc=settings.solc)  # the ABIs (reused when fresh)
+        evidence = verify_certificate(client, contract, certificate_id)
+    except chain_errors.CreditsUnknownCertificate:
+        fail(f"certificate {certificate_id} does not exist on chain {client.chain_id} at {contract}")
+    except chain_errors.DeploymentNotFound:
+        fail("no deployment is recorded for this chain in the data directory: give --contract")
+    except ChainError as e:
+        fail(str(e))
+    data = evidence.to_json()
+    if as_json:
+        print_json({"verified": True, **data})
+        return
+    table = Table(show_header=False, title=f"retirement certificate {certificate_id}: verified on chain")
+    table.add_column("field", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for key in (
+        "chain_id", "contract", "tx_hash", "block_number", "retired_at", "holder", "batch_id", "amount_kg",
+        "serial_first", "serial_last", "beneficiary", "purpose", "event_id", "jurisdiction", "note",
+    ):  # fmt: skip
+        table.add_row(key, str(data[key]))
+    for key, value in data["batch"].items():
+        table.add_row(f"batch.{key}", str(value))
+    out.print(table)
+
+
+@app.command()
+def reconcile(
+    rpc_url: RpcUrl = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+    as_json: AsJson = False,
+) -> None:
+    """Compare every batch's supply, every holding and every retirement in the database with the
+    chain; print the differences; exit 1 if there are any."""
+    from registry.reconcile import reconcile as run
+
+    settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
+    runtime = open_runtime(settings, bind=False)
+    try:
+        report = run(runtime)
+    except ChainError as e:
+        fail(str(e))
+    finally:
+        runtime.close()
+    if as_json:
+        print_json({"ok": report.ok, "block": report.block, "checked": report.checked, "differences": report.differences})
+    elif report.ok:
+        checked = ", ".join(f"{n} {k}" for k, n in report.checked.items())
+        out.print(f"no differences at block {report.block} ({checked})")
+    else:
+        table = Table("subject", "field", "database", "chain", title=f"{len(report.differences)} differences at block {report.block}")
+        for d in report.differences:
+            table.add_row(d["subject"], d["field"], str(d["database"]), str(d["chain"]))
+        out.print(table)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def relay(
+    rpc_url: RpcUrl = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Send and confirm every pending chain operation (as the service does on start), then
+    bring the index up to date."""
+    settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
+    runtime = open_runtime(settings, bind=False)
+    try:
+        pending = runtime.relay.resume()
+        indexed = runtime.indexer.sync()
+    except ChainError as e:
+        fail(str(e))
+    finally:
+        runtime.close()
+    out.print(f"{pending} pending operations processed; {indexed} events indexed")
+
+
 def main() -> None:
     app()
 

@@ -53,6 +53,7 @@ class Runtime:
         *,
         reuse_deployment_file: bool = True,
         migrate: bool = True,
+        bind: bool = True,
     ) -> Runtime:
         """Opens the database (migrating it) and binds it to a deployment: the one it is bound
         to; else, when `reuse_deployment_file`, the live deployment recorded in the data
@@ -79,7 +80,8 @@ class Runtime:
                         chain_id=meta.chain_id,
                     )
                 return cls(settings, db, client, deployment, operator)
-
+        if not bind:
+            raise DeploymentMismatch("the database is not bound to any deployment (start the service on it first)")
         deployment = None
         path = deployment_path(settings.data_dir, client.chain_id)
         if reuse_deployment_file:

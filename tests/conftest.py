@@ -87,3 +87,22 @@ def deployed(deployed_session: DeployedChain) -> Iterator[DeployedChain]:
     snapshot = dev.snapshot()
     yield deployed_session
     dev.revert(snapshot)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A PostgreSQL server for the whole session."""
+    from tests.pg import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A fresh, empty database: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    server = request.getfixturevalue("postgres")
+    return str(server.create_database())  # type: ignore[attr-defined]

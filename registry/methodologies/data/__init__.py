@@ -1,0 +1,1 @@
+"""Factor files of the methodologies (a package so that the JSON files ship as package data)."""

@@ -1,0 +1,144 @@
+"""The whole credit lifecycle through HTTP, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from eth_utils import keccak
+
+from chain import errors
+from registry.reconcile import reconcile
+from registry.runtime import Runtime
+from tests.api.conftest import BOILER_NET_KG, Api
+
+
+def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> None:
+    experts = [api.participant(["committee"]) for _ in range(3)]
+    verifier = api.participant(["verifier"])
+    owner = api.participant(["project_owner"])
+    buyer = api.participant(["holder"])
+    assert {p["chain_status"] for p in (verifier, owner, buyer)} == {"active"}
+    assert runtime.tanhui.has_role("verifier", verifier["address"])
+
+    # R4: the committee publishes the methodology at quorum (2 of 3), on chain with its content hash.
+    m = api.ok("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, owner["token"])
+    assert (m["status"], m["quorum"]) == ("proposed", 2)
+    m = api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "formula checked"}, experts[0]["token"])
+    assert m["status"] == "proposed"
+    m = api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "factors cited"}, experts[1]["token"])
+    assert (m["status"], m["chain_status"]) == ("published", "published")
+    content_hash, status, _ = runtime.tanhui.methodology(keccak(text="TH-ES-001"), 1)
+    assert "0x" + content_hash.hex() == m["content_hash"] and status == 1
+
+    # A project with its document, reviewed, registered on chain with the documents' hash.
+    project = api.registered_project(owner)
+    on_chain = runtime.tanhui.project(bytes.fromhex(project["chain_id"][2:]))
+    assert on_chain["owner"] == owner["address"]
+    assert "0x" + on_chain["document_hash"].hex() == project["document_hash"]
+
+    # R18: the report is quantified on submission; the verifier's approval records it and issues.
+    report = api.report(project, owner)
+    assert report["quantification"]["net_kg"] == BOILER_NET_KG
+    assert report["quantification"]["net_t"] == "950.560"
+    assert report["status"] == "submitted"
+    report = api.ok(f"/v1/reports/{report['id']}/verifications", {"decision": "approve", "reason": "site visit"}, verifier["token"])
+    assert report["status"] == "issued"
+    batch_id = report["batch_id"]
+    on_chain_report = runtime.tanhui.report(bytes.fromhex(report["report_hash"][2:]))
+    assert on_chain_report["verifier"] == verifier["address"] and on_chain_report["amount"] == BOILER_NET_KG
+
+    batch = api.get(f"/v1/batches/{batch_id}")  # public: no token
+    assert batch["supply"]["issued_kg"] == BOILER_NET_KG
+    assert batch["vintage"]["start"] == "2025-01-01" and batch["vintage"]["end"] == "2025-03-31"
+    assert batch["project"]["id"] == project["id"]
+    assert batch["methodology"] == {"code": "TH-ES-001", "version": 1}
+
+    # A transfer signed by the owner's own key; a retirement signed by the buyer's.
+    transfer = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_t": "300.000"}, owner["token"])
+    assert transfer["status"] == "confirmed"
+    assert transfer["operation"]["sender"] == owner["address"]
+    retirement = api.ok(
+        "/v1/retirements",
+        {
+            "batch_id": batch_id,
+            "amount_kg": 120_500,
+            "beneficiary": "Chengdu Marathon 2025",
+            "purpose": "event_neutrality",
+            "event_id": "chengdu-marathon-2025",
+            "jurisdiction": "CN-SC-Chengdu",
+            "consumption_start": "2025-10-26",
+            "consumption_end": "2025-10-26",
+            "note": "race day",
+        },
+        buyer["token"],
+    )
+    assert retirement["operation"]["sender"] == buyer["address"]
+    cert_id = retirement["certificate_id"]
+    certificate = api.get(f"/v1/retirements/{cert_id}")  # public
+    assert certificate["amount_t"] == "120.500"
+    assert (certificate["serial_first"], certificate["serial_last"]) == (1, 120_500)
+    assert certificate["beneficiary"] == "Chengdu Marathon 2025"
+    assert certificate["purpose"] == "event_neutrality"
+    assert certificate["holder"]["participant"] == buyer["id"]
+    assert certificate["consumption_start"] == "2025-10-26"
+    assert certificate["chain"]["tx_hash"] == retirement["operation"]["tx_hash"]
+    assert certificate["chain"]["contract"] == runtime.deployment.credits
+    record = runtime.tanhui.retirement(cert_id)
+    assert record.block_number == certificate["chain"]["block_number"] and record.holder == buyer["address"]
+
+    holdings = {p: api.get("/v1/holdings", t["token"]) for p, t in (("owner", owner), ("buyer", buyer))}
+    assert holdings["owner"] == [{"batch_id": batch_id, "amount_kg": BOILER_NET_KG - 300_000, "amount_t": "650.560"}]
+    assert holdings["buyer"] == [{"batch_id": batch_id, "amount_kg": 179_500, "amount_t": "179.500"}]
+    batch = api.get(f"/v1/batches/{batch_id}")
+    assert batch["supply"]["retired_kg"] == 120_500 and batch["supply"]["held_kg"] == BOILER_NET_KG - 120_500
+    assert [r["certificate_id"] for r in api.get(f"/v1/retirements?batch_id={batch_id}")] == [cert_id]
+
+    result = reconcile(runtime)
+    assert result.ok, result.differences
+    assert result.checked == {"batches": 1, "holdings": 2, "retirements": 1}
+
+
+def test_methodology__rejection_keeps_reasons(api: Api) -> None:
+    experts = [api.participant(["committee"]) for _ in range(3)]
+    m = api.ok("/v1/methodologies", {"code": "TH-ES-002", "version": 1}, api.operator)
+    api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "reject", "reason": "grid factor outdated"}, experts[0]["token"])
+    m = api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "reject", "reason": "no metering rule"}, experts[1]["token"])
+    assert m["status"] == "rejected" and m["chain_status"] == "none"
+    assert [r["reason"] for r in api.get(f"/v1/methodologies/{m['id']}")["reviews"]] == ["grid factor outdated", "no metering rule"]
+    late = api.post(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "x"}, experts[2]["token"], expect=409)
+    assert late.json()["error"]["code"] == "invalid_state"
+
+
+def test_project__changes_requested_then_resubmitted(api: Api) -> None:
+    api.published_methodology()
+    owner = api.participant(["project_owner"])
+    project = api.draft_project(owner)
+    api.ok(f"/v1/projects/{project['id']}/documents", {"filename": "a.txt", "content_base64": "YQ=="}, owner["token"])
+    api.ok(f"/v1/projects/{project['id']}/submit", None, owner["token"])
+    project = api.ok(f"/v1/projects/{project['id']}/reviews", {"decision": "request_changes", "reason": "add meter plan"}, api.operator)
+    assert project["status"] == "changes_requested"
+    project = api.ok(f"/v1/projects/{project['id']}/documents", {"filename": "meters.txt", "content_base64": "Yg=="}, owner["token"])
+    assert len(project["documents"]) == 2
+    api.ok(f"/v1/projects/{project['id']}/submit", None, owner["token"])
+    project = api.ok(f"/v1/projects/{project['id']}/reviews", {"decision": "approve", "reason": "complete"}, api.operator)
+    assert project["status"] == "registered"
+    assert [r["decision"] for r in project["reviews"]] == ["request_changes", "approve"]
+
+
+def test_report__verifier_asks_for_changes_then_owner_reports_again(api: Api) -> None:
+    api.published_methodology()
+    owner, verifier = api.participant(["project_owner"]), api.participant(["verifier"])
+    project = api.registered_project(owner)
+    first = api.report(project, owner)
+    first = api.ok(f"/v1/reports/{first['id']}/verifications", {"decision": "request_changes", "reason": "meter photo"}, verifier["token"])
+    assert first["status"] == "changes_requested" and first["batch_id"] is None
+    second = api.report(project, owner)  # the same period is free again
+    second = api.ok(f"/v1/reports/{second['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"])
+    assert second["status"] == "issued"
+
+
+def test_operator_cannot_move_holders_credits(api: Api, runtime: Runtime) -> None:
+    """The chain sender of a transfer is the holder: the operator's key moves nothing."""
+    batch_id, owner, _ = api.issued_batch()
+    other = api.participant(["holder"])
+    with pytest.raises(errors.ERC1155MissingApprovalForAll):
+        runtime.client.transact(runtime.tanhui.transfer(owner["address"], other["address"], batch_id, 1), runtime.operator)

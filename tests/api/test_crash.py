@@ -1,0 +1,165 @@
+"""Crash tests: the registry process is killed (``os._exit``, as ``kill -9``) right after the
+outbox commit or right after the send. After a restart, the operation completes exactly once:
+one effect on chain, the database agrees (reconcile), and a retry with the same
+Idempotency-Key answers with that one result.
+
+They run on anvil (an in-process chain would die with the process) and on both databases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.app import create_app
+from chain import ChainClient
+from chain.deploy import deploy, deployment_path
+from registry.models import Batch, ChainOperation, Retirement
+from registry.reconcile import reconcile
+from registry.runtime import Runtime, bootstrap
+from registry.settings import Settings
+from tests.api.conftest import BOILER, Api
+from tests.conftest import AnvilNode
+
+SECRET = "test-keystore-secret"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def anvil_base(anvil: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> tuple[AnvilNode, Path]:
+    client = ChainClient.connect(anvil.url)
+    data_dir = tmp_path_factory.mktemp("crash-data")
+    deployment = deploy(client, client.default_signer(), admin_delay=3600)
+    deployment.save(deployment_path(data_dir, client.chain_id))
+    return anvil, data_dir
+
+
+@pytest.fixture
+def crash_env(anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator[dict[str, Any]]:
+    anvil, data_dir = anvil_base
+    client = ChainClient.connect(anvil.url)
+    snapshot = client.dev.snapshot()
+    settings = Settings(data_dir=data_dir, database_url=database_url, keystore_secret=SECRET)
+    runtime = Runtime.open(settings, client)
+    token = bootstrap(runtime)
+    assert token is not None
+    try:
+        with TestClient(create_app(runtime, background=False)) as http:
+            yield {"runtime": runtime, "api": Api(http, token), "url": anvil.url, "data_dir": data_dir, "db": database_url}
+    finally:
+        runtime.close()
+        client.dev.revert(snapshot)
+
+
+def crash(env: dict[str, Any], point: str, path: str, body: dict[str, Any], token: str, key: str) -> None:
+    """Posts through a registry process that dies at `point`."""
+    args = {
+        "rpc_url": env["url"],
+        "database_url": env["db"],
+        "data_dir": str(env["data_dir"]),
+        "keystore_secret": SECRET,
+        "path": path,
+        "body": body,
+        "token": token,
+        "key": key,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.api.crash_worker", json.dumps(args)],
+        cwd=REPO,
+        env={**os.environ, "TANHUI_CRASH_AT": point},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 137, f"the worker was not killed at {point}: {done.stdout}\n{done.stderr}"
+
+
+def count(runtime: Runtime, model: Any, *where: Any) -> int:
+    with runtime.db.transaction() as session:
+        return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
+
+
+@pytest.mark.parametrize("point", ["after-commit", "after-send"])
+def test_crash__retirement_completes_exactly_once_after_restart(crash_env: dict[str, Any], point: str) -> None:
+    runtime: Runtime = crash_env["runtime"]
+    api: Api = crash_env["api"]
+    batch_id, owner, _ = api.issued_batch()
+    body = {"batch_id": batch_id, "amount_kg": 1_234, "beneficiary": "Crash-test fair", "purpose": "voluntary"}
+    certificates_before = runtime.tanhui.certificate_count()
+    balance_before = runtime.tanhui.balance_of(owner["address"], batch_id)
+
+    crash(crash_env, point, "/v1/retirements", body, owner["token"], key="retire-once")
+
+    # The outbox holds the signed operation; it is sent (after-send: it is already mined) once.
+    with runtime.db.transaction() as session:
+        (op,) = session.execute(select(ChainOperation).where(ChainOperation.kind == "retire")).scalars()
+        assert op.status == "signed"
+        pending_hash = op.tx_hash
+    mined = runtime.client.find_receipt(pending_hash)
+    assert (mined is not None) == (point == "after-send")
+
+    assert runtime.relay.resume() == 1  # the restart
+    assert runtime.relay.resume() == 0  # and a second restart finds nothing left
+
+    assert runtime.tanhui.certificate_count() == certificates_before + 1
+    assert runtime.tanhui.balance_of(owner["address"], batch_id) == balance_before - 1_234
+    assert count(runtime, Retirement) == 1
+    assert count(runtime, ChainOperation, ChainOperation.kind == "retire") == 1
+
+    retry = api.post("/v1/retirements", body, owner["token"], key="retire-once")
+    assert retry.json()["certificate_id"] == certificates_before + 1
+    assert retry.json()["operation"]["tx_hash"] == pending_hash
+    assert runtime.tanhui.certificate_count() == certificates_before + 1
+    report = reconcile(runtime)
+    assert report.ok, report.differences
+
+
+@pytest.mark.parametrize("point", ["after-commit", "after-send"])
+def test_crash__verification_issues_exactly_one_batch_after_restart(crash_env: dict[str, Any], point: str) -> None:
+    """Approval queues two dependent operations (the verifier's record, then the issuance):
+    a crash after the first is committed or sent still yields exactly one batch."""
+    runtime: Runtime = crash_env["runtime"]
+    api: Api = crash_env["api"]
+    api.published_methodology()
+    owner, verifier = api.participant(["project_owner"]), api.participant(["verifier"])
+    project = api.registered_project(owner)
+    report = api.ok(
+        f"/v1/projects/{project['id']}/reports",
+        {"period_start": "2025-01-01", "period_end": "2025-03-31", "data": BOILER},
+        owner["token"],
+    )
+    batches_before = runtime.tanhui.batch_count()
+
+    crash(
+        crash_env,
+        point,
+        f"/v1/reports/{report['id']}/verifications",
+        {"decision": "approve", "reason": "ok"},
+        verifier["token"],
+        key="verify-once",
+    )
+    assert runtime.tanhui.batch_count() == batches_before  # the issuance was never sent
+
+    runtime.relay.resume()
+    assert runtime.tanhui.batch_count() == batches_before + 1
+    assert count(runtime, Batch) == 1
+    with runtime.db.transaction() as session:
+        statuses = sorted(op.status for op in session.execute(select(ChainOperation).where(
+            ChainOperation.kind.in_(("record_report", "issue"))
+        )).scalars())
+    assert statuses == ["confirmed", "confirmed"]
+
+    retry = api.ok(f"/v1/reports/{report['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"], key="verify-once")
+    assert retry["status"] == "issued" and retry["batch_id"] == batches_before + 1
+    assert runtime.tanhui.batch_count() == batches_before + 1
+    result = reconcile(runtime)
+    assert result.ok, result.differences

@@ -171,6 +171,8 @@ def serve(
     from registry.runtime import bootstrap
 
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
+    # A local chain this command starts is stopped (its state saved) when the service stops.
+    own_chain = settings.rpc_url is None and localnode.status(settings.data_dir) is None
     runtime = open_runtime(settings)
     token = bootstrap(runtime)
     out.print(f"[bold]Tanhui registry[/] on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
@@ -187,6 +189,8 @@ def serve(
         uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
     finally:
         runtime.close()
+        if own_chain:
+            localnode.stop(settings.data_dir)
 
 
 @app.command()

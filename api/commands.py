@@ -58,11 +58,14 @@ def execute(
                 replay = idempotency.find(session, me, key, fingerprint)
             if replay is None:
                 resource, op_ids = action(session, me)
+                # The operations just written, handed to the relay without reading them again.
+                created = [session.get(ChainOperation, op_id) for op_id in op_ids]
                 if key is not None:
                     record_id = idempotency.remember(session, me, key, fingerprint, resource, op_ids).id
             else:
                 resource, op_ids, record_id = replay.resource, list(replay.operation_ids), replay.id
                 stored = (replay.status_code, replay.response)
+                created = []
     except IntegrityError:
         # A concurrent request with the same key committed first: answer as its replay.
         return execute(runtime, request, payload, actor, action, render, once=once)
@@ -70,8 +73,8 @@ def execute(
     if replay is not None and stored[1] is not None:
         return JSONResponse(stored[1], status_code=stored[0] or 200)
 
-    for op_id in op_ids:
-        runtime.relay.process(op_id, timeout=runtime.receipt_timeout)
+    for operation in created or op_ids:
+        runtime.relay.process(operation, timeout=runtime.receipt_timeout)
 
     with runtime.db.transaction() as session:
         ops = [session.get(ChainOperation, op_id) for op_id in op_ids]

@@ -6,13 +6,36 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from registry.amounts import MAX_KG, parse_tonnes
+
+# The largest ids the database can look up: serial keys (methodologies, chain operations, credit
+# requests) are 32-bit integers on PostgreSQL; token ids (batches, certificates) 64-bit ones.
+MAX_SERIAL_ID = 2**31 - 1
+MAX_TOKEN_ID = 2**63 - 1
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL characters: refuse them here, not as a database error.
+        if _has_nul(value):
+            raise ValueError("text must not contain NUL (U+0000) characters")
+        return value
 
 
 class ParticipantIn(Body):
@@ -26,7 +49,7 @@ class ParticipantIn(Body):
 
 class MethodologyIn(Body):
     code: str = Field(min_length=1, max_length=40)
-    version: StrictInt = Field(ge=1)
+    version: StrictInt = Field(ge=1, le=MAX_SERIAL_ID)
 
 
 class ReviewIn(Body):
@@ -62,15 +85,22 @@ class AmountIn(Body):
     amount_kg: StrictInt | None = Field(default=None, gt=0, le=MAX_KG)
     amount_t: str | None = Field(default=None, description='Tonnes as a decimal string, e.g. "1.500"')
 
+    @field_validator("amount_t")
+    @classmethod
+    def _tonnes(cls, value: str | None) -> str | None:
+        # Checked as a field, so that an error names amount_t.
+        if value is not None:
+            kg = parse_tonnes(value)
+            if kg <= 0 or kg > MAX_KG:
+                raise ValueError("the amount must be positive")
+        return value
+
     @model_validator(mode="after")
     def _one_amount(self) -> AmountIn:
         if (self.amount_kg is None) == (self.amount_t is None):
             raise ValueError("give exactly one of amount_kg and amount_t")
         if self.amount_t is not None:
-            kg = parse_tonnes(self.amount_t)
-            if kg <= 0 or kg > MAX_KG:
-                raise ValueError("the amount must be positive")
-            self.amount_kg = kg
+            self.amount_kg = parse_tonnes(self.amount_t)
             self.amount_t = None
         return self
 
@@ -81,12 +111,12 @@ class AmountIn(Body):
 
 
 class TransferIn(AmountIn):
-    batch_id: StrictInt = Field(gt=0)
+    batch_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
     to: str = Field(min_length=1, max_length=40, description="The recipient participant's id")
 
 
 class RetirementIn(AmountIn):
-    batch_id: StrictInt = Field(gt=0)
+    batch_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
     beneficiary: str = Field(min_length=1, max_length=200)
     purpose: Literal[
         "event_neutrality", "voluntary", "compliance", "organisation_neutrality", "personal_neutrality", "other"

@@ -203,6 +203,13 @@ class ChainClient:
         receipt_timeout: float = 120.0,
     ) -> None:
         self.w3 = w3
+        # The client fills in chain id, nonce, gas and fees itself and signs locally; web3's
+        # request-rewriting middleware would only add round trips (validation asks the node for
+        # its chain id on every call).
+        for name in ("validation", "gas_price_strategy", "ens_name_to_address", "gas_estimate"):
+            if name in w3.middleware_onion:
+                w3.middleware_onion.remove(name)
+        self.w3 = w3
         self.kind = kind
         self.confirmations = confirmations
         self.receipt_timeout = receipt_timeout
@@ -403,7 +410,7 @@ class ChainClient:
         delay = 0.005
         while True:
             raw = self.find_receipt(tx_hash)
-            if raw is not None and self.block_number() - int(raw["blockNumber"]) + 1 >= self.confirmations:
+            if raw is not None and self._confirmed(raw):
                 return self._receipt(tx_hash, raw)
             if time.monotonic() > deadline:
                 raise TransactionFailed(f"no receipt for {tx_hash} within the timeout", tx_hash=tx_hash)
@@ -413,9 +420,15 @@ class ChainClient:
     def check_receipt(self, tx_hash: str) -> Receipt | None:
         """The confirmed receipt (raising the typed error of a revert), or None if not yet confirmed."""
         raw = self.find_receipt(tx_hash)
-        if raw is None or self.block_number() - int(raw["blockNumber"]) + 1 < self.confirmations:
+        if raw is None or not self._confirmed(raw):
             return None
         return self._receipt(tx_hash, raw)
+
+    def _confirmed(self, raw: dict[str, Any]) -> bool:
+        """Mined with the configured depth (a receipt is depth 1: no head lookup needed)."""
+        if self.confirmations <= 1:
+            return True
+        return self.block_number() - int(raw["blockNumber"]) + 1 >= self.confirmations
 
     def transact(self, fn: ContractFunction, signer: Signer, **kwargs: Any) -> Receipt:
         """Prepares, sends and waits for one transaction."""

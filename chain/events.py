@@ -32,6 +32,8 @@ class ChainEvent:
     tx_hash: str
     log_index: int
     address: str
+    # The block's time when the node puts it on the log (geth, anvil); else None.
+    block_timestamp: int | None = None
 
 
 class EventDecoder:
@@ -76,6 +78,8 @@ class EventDecoder:
             tx_hash="0x" + bytes(HexBytes(tx_hash)).hex(),
             log_index=int(log["logIndex"]),
             address=Web3.to_checksum_address(log["address"]),
+            block_timestamp=int(log["blockTimestamp"], 16) if isinstance(log.get("blockTimestamp"), str)
+            else (int(log["blockTimestamp"]) if log.get("blockTimestamp") is not None else None),
         )
 
 

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+#: The first day the chain can record: its timestamps are unsigned Unix seconds.
+EPOCH = date(1970, 1, 1)
+
 
 def now() -> datetime:
     return datetime.now(UTC)

@@ -20,21 +20,35 @@ from sqlalchemy.orm import Session
 from chain.contracts import RetirementDetails, RetirementPurpose
 from registry import participants, views
 from registry.amounts import MAX_KG, tonnes
-from registry.clock import day_start, now
+from registry.clock import EPOCH, day_start, now
 from registry.errors import (
     Frozen,
     InsufficientBalance,
     InvalidRequest,
     NotFound,
+    Paused,
     RecipientNotRegistered,
 )
-from registry.models import Batch, ChainOperation, Holding, Participant, Retirement, TransferRequest
+from registry.models import (
+    Batch,
+    ChainOperation,
+    FrozenAccount,
+    Holding,
+    Participant,
+    RegistryMeta,
+    Retirement,
+    TransferRequest,
+)
 from registry.outbox import PENDING, describe, enqueue
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
 
 PURPOSES = {p.name.lower(): p for p in RetirementPurpose}
+# Fixed gas limits (gas is charged as used): a transfer to a new holder is ~60k, a retirement
+# ~105k plus ~30 gas per byte of details (at most ~1.3 kB through the API).
+TRANSFER_GAS = 250_000
+RETIRE_GAS = 400_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,8 @@ class RetirementInput:
         if self.consumption_start is not None and self.consumption_end is not None:
             if self.consumption_start > self.consumption_end:
                 raise InvalidRequest("consumption_start is after consumption_end", field="consumption_start")
+            if self.consumption_start < EPOCH:
+                raise InvalidRequest(f"consumption_start cannot be before {EPOCH}, the chain's first day", field="consumption_start")
             start, end = day_start(self.consumption_start), day_start(self.consumption_end)
         return RetirementDetails(
             beneficiary=self.beneficiary,
@@ -108,11 +124,18 @@ def available(session: Session, address: str, batch_id: int) -> int:
 
 
 def _check_spend(session: Session, actor: Participant, batch_id: int, amount_kg: int) -> Batch:
+    """Every condition the contract checks, from the index: the operation can then be signed
+    with a fixed gas limit instead of a simulation."""
     if amount_kg <= 0 or amount_kg > MAX_KG:
         raise InvalidRequest("the amount must be a positive number of kilograms", field="amount_kg")
+    meta = session.get(RegistryMeta, 1)
+    if meta is not None and meta.credits_paused:
+        raise Paused("the credits contract is paused")
     row = batch(session, batch_id)
     if row.frozen:
         raise Frozen(f"batch {batch_id} is frozen", batch=batch_id)
+    if session.get(FrozenAccount, actor.address) is not None:
+        raise Frozen(f"the account of {actor.public_id} is frozen", participant=actor.public_id)
     spendable = available(session, actor.address, batch_id)
     if spendable < amount_kg:
         raise InsufficientBalance(
@@ -132,6 +155,8 @@ def transfer(
         raise InvalidRequest("a transfer needs another participant as recipient", field="to")
     if to.chain_status != "active":
         raise RecipientNotRegistered(f"{to.public_id} is not an active registered participant", recipient=to.public_id)
+    if session.get(FrozenAccount, to.address) is not None:
+        raise Frozen(f"the account of {to.public_id} is frozen", participant=to.public_id)
     signer = runtime.signer_of(actor)
     op = enqueue(
         session,
@@ -140,6 +165,7 @@ def transfer(
         fn=runtime.tanhui.transfer(actor.address, to.address, batch_id, amount_kg),
         signer=signer,
         payload={"from": actor.public_id, "to": to.public_id, "batch_id": batch_id, "amount_kg": amount_kg},
+        gas=TRANSFER_GAS,
     )
     request = TransferRequest(
         kind="transfer",
@@ -167,6 +193,7 @@ def retire(
         fn=runtime.tanhui.retire(batch_id, amount_kg, chain_details),
         signer=runtime.signer_of(actor),
         payload={"holder": actor.public_id, "batch_id": batch_id, "amount_kg": amount_kg},
+        gas=RETIRE_GAS,
     )
     request = TransferRequest(
         kind="retirement",

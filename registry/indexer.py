@@ -8,9 +8,7 @@ together with the new ``indexed_block``, so a crash applies a range entirely or 
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
@@ -18,10 +16,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chain.contracts import RetirementPurpose
-from chain.events import ChainEvent, EventDecoder, block_ranges, decoder_for, fetch_events
+from chain.events import ChainEvent, EventDecoder, decoder_for, fetch_events
 from registry.models import (
     Batch,
     ChainEventRecord,
+    FrozenAccount,
     Holding,
     Invalidation,
     Methodology,
@@ -59,7 +58,6 @@ def purpose_name(value: int) -> str:
 class Indexer:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._lock = threading.Lock()
         self._decoder: EventDecoder | None = None
 
     @property
@@ -73,31 +71,57 @@ class Indexer:
         return self.runtime.client.block_number() - max(0, self.runtime.settings.confirmations - 1)
 
     def sync(self, to_block: int | None = None) -> int:
-        """Indexes every event up to `to_block` (default: the confirmed head). Returns how many."""
-        with self._lock:
-            head = self.head()
-            target = head if to_block is None else min(to_block, head)
+        """Indexes every event up to `to_block` (default: the confirmed head), one transaction
+        per block range. Returns how many events it applied."""
+        target = self._target(to_block)
+        applied = 0
+        while True:
             with self.runtime.db.transaction() as session:
-                start = _meta(session).indexed_block + 1
-            applied = 0
-            for first, last in block_ranges(start, target, self.runtime.settings.max_logs_range):
-                events = fetch_events(
-                    self.runtime.client,
-                    self.runtime.deployment,
-                    first,
-                    last,
-                    max_range=self.runtime.settings.max_logs_range,
-                    decoder=self.decoder,
-                )
-                with self.runtime.db.transaction() as session:
-                    meta = _meta(session, lock=True)
-                    if meta.indexed_block >= last:
-                        continue  # another process got there first
-                    events = [e for e in events if e.block_number > meta.indexed_block]
-                    self.apply(session, events)
-                    meta.indexed_block = last
-                applied += len(events)
-            return applied
+                count, done = self._step(session, target)
+            applied += count
+            if done:
+                return applied
+
+    def sync_within(self, session: Session, to_block: int) -> int:
+        """Like :meth:`sync`, inside the caller's transaction (the relay confirms an operation
+        and indexes its block in one commit)."""
+        target = self._target(to_block)
+        applied = 0
+        while True:
+            count, done = self._step(session, target)
+            applied += count
+            if done:
+                return applied
+
+    def _target(self, to_block: int | None) -> int:
+        if to_block is not None and self.runtime.settings.confirmations <= 1:
+            return to_block  # a block with a receipt is confirmed at depth 1
+        head = self.head()
+        return head if to_block is None else min(to_block, head)
+
+    def _step(self, session: Session, target: int) -> tuple[int, bool]:
+        """Applies the next block range up to `target`: (events applied, whether caught up).
+
+        The index mark is read with a lock (``FOR UPDATE``; SQLite serialises writers), so
+        concurrent indexers — the relay thread, a request, another process — never apply a
+        range twice.
+        """
+        meta = _meta(session, lock=True)
+        first = meta.indexed_block + 1
+        if first > target:
+            return 0, True
+        last = min(target, first + self.runtime.settings.max_logs_range - 1)
+        events = fetch_events(
+            self.runtime.client,
+            self.runtime.deployment,
+            first,
+            last,
+            max_range=self.runtime.settings.max_logs_range,
+            decoder=self.decoder,
+        )
+        self.apply(session, events)
+        meta.indexed_block = last
+        return len(events), last >= target
 
     # -- applying events -----------------------------------------------------------------------
 
@@ -120,16 +144,20 @@ class Indexer:
         )
         holdings = _HoldingCache(session, events)
         batches: dict[int, Batch] = {}
-        timestamps = self._timestamps(e.block_number for e in events if e.name == "CreditsRetired")
+        timestamps = self._timestamps([e for e in events if e.name == "CreditsRetired"])
         for e in events:
             handler = getattr(self, f"_on_{e.name}", None)
             if handler is not None:
                 handler(session, e, holdings=holdings, batches=batches, timestamps=timestamps)
         holdings.flush()
 
-    def _timestamps(self, blocks: Iterable[int]) -> dict[int, int]:
+    def _timestamps(self, events: list[ChainEvent]) -> dict[int, int]:
+        """Block times of `events`: from the logs when the node gives them, else from the blocks."""
+        known = {e.block_number: e.block_timestamp for e in events if e.block_timestamp is not None}
         w3 = self.runtime.client.w3
-        return {n: int(w3.eth.get_block(n)["timestamp"]) for n in set(blocks)}
+        for number in {e.block_number for e in events} - set(known):
+            known[number] = int(w3.eth.get_block(number)["timestamp"])
+        return known
 
     @staticmethod
     def _batch(session: Session, batches: dict[int, Batch], batch_id: int) -> Batch:
@@ -255,6 +283,22 @@ class Indexer:
             )
         )
 
+    def _on_AccountFrozen(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        row = session.get(FrozenAccount, e.args["account"])
+        if row is None:
+            session.add(FrozenAccount(address=e.args["account"], reason=e.args["reason"], block_number=e.block_number))
+
+    def _on_AccountUnfrozen(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        row = session.get(FrozenAccount, e.args["account"])
+        if row is not None:
+            session.delete(row)
+
+    def _on_Paused(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        _set_paused(session, e.contract, True)
+
+    def _on_Unpaused(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        _set_paused(session, e.contract, False)
+
     def _on_BatchFrozen(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
         self._batch(session, batches, int(e.args["batchId"])).frozen = True
 
@@ -303,6 +347,14 @@ def _meta(session: Session, *, lock: bool = False) -> RegistryMeta:
     if meta is None:
         raise LookupError("the database is not bound to a deployment")
     return meta
+
+
+def _set_paused(session: Session, contract: str, paused: bool) -> None:
+    meta = _meta(session)
+    if contract == "TanhuiCredits":
+        meta.credits_paused = paused
+    else:
+        meta.registry_paused = paused
 
 
 def _set_participant(session: Session, address: str, status: str) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,6 +63,8 @@ class RegistryMeta(Base):
     credits_address: Mapped[str] = mapped_column(Address)
     deployed_block: Mapped[int] = mapped_column(BigInteger)
     indexed_block: Mapped[int] = mapped_column(BigInteger)
+    registry_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credits_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # -- participants ---------------------------------------------------------------------------
@@ -327,6 +330,16 @@ class Batch(Base):
     invalidated_kg: Mapped[int] = mapped_column(BigInteger, default=0)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class FrozenAccount(Base):
+    """An account a supervisor froze on chain (it neither sends, receives nor retires)."""
+
+    __tablename__ = "frozen_accounts"
+
+    address: Mapped[str] = mapped_column(Address, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
     block_number: Mapped[int] = mapped_column(BigInteger)
 
 

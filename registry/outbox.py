@@ -54,8 +54,10 @@ def enqueue(
 ) -> ChainOperation:
     """Signs `fn` (or a value transfer `to`) for `signer` with the next nonce and records it.
 
-    A dependent operation (one that can only succeed after `depends_on` is mined) cannot be
-    simulated yet, so it takes a fixed `gas` instead of an estimate.
+    Without `gas`, the call is simulated (a gas estimate): a call the contracts would refuse
+    raises its typed error before anything is written. A fixed `gas` skips the simulation: for
+    dependent operations (which can only succeed after `depends_on` is mined) and for those
+    whose every contract check the domain has already made from the index.
     """
     if depends_on is not None and gas is None:
         raise ValueError("a dependent operation needs a fixed gas limit")

@@ -93,6 +93,8 @@ def register(
         if not Web3.is_address(address):
             raise InvalidRequest(f"{address!r} is not an Ethereum address", field="address")
         address = Web3.to_checksum_address(address)
+        if int(address, 16) == 0:
+            raise InvalidRequest("the zero address cannot be a participant's address", field="address")
         custody, keystore = "self", None
     else:
         address, keystore = create_keystore(runtime.keystore_password())

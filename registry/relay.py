@@ -24,12 +24,12 @@ from eth_utils import keccak
 from hexbytes import HexBytes
 from sqlalchemy.orm import Session
 
-from chain.client import SignedTransaction
+from chain.client import Receipt, SignedTransaction
 from chain.errors import ChainError, ChainUnavailable, ContractRevert, TransactionFailed
 from chain.events import EventDecoder, decoder_for
 from registry.clock import now
 from registry.models import ChainAccount, ChainOperation
-from registry.outbox import pending_operations, take_nonce
+from registry.outbox import PENDING, pending_operations, take_nonce
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
@@ -75,24 +75,32 @@ class Relay:
 
     # -- driving operations ----------------------------------------------------------------------
 
-    def process(self, op_id: int, *, timeout: float | None = None) -> ChainOperation:
-        """Sends and confirms one operation (and first its dependency). Returns its state; a
-        node that does not answer leaves it pending for the background loop."""
+    def process(self, operation: int | ChainOperation, *, timeout: float | None = None) -> None:
+        """Sends and confirms one operation (and first its dependency). A node that does not
+        answer leaves it pending for the background loop.
+
+        A stale view of the operation is harmless: a resend of a sent transaction is a no-op
+        and a final state is never overwritten.
+        """
         crash_point("after-commit")
-        op = self._load(op_id)
+        op = self._load(operation) if isinstance(operation, int) else operation
+        op_id = op.id
+        if op.status not in PENDING:
+            return
         if op.depends_on_id is not None:
             self.process(op.depends_on_id, timeout=timeout)
         with self._lock(op_id):
-            op = self._load(op_id)
             try:
+                receipt: Receipt | None = None
                 if op.status == "signed":
-                    self._send(op)
-                    op = self._load(op_id)
-                if op.status == "sent":
-                    self._confirm(op, timeout=timeout)
+                    if not self._send(op):
+                        return
+                    receipt = self._receipt_now(op)
+                    if receipt is None:
+                        self._mark_sent(op)
+                self._confirm(op, receipt=receipt, timeout=timeout)
             except (ChainUnavailable, TransactionFailed) as err:
                 log.warning("operation %s stays pending: %s", op_id, err)
-        return self._load(op_id)
 
     def resume(self) -> int:
         """Processes every pending operation, oldest first. Returns how many were pending."""
@@ -124,20 +132,31 @@ class Relay:
             session.expunge(op)
             return op
 
-    def _send(self, op: ChainOperation) -> None:
+    def _send(self, op: ChainOperation) -> bool:
+        """Broadcasts the operation's transaction; False when it failed for good or was re-signed."""
         client = self.runtime.client
         try:
             client.send(_signed(op))
         except ContractRevert as err:
             self._finish(op, status="failed", error=err)
-            return
+            return False
         except TransactionFailed as err:
             if "nonce" in str(err).lower() and client.find_receipt(op.tx_hash) is None:
                 self._resign(op)
-                return
+                return False
             self._finish(op, status="failed", error=err)
-            return
+            return False
         crash_point("after-send")
+        return True
+
+    def _receipt_now(self, op: ChainOperation) -> Receipt | None:
+        """The receipt if the transaction is already mined (instant-finality chains), else None."""
+        try:
+            return self.runtime.client.check_receipt(op.tx_hash)
+        except ContractRevert:
+            return None  # _confirm records the typed failure
+
+    def _mark_sent(self, op: ChainOperation) -> None:
         with self.runtime.db.transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
@@ -145,17 +164,17 @@ class Relay:
                 row.status = "sent"
                 row.sent_at = now()
 
-    def _confirm(self, op: ChainOperation, *, timeout: float | None) -> None:
+    def _confirm(self, op: ChainOperation, *, receipt: Receipt | None, timeout: float | None) -> None:
+        """Records the outcome and indexes its block, in one transaction."""
         client = self.runtime.client
         try:
-            receipt = client.wait(op.tx_hash, timeout=timeout)
+            if receipt is None:
+                receipt = client.wait(op.tx_hash, timeout=timeout)
         except ContractRevert as err:
             self._finish(op, status="failed", error=err)
-            self.runtime.indexer.sync()
             return
         result = self._result(receipt.logs)
         self._finish(op, status="confirmed", block_number=receipt.block_number, result=result)
-        self.runtime.indexer.sync(to_block=receipt.block_number)
 
     def _result(self, logs: list[dict[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -180,6 +199,8 @@ class Relay:
         block_number: int | None = None,
         result: dict[str, Any] | None = None,
     ) -> None:
+        """Records the final state and, in the same transaction, indexes the chain up to the
+        transaction's block (a failure runs the domain's compensation)."""
         with self.runtime.db.transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
@@ -187,16 +208,19 @@ class Relay:
                 return
             row.status = status
             row.finished_at = now()
+            row.sent_at = row.sent_at or row.finished_at
             row.block_number = block_number
             row.result = result
             if error is not None:
                 row.error_code = getattr(error, "name", None) or type(error).__name__
                 row.error = str(error)
-                if getattr(error, "tx_hash", None) and row.block_number is None:
+                if getattr(error, "tx_hash", None):
                     receipt = self.runtime.client.find_receipt(row.tx_hash)
                     row.block_number = int(receipt["blockNumber"]) if receipt else None
             if status == "failed" and row.kind in FAILURE_HANDLERS:
                 FAILURE_HANDLERS[row.kind](session, row)
+            if row.block_number is not None:
+                self.runtime.indexer.sync_within(session, row.block_number)
 
     def _resign(self, op: ChainOperation) -> None:
         """The operation's nonce was taken by a transaction outside the registry, so its own

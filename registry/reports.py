@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from registry import methodologies as catalogue
 from registry import methodology_review, projects
 from registry.amounts import tonnes
-from registry.clock import day_start, iso, now
+from registry.clock import EPOCH, day_start, iso, now
 from registry.errors import (
     InvalidRequest,
     InvalidState,
@@ -100,6 +100,8 @@ def submit(
         )
     if period_start > period_end:
         raise InvalidRequest("period_start is after period_end", field="period_start")
+    if period_start < EPOCH:
+        raise InvalidRequest(f"a monitoring period cannot start before {EPOCH}, the chain's first day", field="period_start")
     if period_end >= now().date():
         raise InvalidRequest("a monitoring period must have ended before it is reported", field="period_end")
     check_period_free(session, project, period_start, period_end)

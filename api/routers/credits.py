@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api.commands import execute
-from api.deps import CurrentParticipant, RuntimeDep, requires
+from api.deps import CurrentParticipant, RuntimeDep, SerialId, requires
 from api.routers.participants import holdings_view
 from api.schemas import RetirementIn, TransferIn
 from registry import credits as service
@@ -64,7 +64,7 @@ def retire(body: RetirementIn, request: Request, runtime: RuntimeDep, actor: Hol
 
 
 @router.get("/v1/credit-requests/{request_id}", summary="A transfer or retirement request and its chain operation")
-def get_request(request_id: int, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+def get_request(request_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         request = session.get(TransferRequest, request_id)
         if request is None:

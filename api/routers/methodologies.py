@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.commands import execute
-from api.deps import RuntimeDep, requires
+from api.deps import RuntimeDep, SerialId, requires
 from api.schemas import MethodologyIn, ReviewIn
 from registry import methodologies as catalogue
 from registry import methodology_review as service
@@ -31,7 +31,7 @@ def list_methodologies(runtime: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/{methodology_id}", summary="A methodology with its committee reviews (public)")
-def get_methodology(methodology_id: int, runtime: RuntimeDep) -> dict[str, Any]:
+def get_methodology(methodology_id: SerialId, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         return service.view(service.get(session, methodology_id), session)
 
@@ -50,7 +50,7 @@ def propose(body: MethodologyIn, request: Request, runtime: RuntimeDep, actor: P
 
 
 @router.post("/{methodology_id}/reviews", status_code=201, summary="Review a methodology (expert committee)")
-def review(methodology_id: int, body: ReviewIn, request: Request, runtime: RuntimeDep, actor: Committee) -> JSONResponse:
+def review(methodology_id: SerialId, body: ReviewIn, request: Request, runtime: RuntimeDep, actor: Committee) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         m = service.review(session, runtime, me, service.get(session, methodology_id), body.decision, body.reason)
         return f"methodology:{m.id}", [m.operation_id] if m.operation_id and m.status == "published" else []

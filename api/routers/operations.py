@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import CurrentParticipant, RuntimeDep
+from api.deps import CurrentParticipant, RuntimeDep, SerialId
 from registry.errors import NotFound
 from registry.models import ChainOperation
 from registry.outbox import describe
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
 @router.get("/{operation_id}", summary="A chain operation of the outbox: its transaction and status")
-def get_operation(operation_id: int, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+def get_operation(operation_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         op = session.get(ChainOperation, operation_id)
         if op is None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.commands import execute
-from api.deps import CurrentParticipant, RuntimeDep, requires
+from api.deps import CurrentParticipant, PublicId, RuntimeDep, requires
 from api.schemas import ParticipantIn
 from registry.clock import iso
 from registry import participants as service
@@ -71,7 +71,7 @@ def me(runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
 
 
 @router.get("/{participant_id}", summary="A participant (registrar, or the participant itself)")
-def get_participant(participant_id: str, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+def get_participant(participant_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     if actor.public_id != participant_id and "registrar" not in actor.role_names:
         raise Forbidden("only the registrar or the participant itself may see this")
     with runtime.db.transaction() as session:

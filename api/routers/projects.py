@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.commands import execute
-from api.deps import CurrentParticipant, RuntimeDep, requires
+from api.deps import CurrentParticipant, PublicId, RuntimeDep, requires
 from api.schemas import DocumentIn, ProjectIn, ProjectReviewIn, ReportIn
 from registry import projects as service
 from registry import reports, verification
@@ -52,14 +52,14 @@ def list_projects(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[s
 
 
 @router.get("/v1/projects/{project_id}", summary="A project with its documents and reviews")
-def get_project(project_id: str, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+def get_project(project_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         return service.view(session, service.get(session, project_id))
 
 
 @router.post("/v1/projects/{project_id}/documents", status_code=201, summary="Add a document (its owner)")
 def add_document(
-    project_id: str, body: DocumentIn, request: Request, runtime: RuntimeDep, actor: Owner
+    project_id: PublicId, body: DocumentIn, request: Request, runtime: RuntimeDep, actor: Owner
 ) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         project = service.get(session, project_id)
@@ -73,7 +73,7 @@ def add_document(
 
 
 @router.post("/v1/projects/{project_id}/submit", status_code=201, summary="Submit a project for review (its owner)")
-def submit(project_id: str, request: Request, runtime: RuntimeDep, actor: Owner) -> JSONResponse:
+def submit(project_id: PublicId, request: Request, runtime: RuntimeDep, actor: Owner) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         project = service.submit(session, me, service.get(session, project_id))
         return f"project:{project.public_id}", []
@@ -83,7 +83,7 @@ def submit(project_id: str, request: Request, runtime: RuntimeDep, actor: Owner)
 
 @router.post("/v1/projects/{project_id}/reviews", status_code=201, summary="Review a project (registrar)")
 def review(
-    project_id: str, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Registrar
+    project_id: PublicId, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Registrar
 ) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         project = service.review(session, runtime, me, service.get(session, project_id), body.decision, body.reason)
@@ -94,7 +94,7 @@ def review(
 
 
 @router.post("/v1/projects/{project_id}/reports", status_code=201, summary="Submit a monitoring report (its owner)")
-def submit_report(project_id: str, body: ReportIn, request: Request, runtime: RuntimeDep, actor: Owner) -> JSONResponse:
+def submit_report(project_id: PublicId, body: ReportIn, request: Request, runtime: RuntimeDep, actor: Owner) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         report = reports.submit(
             session,
@@ -111,7 +111,7 @@ def submit_report(project_id: str, body: ReportIn, request: Request, runtime: Ru
 
 
 @router.get("/v1/projects/{project_id}/reports", summary="A project's monitoring reports")
-def list_reports(project_id: str, runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
+def list_reports(project_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
         project = service.get(session, project_id)
         rows = session.execute(
@@ -121,7 +121,7 @@ def list_reports(project_id: str, runtime: RuntimeDep, actor: CurrentParticipant
 
 
 @router.get("/v1/reports/{report_id}", tags=["reports"], summary="A monitoring report with its quantification")
-def get_report(report_id: str, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+def get_report(report_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         return reports.view(session, reports.get(session, report_id))
 
@@ -132,7 +132,7 @@ def get_report(report_id: str, runtime: RuntimeDep, actor: CurrentParticipant) -
     tags=["reports"],
     summary="Verify a report (verifier): approval records it on chain and issues the batch",
 )
-def verify(report_id: str, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Verifier) -> JSONResponse:
+def verify(report_id: PublicId, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Verifier) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         report = reports.get(session, report_id)
         v = verification.decide(session, runtime, me, report, body.decision, body.reason)

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, TokenId
+from api.schemas import MAX_TOKEN_ID
 from registry import views
 from registry.credits import batch as get_batch
 from registry.errors import NotFound
@@ -19,7 +20,7 @@ router = APIRouter(tags=["public"])
 
 @router.get("/v1/batches", summary="Issued batches (public)")
 def list_batches(
-    runtime: RuntimeDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
+    runtime: RuntimeDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_TOKEN_ID)
 ) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
         rows = session.execute(select(Batch).order_by(Batch.id).limit(limit).offset(offset)).scalars()
@@ -27,7 +28,7 @@ def list_batches(
 
 
 @router.get("/v1/batches/{batch_id}", summary="A batch with its supply and chain evidence (public)")
-def get_batch_view(batch_id: int, runtime: RuntimeDep) -> dict[str, Any]:
+def get_batch_view(batch_id: TokenId, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         batch = get_batch(session, batch_id)
         view = views.batch_view(session, batch)
@@ -48,9 +49,9 @@ def get_batch_view(batch_id: int, runtime: RuntimeDep) -> dict[str, Any]:
 @router.get("/v1/retirements", summary="Retirement certificates (public)")
 def list_retirements(
     runtime: RuntimeDep,
-    batch_id: int | None = None,
+    batch_id: int | None = Query(None, ge=1, le=MAX_TOKEN_ID),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_TOKEN_ID),
 ) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
         query = select(Retirement).order_by(Retirement.certificate_id).limit(limit).offset(offset)
@@ -60,7 +61,7 @@ def list_retirements(
 
 
 @router.get("/v1/retirements/{certificate_id}", summary="A retirement certificate with its chain evidence (public)")
-def get_retirement(certificate_id: int, runtime: RuntimeDep) -> dict[str, Any]:
+def get_retirement(certificate_id: TokenId, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         r = session.get(Retirement, certificate_id)
         if r is None:

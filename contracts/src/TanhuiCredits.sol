@@ -77,7 +77,7 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     /// - its project is registered and its owner is an active participant and not frozen;
     /// - the period overlaps no issued period of the project.
     ///
-    /// Emits a {CreditsIssued} and a {TransferSingle} event.
+    /// Emits a {CreditsIssued} and then a {TransferSingle} event.
     function issue(bytes32 reportHash) external onlyRole(TanhuiRoles.ISSUER) whenNotPaused returns (uint256 batchId) {
         ITanhuiRegistry.Report memory r = _registry.report(reportHash);
         if (r.verifiedAt == 0) revert CreditsReportNotVerified(reportHash);
@@ -99,8 +99,10 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         _reportBatches[reportHash] = batchId;
 
         _requireCanReceive(p.owner);
-        _mint(p.owner, batchId, r.amount, "");
+        // Emitted with the batch record, before the mint: the mint calls a contract owner's
+        // receiver hook, and anything the hook does with the batch must be logged after it.
         emit CreditsIssued(batchId, r.projectId, reportHash, p.owner, r.amount, r.periodStart, r.periodEnd);
+        _mint(p.owner, batchId, r.amount, "");
     }
 
     // ----------------------------------------------------------------------------------------
@@ -295,7 +297,8 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     // ----------------------------------------------------------------------------------------
 
     /// @dev Transfers between holders (mint and burn are checked by {issue}, {retire} and
-    /// {invalidate}): not paused; neither side nor the batch frozen; the recipient registered.
+    /// {invalidate}): not paused; neither side, nor an approved operator, nor the batch frozen;
+    /// the recipient registered.
     function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
         internal
         override
@@ -303,6 +306,8 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (from != address(0) && to != address(0)) {
             _requireNotPaused();
             if (_frozenAccounts[from]) revert CreditsAccountFrozen(from);
+            address operator = _msgSender();
+            if (operator != from && _frozenAccounts[operator]) revert CreditsAccountFrozen(operator);
             for (uint256 i = 0; i < ids.length; ++i) {
                 if (_batches[ids[i]].frozen) revert CreditsBatchFrozen(ids[i]);
             }

@@ -107,6 +107,7 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     {
         Methodology storage m = _methodologies[methodologyId][version];
         if (m.status != MethodologyStatus.Published) {
+            if (m.status == MethodologyStatus.None) revert RegistryUnknownMethodology(methodologyId, version);
             revert RegistryMethodologyNotPublished(methodologyId, version, m.status);
         }
         m.status = MethodologyStatus.Deprecated;

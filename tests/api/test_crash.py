@@ -163,3 +163,18 @@ def test_crash__verification_issues_exactly_one_batch_after_restart(crash_env: d
     assert runtime.tanhui.batch_count() == batches_before + 1
     result = reconcile(runtime)
     assert result.ok, result.differences
+
+
+def test_gas_chain__registry_funds_the_accounts_it_creates(crash_env: dict[str, Any]) -> None:
+    """anvil charges gas by default: a created account gets gas money from the operator and
+    pays for its own transfer."""
+    runtime: Runtime = crash_env["runtime"]
+    api: Api = crash_env["api"]
+    assert runtime.charges_gas()
+    batch_id, owner, _ = api.issued_batch()
+    funded = runtime.settings.account_funding_wei
+    assert runtime.client.balance(owner["address"]) == funded
+    buyer = api.participant(["holder"])
+    transfer = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 5}, owner["token"])
+    assert transfer["operation"]["sender"] == owner["address"]
+    assert 0 < runtime.client.balance(owner["address"]) < funded  # the owner paid the gas

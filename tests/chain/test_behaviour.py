@@ -64,7 +64,7 @@ def test_events__decoded_in_chain_order_across_narrow_ranges(deployed: DeployedC
     s.send(t.retire(1, 1_000, details()), s.owner)
     events = fetch_events(deployed.client, deployed.deployment, start, deployed.client.block_number(), max_range=1)
     names = [e.name for e in events]
-    assert names == ["ReportVerified", "TransferSingle", "CreditsIssued", "TransferSingle", "CreditsRetired"]
+    assert names == ["ReportVerified", "CreditsIssued", "TransferSingle", "TransferSingle", "CreditsRetired"]
     retired = events[-1].args
     assert retired["certificateId"] == 1 and retired["amount"] == 1_000
     assert retired["details"][0] == "Chengdu Marathon 2025 Organising Committee"

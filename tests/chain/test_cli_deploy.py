@@ -98,3 +98,39 @@ def test_deploy__unreachable_node_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "cannot reach the chain" in done.stderr
     assert done.stdout == ""
+
+
+# anvil's second development account (its well-known test key, funded by anvil itself).
+ANVIL_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+ANVIL_ADDRESS_1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+
+def test_deploy__operator_key_from_environment_or_keystore(tmp_path: Path) -> None:
+    import os
+
+    from eth_account import Account
+
+    keystore = tmp_path / "operator.json"
+    keystore.write_text(json.dumps(Account.encrypt(ANVIL_KEY_1, "correct horse")))
+    node = start_anvil()
+    try:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("TANHUI_")}
+        for extra in (
+            {"TANHUI_OPERATOR_KEY": ANVIL_KEY_1},
+            {"TANHUI_OPERATOR_KEYSTORE": str(keystore), "TANHUI_OPERATOR_KEYSTORE_PASSWORD": "correct horse"},
+        ):
+            done = subprocess.run(
+                [*TANHUI, "deploy", "--rpc-url", node.url, "--json", "--data-dir", str(tmp_path)],
+                capture_output=True, text=True, timeout=300, env={**base, **extra},
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout)["admin"] == ANVIL_ADDRESS_1
+        wrong = subprocess.run(
+            [*TANHUI, "deploy", "--rpc-url", node.url, "--json", "--data-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=300,
+            env={**base, "TANHUI_OPERATOR_KEYSTORE": str(keystore), "TANHUI_OPERATOR_KEYSTORE_PASSWORD": "wrong"},
+        )  # fmt: skip
+        assert wrong.returncode == 1 and "cannot decrypt keystore" in wrong.stderr
+    finally:
+        node.process.terminate()
+        node.process.wait(timeout=10)

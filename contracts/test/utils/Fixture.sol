@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {TestBase} from "./Vm.sol";
 import {TanhuiRegistry} from "../../src/TanhuiRegistry.sol";
 import {TanhuiCredits} from "../../src/TanhuiCredits.sol";
@@ -31,11 +33,22 @@ abstract contract Fixture is TestBase {
     uint32 internal constant VERSION = 1;
     bytes32 internal constant PROJECT = keccak256("project-1");
     uint64 internal constant JAN_2025 = 1735689600;
+    uint64 internal constant MAR_2025 = 1740787200;
     uint64 internal constant APR_2025 = 1743465600;
+    uint64 internal constant MAY_2025 = 1746057600;
+    uint64 internal constant JUN_2025 = 1748736000;
     uint64 internal constant JUL_2025 = 1751328000;
+    uint64 internal constant AUG_2025 = 1754006400;
+    uint64 internal constant OCT_2025 = 1759276800;
+    uint64 internal constant JAN_2026 = 1767225600;
+    /// @dev The consumption period of `_details`: [JAN_2025, APR_2025], as the uint40 of the certificate.
+    uint40 internal constant CONSUMPTION_START = 1735689600;
+    uint40 internal constant CONSUMPTION_END = 1743465600;
+    /// @dev The block timestamp at which setUp deploys everything.
+    uint256 internal constant DEPLOYED_AT = 1_760_000_000;
 
     function setUp() public virtual {
-        vm.warp(1_760_000_000);
+        vm.warp(DEPLOYED_AT);
         registry = new TanhuiRegistry(ADMIN_DELAY, admin);
         credits = new TanhuiCredits(registry, "https://registry.example/v1/batches/{id}");
         vm.startPrank(admin);
@@ -69,14 +82,78 @@ abstract contract Fixture is TestBase {
         batchId = credits.issue(reportHash);
     }
 
+    /// @dev Expects the next call to revert for lack of `role` held by `account`.
+    function _expectUnauthorized(address account, bytes32 role) internal {
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, account, role));
+    }
+
+    /// @dev Expects the next call to revert because the called contract is paused.
+    function _expectPaused() internal {
+        vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
+    }
+
+    function _expectRevert(bytes4 selector) internal {
+        vm.expectRevert(abi.encodeWithSelector(selector));
+    }
+
+    function _pauseCredits() internal {
+        vm.prank(pauser);
+        credits.pause();
+    }
+
+    function _pauseRegistry() internal {
+        vm.prank(pauser);
+        registry.pause();
+    }
+
+    function _registerParticipant(address account) internal {
+        vm.prank(registrar);
+        registry.registerParticipant(account, ITanhuiRegistry.ParticipantKind.Person);
+    }
+
+    function _suspend(address account) internal {
+        vm.prank(registrar);
+        registry.setParticipantStatus(account, ITanhuiRegistry.ParticipantStatus.Suspended);
+    }
+
+    function _freezeAccount(address account) internal {
+        vm.prank(supervisor);
+        credits.setAccountFrozen(account, true, "dispute 2025-17");
+    }
+
+    function _freezeBatch(uint256 batchId) internal {
+        vm.prank(supervisor);
+        credits.setBatchFrozen(batchId, true, "verification under review");
+    }
+
+    function _transfer(address from, address to, uint256 batchId, uint256 amount) internal {
+        vm.prank(from);
+        credits.safeTransferFrom(from, to, batchId, amount, "");
+    }
+
+    function _retire(address holder, uint256 batchId, uint64 amount) internal returns (uint256 certificateId) {
+        vm.prank(holder);
+        certificateId = credits.retire(batchId, amount, _details("Chengdu Marathon 2025 Organising Committee"));
+    }
+
+    /// @dev Asserts issued == held by `holders` + retired + invalidated for `batchId`.
+    function _assertConserved(uint256 batchId, address[] memory holders) internal view {
+        ITanhuiCredits.Batch memory b = credits.batch(batchId);
+        uint256 held;
+        for (uint256 i = 0; i < holders.length; ++i) {
+            held += credits.balanceOf(holders[i], batchId);
+        }
+        vm.assertEq(uint256(b.issued), held + b.retired + b.invalidated, "issued == held + retired + invalidated");
+    }
+
     function _details(string memory beneficiary) internal pure returns (ITanhuiCredits.RetirementDetails memory) {
         return ITanhuiCredits.RetirementDetails({
             beneficiary: beneficiary,
             purpose: ITanhuiCredits.RetirementPurpose.EventNeutrality,
             eventId: keccak256("chengdu-marathon-2025"),
             jurisdiction: "CN-SC-Chengdu",
-            consumptionStart: uint40(JAN_2025),
-            consumptionEnd: uint40(APR_2025),
+            consumptionStart: CONSUMPTION_START,
+            consumptionEnd: CONSUMPTION_END,
             note: "Offsets the marathon's travel and venue footprint"
         });
     }

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routers import credits, methodologies, operations, participants, projects, public
+from api.routers import credits, methodologies, operations, participants, projects, public, supervision
 from chain.errors import ChainError
 from registry.errors import RegistryError, from_chain
 from registry.runtime import Runtime
@@ -78,6 +78,6 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     def health() -> dict[str, object]:
         return {"status": "ok", **runtime.describe()}
 
-    for router in (participants, methodologies, projects, credits, public, operations):
+    for router in (participants, methodologies, projects, credits, public, operations, supervision):
         app.include_router(router.router)
     return app

@@ -347,6 +347,58 @@ def relay(
     out.print(f"{pending} pending operations processed; {indexed} events indexed")
 
 
+
+# -- a client for the API -----------------------------------------------------------------------
+
+
+@app.command("api")
+def api_call(
+    method: Annotated[str, typer.Argument(help="get or post")],
+    path: Annotated[str, typer.Argument(help="e.g. /v1/batches/1")],
+    data: Annotated[Optional[str], typer.Option("--data", "-d", help="JSON body, or @FILE")] = None,
+    url: Annotated[str, typer.Option("--url", envvar="TANHUI_API_URL", help="The service")] = "http://127.0.0.1:8000",
+    token: Annotated[
+        Optional[str], typer.Option("--token", envvar="TANHUI_TOKEN", help="API token [default: the operator's]")
+    ] = None,
+    idempotency_key: Annotated[Optional[str], typer.Option("--idempotency-key", help="[default: a new one]")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Call the service's API and print the JSON answer: every feature of the API from the
+    command line. Exits 1 on an error answer (its code and message go to stderr)."""
+    import uuid
+
+    import httpx
+
+    verb = method.lower()
+    if verb not in ("get", "post"):
+        fail("METHOD is get or post", code=2)
+    if token is None:
+        token_file = settings_from(data_dir=data_dir).data_dir / "operator.token"
+        token = token_file.read_text().strip() if token_file.exists() else None
+    body = None
+    if data is not None:
+        text = Path(data[1:]).read_text(encoding="utf-8") if data.startswith("@") else data
+        try:
+            body = json.loads(text)
+        except ValueError as e:
+            fail(f"--data is not JSON: {e}", code=2)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if verb == "post":
+        headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+    try:
+        response = httpx.request(verb.upper(), url.rstrip("/") + path, json=body, headers=headers, timeout=180)
+    except httpx.HTTPError as e:
+        fail(f"cannot reach the service at {url}: {e}")
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"error": {"code": "http_error", "message": response.text}}
+    if response.status_code >= 400:
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        fail(f"{response.status_code} {error.get('code', '')}: {error.get('message', response.text)}")
+    print_json(answer)
+
+
 def main() -> None:
     app()
 

@@ -88,7 +88,7 @@ def verify_certificate(client: ChainClient, credits_address: str, certificate_id
     )
     tanhui = Tanhui(client, deployment)
     record = tanhui.retirement(certificate_id)
-    decoder = decoder_for(client)
+    decoder = decoder_for(client, deployment)
     logs = client.w3.eth.get_logs(
         {
             "address": deployment.credits,

@@ -39,7 +39,10 @@ class ChainEvent:
 class EventDecoder:
     """Decodes the logs of named contracts from their ABIs."""
 
-    def __init__(self, abis: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(self, abis: dict[str, list[dict[str, Any]]], addresses: dict[str, str] | None = None) -> None:
+        # Events such as Paused(address) are declared by both contracts with the same topic:
+        # the emitting contract is known by the log's address when `addresses` names them.
+        self._names = {Web3.to_checksum_address(a): n for a, n in (addresses or {}).items()}
         self._events: dict[bytes, tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]] = {}
         for contract, abi in abis.items():
             for item in abi:
@@ -70,14 +73,15 @@ class EventDecoder:
             values = abi_decode([t for _, t in plain], bytes(HexBytes(log["data"])))
             args.update({arg_name: _checksum(t, v) for (arg_name, t), v in zip(plain, values)})
         tx_hash = log["transactionHash"]
+        address = Web3.to_checksum_address(log["address"])
         return ChainEvent(
-            contract=contract,
+            contract=self._names.get(address, contract),
             name=name,
             args=args,
             block_number=int(log["blockNumber"]),
             tx_hash="0x" + bytes(HexBytes(tx_hash)).hex(),
             log_index=int(log["logIndex"]),
-            address=Web3.to_checksum_address(log["address"]),
+            address=address,
             block_timestamp=int(log["blockTimestamp"], 16) if isinstance(log.get("blockTimestamp"), str)
             else (int(log["blockTimestamp"]) if log.get("blockTimestamp") is not None else None),
         )
@@ -89,8 +93,10 @@ def _checksum(arg_type: str, value: Any) -> Any:
     return value
 
 
-def decoder_for(client: ChainClient) -> EventDecoder:
-    return EventDecoder({name: client.abi(name) for name in ("TanhuiRegistry", "TanhuiCredits")})
+def decoder_for(client: ChainClient, deployment: Deployment | None = None) -> EventDecoder:
+    names = ("TanhuiRegistry", "TanhuiCredits")
+    addresses = {deployment.contracts[n]: n for n in names} if deployment is not None else None
+    return EventDecoder({name: client.abi(name) for name in names}, addresses)
 
 
 def block_ranges(from_block: int, to_block: int, max_range: int) -> Iterator[tuple[int, int]]:
@@ -113,7 +119,7 @@ def fetch_events(
     topics: list[Any] | None = None,
 ) -> list[ChainEvent]:
     """Every decoded event of the deployment's contracts in [from_block, to_block], in chain order."""
-    decoder = decoder or decoder_for(client)
+    decoder = decoder or decoder_for(client, deployment)
     addresses = [deployment.registry, deployment.credits]
     events: list[ChainEvent] = []
     for start, end in block_ranges(from_block, to_block, max_range):

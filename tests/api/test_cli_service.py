@@ -62,6 +62,17 @@ def test_serve__embedded_defaults_survive_a_restart(tmp_path: Path) -> None:
         )
         assert created.status_code == 201, created.text
         participant = created.json()
+
+        # The same API from the command line: the operator's token is the default.
+        me = run("api", "get", "/v1/participants/me", "--url", url, "--data-dir", str(tmp_path))
+        assert me.returncode == 0, me.stderr
+        assert json.loads(me.stdout)["roles"] == ["holder", "registrar", "supervisor"]
+        bad = run(
+            "api", "post", "/v1/transfers", "--url", url, "--data-dir", str(tmp_path),
+            "--data", '{"batch_id": 1, "to": "nobody", "amount_kg": 0}',
+        )  # fmt: skip
+        assert bad.returncode == 1 and "422 validation_error" in bad.stderr
+        assert bad.stdout == ""
     finally:
         stop(first)
     assert (tmp_path / "tanhui.db").exists() and (tmp_path / "chain" / "state.json").exists()

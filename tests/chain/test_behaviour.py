@@ -213,3 +213,12 @@ def test_send__resending_a_signed_transaction_has_one_effect(deployed: DeployedC
     assert deployed.client.send(signed) == signed.tx_hash  # a retry after a crash
     assert deployed.client.wait(signed.tx_hash).tx_hash == signed.tx_hash
     assert deployed.tanhui.is_active_participant(s.outsider.address)
+
+
+def test_events__shared_event_is_attributed_to_the_contract_that_emitted_it(deployed: DeployedChain) -> None:
+    """Paused(address) has one topic in both contracts: the log's address decides."""
+    start = deployed.client.block_number() + 1
+    for fn in deployed.tanhui.pause_calls():
+        deployed.client.transact(fn, deployed.admin)
+    events = fetch_events(deployed.client, deployed.deployment, start, deployed.client.block_number())
+    assert [(e.name, e.contract) for e in events] == [("Paused", "TanhuiRegistry"), ("Paused", "TanhuiCredits")]

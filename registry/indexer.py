@@ -63,7 +63,7 @@ class Indexer:
     @property
     def decoder(self) -> EventDecoder:
         if self._decoder is None:
-            self._decoder = decoder_for(self.runtime.client)
+            self._decoder = decoder_for(self.runtime.client, self.runtime.deployment)
         return self._decoder
 
     def head(self) -> int:

@@ -70,7 +70,7 @@ class Relay:
     @property
     def decoder(self) -> EventDecoder:
         if self._decoder is None:
-            self._decoder = decoder_for(self.runtime.client)
+            self._decoder = decoder_for(self.runtime.client, self.runtime.deployment)
         return self._decoder
 
     # -- driving operations ----------------------------------------------------------------------

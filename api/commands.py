@@ -39,6 +39,7 @@ def execute(
     render: Render,
     *,
     once: dict[str, Any] | None = None,
+    retried: bool = False,
 ) -> JSONResponse:
     """Runs `action` exactly once per Idempotency-Key. `once` holds fields shown only in the
     first response (an API token), never stored."""
@@ -67,8 +68,11 @@ def execute(
                 stored = (replay.status_code, replay.response)
                 created = []
     except IntegrityError:
-        # A concurrent request with the same key committed first: answer as its replay.
-        return execute(runtime, request, payload, actor, action, render, once=once)
+        # A concurrent request with the same key committed first: answer as its replay (once;
+        # any other integrity error the service's own checks missed surfaces as it is).
+        if key is None or retried:
+            raise
+        return execute(runtime, request, payload, actor, action, render, once=once, retried=True)
 
     if replay is not None and stored[1] is not None:
         return JSONResponse(stored[1], status_code=stored[0] or 200)

@@ -38,6 +38,7 @@ def _bearer(request: Request) -> str | None:
 
 
 # Authenticated tokens, for a few seconds: a token lookup is a database round trip per request.
+# A token revoked in the database stops working within this time.
 TOKEN_CACHE_SECONDS = 5.0
 _tokens: dict[str, tuple[float, Participant]] = {}
 _tokens_lock = threading.Lock()

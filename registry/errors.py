@@ -67,7 +67,15 @@ class InsufficientBalance(Conflict):
 
 
 class PeriodOverlaps(Conflict):
+    """The period overlaps one already verified or issued for the project."""
+
     code = "period_overlaps_issued"
+
+
+class PeriodOverlapsPending(Conflict):
+    """The period overlaps a report of the project still awaiting verification."""
+
+    code = "period_overlaps_pending"
 
 
 class RecipientNotRegistered(Conflict):

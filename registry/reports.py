@@ -27,6 +27,7 @@ from registry.errors import (
     NoReduction,
     NotFound,
     PeriodOverlaps,
+    PeriodOverlapsPending,
 )
 from registry.models import Batch, MonitoringReport, Participant, Project
 
@@ -63,11 +64,13 @@ def _overlapping(session: Session, project: Project, start: date, end: date) -> 
 
 
 def check_period_free(session: Session, project: Project, start: date, end: date, *, exclude: int | None = None) -> None:
-    """Raises PeriodOverlaps if [start, end] overlaps a live report or an issued batch of the project."""
+    """Raises PeriodOverlaps if [start, end] overlaps a verified or issued report or an issued
+    batch of the project, PeriodOverlapsPending if it overlaps a report awaiting verification."""
     for other in _overlapping(session, project, start, end):
         if other.id == exclude:
             continue
-        raise PeriodOverlaps(
+        klass = PeriodOverlapsPending if other.status == "submitted" else PeriodOverlaps
+        raise klass(
             f"the period {start}..{end} overlaps report {other.public_id} ({other.period_start}..{other.period_end}, "
             f"{other.status})",
             report=other.public_id,

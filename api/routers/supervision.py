@@ -10,8 +10,8 @@ from pydantic import Field, StrictInt
 from sqlalchemy.orm import Session
 
 from api.commands import execute
-from api.deps import RuntimeDep, requires
-from api.schemas import AmountIn, Body
+from api.deps import PublicId, RuntimeDep, TokenId, requires
+from api.schemas import MAX_TOKEN_ID, AmountIn, Body
 from registry import supervision
 from registry.models import ChainOperation, Participant
 from registry.outbox import describe
@@ -25,7 +25,7 @@ class ReasonIn(Body):
 
 
 class InvalidationIn(AmountIn):
-    batch_id: StrictInt = Field(gt=0)
+    batch_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
     holder: str = Field(min_length=1, max_length=40, description="The holder's participant id")
     reason: str = Field(min_length=1, max_length=1000)
 
@@ -52,22 +52,22 @@ def get_status(runtime: RuntimeDep, actor: Supervisor) -> dict[str, Any]:
 
 
 @router.post("/accounts/{participant_id}/freeze", status_code=201, summary="Freeze a participant's account")
-def freeze_account(participant_id: str, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
+def freeze_account(participant_id: PublicId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
     return _run(request, runtime, body, actor, lambda s: supervision.freeze_account(s, runtime, participant_id, True, body.reason))
 
 
 @router.post("/accounts/{participant_id}/unfreeze", status_code=201, summary="Unfreeze a participant's account")
-def unfreeze_account(participant_id: str, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
+def unfreeze_account(participant_id: PublicId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
     return _run(request, runtime, body, actor, lambda s: supervision.freeze_account(s, runtime, participant_id, False, body.reason))
 
 
 @router.post("/batches/{batch_id}/freeze", status_code=201, summary="Freeze a batch")
-def freeze_batch(batch_id: int, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
+def freeze_batch(batch_id: TokenId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
     return _run(request, runtime, body, actor, lambda s: supervision.freeze_batch(s, runtime, batch_id, True, body.reason))
 
 
 @router.post("/batches/{batch_id}/unfreeze", status_code=201, summary="Unfreeze a batch")
-def unfreeze_batch(batch_id: int, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
+def unfreeze_batch(batch_id: TokenId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
     return _run(request, runtime, body, actor, lambda s: supervision.freeze_batch(s, runtime, batch_id, False, body.reason))
 
 

@@ -84,9 +84,8 @@ class Participant(Base):
     chain_status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    roles: Mapped[list[ParticipantRole]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded on use (authentication loads them eagerly): most reads of a participant need none.
+    roles: Mapped[list[ParticipantRole]] = relationship(back_populates="participant", cascade="all, delete-orphan")
 
     @property
     def role_names(self) -> set[str]:

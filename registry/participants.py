@@ -12,7 +12,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from web3 import Web3
 
 from chain.contracts import ParticipantKind
@@ -49,7 +49,7 @@ def authenticate(session: Session, token: str | None) -> Participant:
     ).scalar_one_or_none()
     if row is None:
         raise Unauthenticated("the API token is not valid")
-    participant = session.get(Participant, row.participant_id)
+    participant = session.get(Participant, row.participant_id, options=[selectinload(Participant.roles)])
     assert participant is not None
     return participant
 

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import methodologies as catalogue
-from registry.clock import iso, now
+from registry import views
+from registry.clock import now
 from registry.errors import AlreadyExists, AlreadyReviewed, InvalidRequest, InvalidState, NotFound
 from registry.models import Methodology, MethodologyReview, Participant, ParticipantRole
 from registry.outbox import enqueue
@@ -115,7 +116,6 @@ def review(
 
 def view(m: Methodology, session: Session) -> dict[str, Any]:
     module = catalogue.get(m.code, m.version)
-    reviewers = {p.id: p.public_id for p in session.execute(select(Participant)).scalars()}
     return {
         "id": m.id,
         "code": m.code,
@@ -126,14 +126,6 @@ def view(m: Methodology, session: Session) -> dict[str, Any]:
         "status": m.status,
         "chain_status": m.chain_status,
         "quorum": quorum(session),
-        "reviews": [
-            {
-                "reviewer": reviewers.get(r.reviewer_id),
-                "decision": r.decision,
-                "reason": r.reason,
-                "created_at": iso(r.created_at),
-            }
-            for r in m.reviews
-        ],
+        "reviews": views.decisions(session, m.reviews, "reviewer_id"),
         "input_schema": module.Input.model_json_schema(),
     }

@@ -17,7 +17,7 @@ from eth_utils import keccak
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import methodology_review
+from registry import methodology_review, views
 from registry.clock import iso, now
 from registry.errors import Forbidden, InvalidRequest, InvalidState, MethodologyUnavailable, NotFound
 from registry.models import Document, Participant, Project, ProjectReview
@@ -168,7 +168,6 @@ def review(
 def view(session: Session, project: Project) -> dict[str, Any]:
     owner = session.get(Participant, project.owner_id)
     m = methodology_review.get(session, project.methodology_id)
-    reviewers = {p.id: p.public_id for p in session.execute(select(Participant)).scalars()}
     return {
         "id": project.public_id,
         "chain_id": project.chain_id_hash,
@@ -190,14 +189,6 @@ def view(session: Session, project: Project) -> dict[str, Any]:
             }
             for d in project.documents
         ],
-        "reviews": [
-            {
-                "reviewer": reviewers.get(r.reviewer_id),
-                "decision": r.decision,
-                "reason": r.reason,
-                "created_at": iso(r.created_at),
-            }
-            for r in project.reviews
-        ],
+        "reviews": views.decisions(session, project.reviews, "reviewer_id"),
         "created_at": iso(project.created_at),
     }

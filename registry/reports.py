@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import methodologies as catalogue
-from registry import methodology_review, projects
+from registry import methodology_review, projects, views
 from registry.amounts import tonnes
 from registry.clock import EPOCH, day_start, iso, now
 from registry.errors import (
@@ -160,7 +160,6 @@ def view(session: Session, report: MonitoringReport) -> dict[str, Any]:
     project = session.get(Project, report.project_id)
     assert project is not None
     batch = session.execute(select(Batch).where(Batch.report_hash == report.report_hash)).scalar_one_or_none()
-    reviewers = {p.id: p.public_id for p in session.execute(select(Participant)).scalars()}
     q = report.quantification
     return {
         "id": report.public_id,
@@ -179,14 +178,6 @@ def view(session: Session, report: MonitoringReport) -> dict[str, Any]:
         "report_hash": report.report_hash,
         "status": report.status,
         "batch_id": batch.id if batch else None,
-        "verifications": [
-            {
-                "verifier": reviewers.get(v.verifier_id),
-                "decision": v.decision,
-                "reason": v.reason,
-                "created_at": iso(v.created_at),
-            }
-            for v in report.verifications
-        ],
+        "verifications": views.decisions(session, report.verifications, "verifier_id", label="verifier"),
         "submitted_at": iso(report.submitted_at),
     }

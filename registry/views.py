@@ -3,6 +3,7 @@ evidence a reader needs to check them independently."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -10,8 +11,23 @@ from sqlalchemy.orm import Session
 
 from registry import participants
 from registry.amounts import tonnes
-from registry.clock import from_unix
-from registry.models import Batch, Methodology, MonitoringReport, Project, RegistryMeta, Retirement
+from registry.clock import from_unix, iso
+from registry.models import Batch, Methodology, MonitoringReport, Participant, Project, RegistryMeta, Retirement
+
+
+def decisions(session: Session, rows: Sequence[Any], who: str, label: str = "reviewer") -> list[dict[str, Any]]:
+    """Reviews or verifications as shown: who (participant id), decision, reason, when. Only
+    the participants the rows name are read."""
+    ids = {getattr(r, who) for r in rows}
+    names = (
+        dict(session.execute(select(Participant.id, Participant.public_id).where(Participant.id.in_(ids))).tuples().all())
+        if ids
+        else {}
+    )
+    return [
+        {label: names.get(getattr(r, who)), "decision": r.decision, "reason": r.reason, "created_at": iso(r.created_at)}
+        for r in rows
+    ]
 
 
 def _meta(session: Session) -> RegistryMeta:

@@ -15,19 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.demo import BOILER_DATA
 from chain import ChainClient
 from chain.deploy import deploy, deployment_path
 from registry.runtime import Runtime, bootstrap
 from registry.settings import Settings
 
-BOILER = {
-    "heat_delivered_gj": "12000",
-    "electricity_kwh": "3600000",
-    "electric_boiler_rated_power_kw": "2000",
-    "baseline_efficiency_measured": "0.72",
-    "baseline_efficiency_rated": "0.75",
-    "replaced_boiler_scrapped": True,
-}
+# The demo's monitoring data: a quarter of a 2 MW electrode boiler (TH-ES-001).
+BOILER = BOILER_DATA
 BOILER_NET_KG = 950_560
 
 

@@ -332,18 +332,29 @@ def relay(
     rpc_url: RpcUrl = None,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
+    cancel: Annotated[
+        Optional[int],
+        typer.Option(help="Give up this pending operation (its nonce is filled with a zero-value transfer)"),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why, with --cancel")] = "cancelled by the operator",
 ) -> None:
     """Send and confirm every pending chain operation (as the service does on start), then
-    bring the index up to date."""
+    bring the index up to date. With --cancel, give up one operation the node keeps refusing."""
+    from registry.errors import RegistryError
+
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
     runtime = open_runtime(settings, bind=False)
     try:
+        if cancel is not None:
+            runtime.relay.cancel(cancel, reason)
         pending = runtime.relay.resume()
         indexed = runtime.indexer.sync()
-    except ChainError as e:
+    except (ChainError, RegistryError, LookupError) as e:
         fail(str(e))
     finally:
         runtime.close()
+    if cancel is not None:
+        out.print(f"operation {cancel} is no longer pending")
     out.print(f"{pending} pending operations processed; {indexed} events indexed")
 
 

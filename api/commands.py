@@ -98,6 +98,6 @@ def execute(
             body_out, status = view, (202 if pending else 201)
         if record_id is not None and not pending:
             idempotency.store_response(session, record_id, status, json.loads(json.dumps(body_out, default=str)))
-    if once and status == 201 and replay is None:
+    if once and status in (201, 202) and replay is None:
         body_out = {**body_out, **once}
     return JSONResponse(json.loads(json.dumps(body_out, default=str)), status_code=status)

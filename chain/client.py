@@ -41,7 +41,10 @@ from chain.errors import (
     ChainUnavailable,
     ContractRevert,
     NoSigner,
+    ReceiptTimeout,
     TransactionFailed,
+    TransactionRefused,
+    TransactionReverted,
 )
 from chain.signers import LocalSigner, NodeSigner, Signer
 
@@ -374,24 +377,27 @@ class ChainClient:
 
     def send(self, signed: SignedTransaction) -> str:
         """Broadcasts a signed transaction and returns its hash. Sending a transaction the node
-        already has, or has already mined, is not an error: a retry is harmless."""
+        already has, or has already mined, is not an error: a retry is harmless. A transaction
+        the node does not take raises :class:`TransactionRefused` (or the typed revert when the
+        node simulates it first); either way its nonce is still free."""
         try:
             self.w3.eth.send_raw_transaction(signed.raw)
         except REVERT_ERRORS as err:
             message = str(err).lower()
             if "already known" in message or "already imported" in message or "known transaction" in message:
                 return signed.tx_hash
-            if "nonce too low" in message or "nonce is too low" in message:
-                if self.find_receipt(signed.tx_hash) is not None:
-                    return signed.tx_hash
-            raise self._translate(err) from None
+            if self.find_receipt(signed.tx_hash) is not None:
+                return signed.tx_hash
+            translated = self._translate(err, tx_hash=signed.tx_hash)
+            if isinstance(translated, ContractRevert):
+                raise translated from None
+            raise TransactionRefused(str(translated), tx_hash=signed.tx_hash) from None
         except (OSError, ConnectionError) as err:
             raise ChainUnavailable(f"the chain stopped answering: {err}") from None
         except (ValueError, EthValidationError) as err:  # eth-tester reports duplicates and bad nonces this way
-            message = str(err).lower()
-            if ("already" in message or "nonce" in message) and self.find_receipt(signed.tx_hash) is not None:
+            if self.find_receipt(signed.tx_hash) is not None:
                 return signed.tx_hash
-            raise TransactionFailed(f"the node refused the transaction: {err}", tx_hash=signed.tx_hash) from None
+            raise TransactionRefused(f"the node refused the transaction: {err}", tx_hash=signed.tx_hash) from None
         return signed.tx_hash
 
     def find_receipt(self, tx_hash: str) -> dict[str, Any] | None:
@@ -410,21 +416,21 @@ class ChainClient:
         delay = 0.005
         while True:
             raw = self.find_receipt(tx_hash)
-            if raw is not None and self._confirmed(raw):
-                return self._receipt(tx_hash, raw)
+            if raw is not None and self.is_confirmed(raw):
+                return self.receipt_of(tx_hash, raw)
             if time.monotonic() > deadline:
-                raise TransactionFailed(f"no receipt for {tx_hash} within the timeout", tx_hash=tx_hash)
+                raise ReceiptTimeout(f"no receipt for {tx_hash} within the timeout", tx_hash=tx_hash)
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
 
     def check_receipt(self, tx_hash: str) -> Receipt | None:
         """The confirmed receipt (raising the typed error of a revert), or None if not yet confirmed."""
         raw = self.find_receipt(tx_hash)
-        if raw is None or not self._confirmed(raw):
+        if raw is None or not self.is_confirmed(raw):
             return None
-        return self._receipt(tx_hash, raw)
+        return self.receipt_of(tx_hash, raw)
 
-    def _confirmed(self, raw: dict[str, Any]) -> bool:
+    def is_confirmed(self, raw: dict[str, Any]) -> bool:
         """Mined with the configured depth (a receipt is depth 1: no head lookup needed)."""
         if self.confirmations <= 1:
             return True
@@ -434,7 +440,8 @@ class ChainClient:
         """Prepares, sends and waits for one transaction."""
         return self.wait(self.send(self.prepare(fn, signer, **kwargs)))
 
-    def _receipt(self, tx_hash: str, raw: dict[str, Any]) -> Receipt:
+    def receipt_of(self, tx_hash: str, raw: dict[str, Any]) -> Receipt:
+        """The receipt of a mined transaction; the typed error (final) if it reverted."""
         if int(raw["status"]) != 1:
             raise self._diagnose(tx_hash, raw)
         address = raw.get("contractAddress")
@@ -461,8 +468,8 @@ class ChainClient:
         except (Web3Exception, ValueError):
             pass
         if int(raw["gasUsed"]) >= int(self.w3.eth.get_transaction(HexBytes(tx_hash))["gas"]):
-            return TransactionFailed(f"transaction {tx_hash} ran out of gas", tx_hash=tx_hash)
-        return TransactionFailed(f"transaction {tx_hash} reverted without a reason", tx_hash=tx_hash)
+            return TransactionReverted(f"transaction {tx_hash} ran out of gas", tx_hash=tx_hash)
+        return TransactionReverted(f"transaction {tx_hash} reverted on chain", tx_hash=tx_hash)
 
     def _translate(self, err: BaseException, *, tx_hash: str | None = None) -> ChainError:
         decoded = self.errors.decode(_revert_data(err), tx_hash=tx_hash)

@@ -46,6 +46,20 @@ class TransactionFailed(ChainError):
         self.tx_hash = tx_hash
 
 
+class TransactionReverted(TransactionFailed):
+    """Mined with status 0 and no decodable reason (out of gas, or a revert the replay on the
+    previous block's state did not reproduce). Final: its nonce is used."""
+
+
+class TransactionRefused(TransactionFailed):
+    """The node did not accept the transaction (funds, fees, nonce): it was not mined and its
+    nonce is still free."""
+
+
+class ReceiptTimeout(TransactionFailed):
+    """No receipt (with the configured confirmations) within the timeout: the outcome is unknown."""
+
+
 class ContractRevert(ChainError):
     """A contract refused a call or transaction with a revert.
 

@@ -39,7 +39,7 @@ from registry.models import (
     Retirement,
     TransferRequest,
 )
-from registry.outbox import PENDING, describe, enqueue
+from registry.outbox import PENDING, describe, enqueue, lock_account
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
@@ -149,6 +149,7 @@ def _check_spend(session: Session, actor: Participant, batch_id: int, amount_kg:
 def transfer(
     session: Session, runtime: Runtime, actor: Participant, *, batch_id: int, recipient: str, amount_kg: int
 ) -> TransferRequest:
+    lock_account(session, runtime, actor.address)
     _check_spend(session, actor, batch_id, amount_kg)
     to = participants.get(session, recipient)
     if to.id == actor.id:
@@ -185,6 +186,7 @@ def retire(
     session: Session, runtime: Runtime, actor: Participant, *, batch_id: int, amount_kg: int, details: RetirementInput
 ) -> TransferRequest:
     chain_details = details.to_chain()
+    lock_account(session, runtime, actor.address)
     _check_spend(session, actor, batch_id, amount_kg)
     op = enqueue(
         session,

@@ -93,6 +93,10 @@ class Indexer:
             if done:
                 return applied
 
+    def caught_up_to(self, session: Session, block: int) -> bool:
+        """Whether the index has applied every block up to `block`."""
+        return _meta(session).indexed_block >= block
+
     def _target(self, to_block: int | None) -> int:
         if to_block is not None and self.runtime.settings.confirmations <= 1:
             return to_block  # a block with a receipt is confirmed at depth 1

@@ -17,8 +17,9 @@ from registry import methodologies as catalogue
 from registry import views
 from registry.clock import now
 from registry.errors import AlreadyExists, AlreadyReviewed, InvalidRequest, InvalidState, NotFound
-from registry.models import Methodology, MethodologyReview, Participant, ParticipantRole
+from registry.models import ChainOperation, Methodology, MethodologyReview, Participant, ParticipantRole
 from registry.outbox import enqueue
+from registry.relay import on_failure
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
@@ -129,3 +130,10 @@ def view(m: Methodology, session: Session) -> dict[str, Any]:
         "reviews": views.decisions(session, m.reviews, "reviewer_id"),
         "input_schema": module.Input.model_json_schema(),
     }
+
+
+@on_failure("publish_methodology")
+def _publication_failed(session: Session, op: ChainOperation) -> None:
+    m = session.get(Methodology, op.payload["methodology"])
+    if m is not None and m.chain_status == "pending":
+        m.chain_status = "failed"

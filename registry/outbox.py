@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from web3.contract.contract import ContractFunction
 
@@ -27,13 +29,25 @@ if TYPE_CHECKING:
 PENDING = ("signed", "sent")
 
 
-def take_nonce(session: Session, runtime: Runtime, address: str) -> int:
-    account = session.execute(
-        select(ChainAccount).where(ChainAccount.address == address).with_for_update()
-    ).scalar_one_or_none()
+def lock_account(session: Session, runtime: Runtime, address: str) -> ChainAccount:
+    """The sender's nonce row, locked until the transaction ends (created at the chain's count
+    if new). A command takes it before checking a balance, so two concurrent spends of one
+    holder are checked one after the other."""
+    query = select(ChainAccount).where(ChainAccount.address == address).with_for_update()
+    account = session.execute(query).scalar_one_or_none()
     if account is None:
-        account = ChainAccount(address=address, next_nonce=runtime.client.next_nonce(address))
-        session.add(account)
+        start = runtime.client.next_nonce(address)
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(ChainAccount).values(address=address, next_nonce=start).on_conflict_do_nothing(index_elements=["address"])
+        )
+        account = session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    return account
+
+
+def take_nonce(session: Session, runtime: Runtime, address: str) -> int:
+    account = lock_account(session, runtime, address)
     nonce = account.next_nonce
     account.next_nonce = nonce + 1
     return nonce
@@ -102,4 +116,6 @@ def describe(operation: ChainOperation) -> dict[str, Any]:
         "block_number": operation.block_number,
         "result": operation.result,
         "error": {"code": operation.error_code, "message": operation.error} if operation.error_code else None,
+        # Why a pending operation has not gone out yet (the node refused it for now).
+        "note": operation.error if operation.error and not operation.error_code else None,
     }

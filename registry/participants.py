@@ -21,6 +21,7 @@ from registry.custody import create_keystore
 from registry.errors import AlreadyExists, Forbidden, InvalidRequest, NotFound, Unauthenticated
 from registry.models import ApiToken, ChainOperation, Participant, ParticipantRole
 from registry.outbox import enqueue
+from registry.relay import on_failure
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
@@ -190,3 +191,10 @@ def ensure_operator(session: Session, runtime: Runtime) -> tuple[Participant, st
     else:
         participant.chain_status = "active"
     return participant, issue_token(session, participant)
+
+
+@on_failure("register_participant")
+def _registration_failed(session: Session, op: ChainOperation) -> None:
+    participant = by_address(session, op.payload["address"])
+    if participant is not None and participant.chain_status == "pending":
+        participant.chain_status = "failed"

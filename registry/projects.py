@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from registry import methodology_review, views
 from registry.clock import iso, now
 from registry.errors import Forbidden, InvalidRequest, InvalidState, MethodologyUnavailable, NotFound
-from registry.models import Document, Participant, Project, ProjectReview
+from registry.models import ChainOperation, Document, Participant, Project, ProjectReview
 from registry.outbox import enqueue
+from registry.relay import on_failure
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
@@ -192,3 +193,10 @@ def view(session: Session, project: Project) -> dict[str, Any]:
         "reviews": views.decisions(session, project.reviews, "reviewer_id"),
         "created_at": iso(project.created_at),
     }
+
+
+@on_failure("register_project")
+def _registration_failed(session: Session, op: ChainOperation) -> None:
+    project = get(session, op.payload["project"])
+    if project.status == "approved":
+        project.status = "registration_failed"

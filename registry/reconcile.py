@@ -2,7 +2,8 @@
 
 Every batch's supply, every holding, every retirement (its record and its event's details) is
 compared with what the contracts say, and the chain's counts of batches and certificates with
-the database's. Nothing here trusts the index: the chain is read at one block, so a
+the database's; so are the pause flags, frozen accounts and participants' standing that the
+domain checks rely on, and every outbox operation with its receipt. Nothing here trusts the index: the chain is read at one block, so a
 transaction mined during the check cannot produce a false difference.
 """
 
@@ -17,7 +18,7 @@ from chain.contracts import Tanhui
 from chain.events import fetch_events
 from registry import invariants
 from registry.indexer import purpose_name
-from registry.models import Batch, Holding, RegistryMeta, Retirement
+from registry.models import Batch, ChainOperation, FrozenAccount, Holding, Participant, RegistryMeta, Retirement
 from registry.runtime import Runtime
 
 
@@ -95,8 +96,60 @@ def reconcile(runtime: Runtime) -> Report:
         if details != db_details:
             report.differ(f"certificate {r.certificate_id}", "details", list(db_details), list(details) if details else None)
 
-    report.checked = {"batches": len(batches), "holdings": len(holdings), "retirements": len(retirements)}
+    _check_supervision(runtime, report, block)
+    report.checked.update(
+        {"batches": len(batches), "holdings": len(holdings), "retirements": len(retirements)}
+    )
+    report.checked["operations"] = _check_operations(runtime, report)
     return report
+
+
+def _check_supervision(runtime: Runtime, report: Report, block: int) -> None:
+    """What the domain checks spends and registrations against: pause flags, frozen accounts,
+    participants' standing."""
+    tanhui, client = runtime.tanhui, runtime.client
+    with runtime.db.transaction() as session:
+        meta = session.get(RegistryMeta, 1)
+        assert meta is not None
+        flags = {"registry": meta.registry_paused, "credits": meta.credits_paused}
+        frozen = {f.address for f in session.execute(select(FrozenAccount)).scalars()}
+        people = [(p.public_id, p.address, p.chain_status) for p in session.execute(select(Participant)).scalars()]
+    for name, contract in (("registry", tanhui.registry), ("credits", tanhui.credits)):
+        on_chain = bool(client.call(contract.functions.paused(), block=block))
+        if on_chain != flags[name]:
+            report.differ(f"{name} contract", "paused", flags[name], on_chain)
+    for address in frozen | {address for _, address, _ in people}:
+        on_chain = bool(client.call(tanhui.credits.functions.isAccountFrozen(address), block=block))
+        if on_chain != (address in frozen):
+            report.differ(f"account {address}", "frozen", address in frozen, on_chain)
+    standing = {1: "active", 2: "suspended"}
+    for public_id, address, status in people:
+        _, chain_status, _ = client.call(tanhui.registry.functions.participant(address), block=block)
+        expected = standing.get(int(chain_status), "pending")
+        if status in ("active", "suspended") or expected != "pending":
+            if status != expected:
+                report.differ(f"participant {public_id}", "chain_status", status, expected)
+
+
+def _check_operations(runtime: Runtime, report: Report) -> int:
+    """Every outbox operation against its receipt: confirmed ones mined with status 1 in the
+    recorded block, failed ones not mined as successes, pending ones not mined at all."""
+    client = runtime.client
+    with runtime.db.transaction() as session:
+        ops = [
+            (op.id, op.status, op.tx_hash, op.block_number)
+            for op in session.execute(select(ChainOperation).order_by(ChainOperation.id)).scalars()
+        ]
+    for op_id, status, tx_hash, recorded_block in ops:
+        raw = client.find_receipt(tx_hash)
+        mined = None if raw is None else (int(raw["status"]), int(raw["blockNumber"]))
+        if status == "confirmed" and mined != (1, recorded_block):
+            report.differ(f"operation {op_id}", "receipt", f"confirmed in block {recorded_block}", mined)
+        elif status == "failed" and mined is not None and mined[0] == 1:
+            report.differ(f"operation {op_id}", "receipt", "failed", f"mined successfully in block {mined[1]}")
+        elif status in ("signed", "sent") and mined is not None:
+            report.differ(f"operation {op_id}", "receipt", status, f"mined in block {mined[1]} (status {mined[0]})")
+    return len(ops)
 
 
 def _retirement_details(runtime: Runtime, retirements: list[Retirement]) -> dict[int, tuple[Any, ...]]:

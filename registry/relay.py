@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,14 +23,23 @@ from typing import TYPE_CHECKING, Any
 from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak
 from hexbytes import HexBytes
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chain.client import Receipt, SignedTransaction
-from chain.errors import ChainError, ChainUnavailable, ContractRevert, TransactionFailed
+from chain.client import SignedTransaction
+from chain.errors import (
+    ChainError,
+    ChainUnavailable,
+    ContractRevert,
+    ReceiptTimeout,
+    TransactionRefused,
+    TransactionReverted,
+)
 from chain.events import EventDecoder, decoder_for
 from registry.clock import now
 from registry.models import ChainAccount, ChainOperation
-from registry.outbox import PENDING, pending_operations, take_nonce
+from registry.errors import InvalidState
+from registry.outbox import PENDING, enqueue, pending_operations, take_nonce
 
 if TYPE_CHECKING:
     from registry.runtime import Runtime
@@ -76,31 +86,41 @@ class Relay:
     # -- driving operations ----------------------------------------------------------------------
 
     def process(self, operation: int | ChainOperation, *, timeout: float | None = None) -> None:
-        """Sends and confirms one operation (and first its dependency). A node that does not
-        answer leaves it pending for the background loop.
-
-        A stale view of the operation is harmless: a resend of a sent transaction is a no-op
-        and a final state is never overwritten.
-        """
+        """Sends and confirms one operation (after its dependency has a receipt). A node that
+        does not answer, or does not take the transaction yet, leaves it pending for the
+        background loop."""
         crash_point("after-commit")
         op = self._load(operation) if isinstance(operation, int) else operation
-        op_id = op.id
         if op.status not in PENDING:
             return
         if op.depends_on_id is not None:
             self.process(op.depends_on_id, timeout=timeout)
-        with self._lock(op_id):
+            if self._load(op.depends_on_id).status in PENDING:
+                return  # sent now, it would revert for nothing: wait for the dependency's receipt
+        for earlier in self._unsent_before(op):
+            self.process(earlier, timeout=timeout)  # the node mines a sender's nonces in order
+        resigned = False
+        with self._lock(op.id):
+            op = self._load(op.id)  # fresh under the lock: another thread may have moved it
+            if op.status not in PENDING:
+                return
             try:
-                receipt: Receipt | None = None
+                raw = None
                 if op.status == "signed":
-                    if not self._send(op):
-                        return
-                    receipt = self._receipt_now(op)
-                    if receipt is None:
+                    outcome = self._send(op)
+                    if outcome != "sent":
+                        resigned = outcome == "resigned"
+                        raise _Stop
+                    raw = self.runtime.client.find_receipt(op.tx_hash)
+                    if raw is None:
                         self._mark_sent(op)
-                self._confirm(op, receipt=receipt, timeout=timeout)
-            except (ChainUnavailable, TransactionFailed) as err:
-                log.warning("operation %s stays pending: %s", op_id, err)
+                self._confirm(op, raw=raw, timeout=timeout)
+            except _Stop:
+                pass
+            except (ChainUnavailable, ReceiptTimeout) as err:
+                log.warning("operation %s stays pending: %s", op.id, err)
+        if resigned:  # signed again with a new nonce: send that (after the sender's earlier ones)
+            self.process(op.id, timeout=timeout)
 
     def resume(self) -> int:
         """Processes every pending operation, oldest first. Returns how many were pending."""
@@ -122,7 +142,35 @@ class Relay:
                 log.exception("relay loop failed")
             stop.wait(interval)
 
+    def cancel(self, op_id: int, reason: str) -> None:
+        """Gives up a pending operation whose transaction the node keeps refusing: its nonce is
+        filled with a zero-value transfer to the sender itself, and the operation fails.
+        (A sent transaction that the chain mines first completes instead.)"""
+        with self._lock(op_id):
+            op = self._load(op_id)
+            if op.status not in PENDING:
+                raise InvalidState(f"operation {op_id} is {op.status}, not pending")
+            if self.runtime.client.find_receipt(op.tx_hash) is not None:
+                self._confirm(op, raw=None, timeout=self.runtime.receipt_timeout)
+                return
+            self._fill_nonce(op, TransactionRefused(f"cancelled: {reason}", tx_hash=op.tx_hash))
+
     # -- steps -----------------------------------------------------------------------------------
+
+    def _unsent_before(self, op: ChainOperation) -> list[int]:
+        """The sender's operations with lower nonces that are not sent yet."""
+        with self.runtime.db.transaction() as session:
+            return list(
+                session.execute(
+                    select(ChainOperation.id)
+                    .where(
+                        ChainOperation.sender == op.sender,
+                        ChainOperation.nonce < op.nonce,
+                        ChainOperation.status == "signed",
+                    )
+                    .order_by(ChainOperation.nonce)
+                ).scalars()
+            )
 
     def _load(self, op_id: int) -> ChainOperation:
         with self.runtime.db.transaction() as session:
@@ -132,29 +180,91 @@ class Relay:
             session.expunge(op)
             return op
 
-    def _send(self, op: ChainOperation) -> bool:
-        """Broadcasts the operation's transaction; False when it failed for good or was re-signed."""
-        client = self.runtime.client
+    def _send(self, op: ChainOperation) -> str:
+        """Broadcasts the operation's transaction: "sent" (or already mined), "resigned" (its
+        nonce was taken; signed again), or "held" (refused for now, or failed for good)."""
         try:
-            client.send(_signed(op))
-        except ContractRevert as err:
-            self._finish(op, status="failed", error=err)
-            return False
-        except TransactionFailed as err:
-            if "nonce" in str(err).lower() and client.find_receipt(op.tx_hash) is None:
-                self._resign(op)
-                return False
-            self._finish(op, status="failed", error=err)
-            return False
+            self.runtime.client.send(_signed(op))
+        except (ContractRevert, TransactionRefused) as err:
+            return self._refused(op, err)
         crash_point("after-send")
-        return True
+        return "sent"
 
-    def _receipt_now(self, op: ChainOperation) -> Receipt | None:
-        """The receipt if the transaction is already mined (instant-finality chains), else None."""
+    def _refused(self, op: ChainOperation, err: ChainError) -> str:
+        """The node did not take the transaction, so its nonce is still free and must be used,
+        or every later transaction of the sender would wait for it for ever."""
+        message = str(err).lower()
+        if _nonce_taken(message):
+            return "resigned" if self._resign(op) else "held"  # the nonce went to a transaction outside the registry
+        if "insufficient funds" in message and self._top_up(op):
+            try:
+                self.runtime.client.send(_signed(op))
+            except (ContractRevert, TransactionRefused) as again:
+                err = again
+            else:
+                crash_point("after-send")
+                return "sent"
+        if isinstance(err, ContractRevert):
+            self._fill_nonce(op, err)  # it can never succeed as signed: a final, typed failure
+            return "held"
+        self._note(op, err)  # e.g. fees or funds: the background loop tries again
+        return "held"
+
+    def _note(self, op: ChainOperation, err: BaseException) -> None:
+        log.warning("operation %s: the node refused its transaction for now: %s", op.id, err)
+        with self.runtime.db.transaction() as session:
+            row = session.get(ChainOperation, op.id)
+            if row is not None and row.status in PENDING:
+                row.error = f"refused by the node (will retry): {err}"
+
+    def _top_up(self, op: ChainOperation) -> bool:
+        """Sends gas money to a registry-created account that ran out; True once it arrived."""
+        from registry.models import Participant
+
+        if op.sender == self.runtime.operator.address or not self.runtime.charges_gas():
+            return False
+        with self.runtime.db.transaction() as session:
+            participant = session.execute(
+                select(Participant).where(Participant.address == op.sender)
+            ).scalar_one_or_none()
+            if participant is None or participant.custody != "keystore":
+                return False
+            funding = enqueue(
+                session,
+                self.runtime,
+                kind="fund_account",
+                fn=None,
+                signer=self.runtime.operator,
+                payload={"participant": participant.public_id, "address": op.sender, "reason": "top-up"},
+                value=self.runtime.settings.account_funding_wei,
+                to=op.sender,
+            )
+            funding_id = funding.id
+        self.process(funding_id, timeout=self.runtime.receipt_timeout)
+        return self._load(funding_id).status == "confirmed"
+
+    def _fill_nonce(self, op: ChainOperation, err: ChainError) -> None:
+        """Uses the operation's nonce with a zero-value transfer to the sender itself, then
+        records the operation as failed with `err`."""
+        client = self.runtime.client
+        signer = self.runtime.signer_for_address(op.sender)
+        filler = {
+            "to": op.sender,
+            "value": 0,
+            "data": b"",
+            "gas": 21_000,
+            "nonce": op.nonce,
+            "chainId": client.chain_id,
+            **self.runtime.fees(),
+        }
+        raw = signer.sign(filler)
+        tx_hash = "0x" + keccak(raw).hex()
         try:
-            return self.runtime.client.check_receipt(op.tx_hash)
-        except ContractRevert:
-            return None  # _confirm records the typed failure
+            client.wait(client.send(SignedTransaction(sender=op.sender, nonce=op.nonce, tx_hash=tx_hash, raw=raw)))
+        except (TransactionRefused, ContractRevert) as refused:
+            self._note(op, refused)  # not even the filler is taken now: try again later
+            return
+        self._finish(op, status="failed", error=err, result={"nonce_filled_by": tx_hash})
 
     def _mark_sent(self, op: ChainOperation) -> None:
         with self.runtime.db.transaction() as session:
@@ -164,13 +274,16 @@ class Relay:
                 row.status = "sent"
                 row.sent_at = now()
 
-    def _confirm(self, op: ChainOperation, *, receipt: Receipt | None, timeout: float | None) -> None:
-        """Records the outcome and indexes its block, in one transaction."""
+    def _confirm(self, op: ChainOperation, *, raw: dict[str, Any] | None, timeout: float | None) -> None:
+        """Records the outcome from the receipt. Any receipt with status 0 is a final failure;
+        the typed error names the revert when a replay can tell it."""
         client = self.runtime.client
         try:
-            if receipt is None:
+            if raw is not None and client.is_confirmed(raw):
+                receipt = client.receipt_of(op.tx_hash, raw)
+            else:
                 receipt = client.wait(op.tx_hash, timeout=timeout)
-        except ContractRevert as err:
+        except (ContractRevert, TransactionReverted) as err:
             self._finish(op, status="failed", error=err)
             return
         result = self._result(receipt.logs)
@@ -211,6 +324,7 @@ class Relay:
             row.sent_at = row.sent_at or row.finished_at
             row.block_number = block_number
             row.result = result
+            row.error = None
             if error is not None:
                 row.error_code = getattr(error, "name", None) or type(error).__name__
                 row.error = str(error)
@@ -219,10 +333,14 @@ class Relay:
                     row.block_number = int(receipt["blockNumber"]) if receipt else None
             if status == "failed" and row.kind in FAILURE_HANDLERS:
                 FAILURE_HANDLERS[row.kind](session, row)
-            if row.block_number is not None:
-                self.runtime.indexer.sync_within(session, row.block_number)
+            block = row.block_number
+            if block is not None and self.runtime.indexer.caught_up_to(session, block - 1):
+                self.runtime.indexer.sync_within(session, block)
+                block = None
+        if block is not None:  # a backlog first: index it in its own transactions
+            self.runtime.indexer.sync(to_block=block)
 
-    def _resign(self, op: ChainOperation) -> None:
+    def _resign(self, op: ChainOperation) -> bool:
         """The operation's nonce was taken by a transaction outside the registry, so its own
         transaction can never be mined: sign the same call again with a fresh nonce."""
         tx = TypedTransaction.from_bytes(HexBytes(op.raw_tx)).as_dict()
@@ -230,8 +348,8 @@ class Relay:
         with self.runtime.db.transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
-            if row.status != "signed":
-                return
+            if row.status != "signed" or row.tx_hash != op.tx_hash:
+                return False  # already re-signed (or finished) by another thread or process
             # The counter is behind the chain: bring it forward first.
             account = session.get(ChainAccount, row.sender)
             if account is not None:
@@ -251,6 +369,21 @@ class Relay:
             row.nonce = nonce
             row.raw_tx = "0x" + raw.hex()
             row.tx_hash = "0x" + keccak(raw).hex()
+        return True
+
+
+class _Stop(Exception):
+    """Ends a processing round early (the transaction was held or signed again)."""
+
+
+def _nonce_taken(message: str) -> bool:
+    """Whether a refusal says the nonce was already used (by a transaction we did not send)."""
+    if "nonce" not in message:
+        return False
+    if "too low" in message or "nonce is too low" in message or "already used" in message:
+        return True
+    match = re.search(r"expected (\d+), but got (\d+)", message)  # eth-tester's wording
+    return bool(match and int(match.group(2)) < int(match.group(1)))
 
 
 def _signed(op: ChainOperation) -> SignedTransaction:

@@ -41,6 +41,10 @@ class Runtime:
     _fees_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        # The domain modules register their compensations for failed chain operations with the
+        # relay when imported; any process that relays must have them.
+        from registry import methodology_review, participants, projects, verification  # noqa: F401
+
         self.tanhui = Tanhui(self.client, self.deployment)
         self.relay = Relay(self)
         self.indexer = Indexer(self)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from eth_utils import keccak
+from sqlalchemy import func, select
 
 from chain import errors
+from registry.models import ChainOperation
 from registry.reconcile import reconcile
 from registry.runtime import Runtime
 from tests.api.conftest import BOILER_NET_KG, Api
@@ -94,7 +96,9 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
 
     result = reconcile(runtime)
     assert result.ok, result.differences
-    assert result.checked == {"batches": 1, "holdings": 2, "retirements": 1}
+    with runtime.db.transaction() as session:
+        operations = session.execute(select(func.count()).select_from(ChainOperation)).scalar_one()
+    assert result.checked == {"batches": 1, "holdings": 2, "retirements": 1, "operations": operations}
 
 
 def test_methodology__rejection_keeps_reasons(api: Api) -> None:

@@ -20,9 +20,11 @@ from chain import ChainClient
 from chain.deploy import deploy, deployment_path
 from registry.runtime import Runtime, bootstrap
 from registry.settings import Settings
+from tests.conftest import AnvilNode
 
 # The demo's monitoring data: a quarter of a 2 MW electrode boiler (TH-ES-001).
 BOILER = BOILER_DATA
+KEYSTORE_SECRET = "test-keystore-secret"
 BOILER_NET_KG = 950_560
 
 
@@ -43,7 +45,7 @@ def chain_base(tmp_path_factory: pytest.TempPathFactory) -> ChainBase:
 
 
 def open_runtime(chain_base: ChainBase, database_url: str) -> Runtime:
-    settings = Settings(data_dir=chain_base.data_dir, database_url=database_url, keystore_secret="test-keystore-secret")
+    settings = Settings(data_dir=chain_base.data_dir, database_url=database_url, keystore_secret=KEYSTORE_SECRET)
     runtime = Runtime.open(settings, chain_base.client)
     runtime.receipt_timeout = 10
     return runtime
@@ -156,3 +158,35 @@ def api(runtime: Runtime) -> Iterator[Api]:
     assert token is not None
     with TestClient(create_app(runtime, background=False)) as client:
         yield Api(client, token)
+
+
+# -- on anvil: for what needs a separate chain process (crashes) or a chain that charges gas ----
+
+
+@pytest.fixture(scope="module")
+def anvil_base(anvil: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> tuple[AnvilNode, Path]:
+    client = ChainClient.connect(anvil.url)
+    data_dir = tmp_path_factory.mktemp("anvil-data")
+    deployment = deploy(client, client.default_signer(), admin_delay=3600)
+    deployment.save(deployment_path(data_dir, client.chain_id))
+    return anvil, data_dir
+
+
+@pytest.fixture
+def anvil_env(
+anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator[dict[str, Any]]:
+    anvil, data_dir = anvil_base
+    client = ChainClient.connect(anvil.url)
+    snapshot = client.dev.snapshot()
+    settings = Settings(data_dir=data_dir, database_url=database_url, keystore_secret=KEYSTORE_SECRET)
+    runtime = Runtime.open(settings, client)
+    token = bootstrap(runtime)
+    assert token is not None
+    try:
+        with TestClient(create_app(runtime, background=False)) as http:
+            yield {"runtime": runtime, "api": Api(http, token), "url": anvil.url, "data_dir": data_dir, "db": database_url}
+    finally:
+        runtime.close()
+        client.dev.revert(snapshot)
+
+

@@ -12,52 +12,18 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.app import create_app
-from chain import ChainClient
-from chain.deploy import deploy, deployment_path
 from registry.models import Batch, ChainOperation, Retirement
 from registry.reconcile import reconcile
-from registry.runtime import Runtime, bootstrap
-from registry.settings import Settings
-from tests.api.conftest import BOILER, Api
-from tests.conftest import AnvilNode
+from registry.runtime import Runtime
+from tests.api.conftest import BOILER, KEYSTORE_SECRET, Api
 
-SECRET = "test-keystore-secret"
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def anvil_base(anvil: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> tuple[AnvilNode, Path]:
-    client = ChainClient.connect(anvil.url)
-    data_dir = tmp_path_factory.mktemp("crash-data")
-    deployment = deploy(client, client.default_signer(), admin_delay=3600)
-    deployment.save(deployment_path(data_dir, client.chain_id))
-    return anvil, data_dir
-
-
-@pytest.fixture
-def crash_env(anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator[dict[str, Any]]:
-    anvil, data_dir = anvil_base
-    client = ChainClient.connect(anvil.url)
-    snapshot = client.dev.snapshot()
-    settings = Settings(data_dir=data_dir, database_url=database_url, keystore_secret=SECRET)
-    runtime = Runtime.open(settings, client)
-    token = bootstrap(runtime)
-    assert token is not None
-    try:
-        with TestClient(create_app(runtime, background=False)) as http:
-            yield {"runtime": runtime, "api": Api(http, token), "url": anvil.url, "data_dir": data_dir, "db": database_url}
-    finally:
-        runtime.close()
-        client.dev.revert(snapshot)
 
 
 def crash(env: dict[str, Any], point: str, path: str, body: dict[str, Any], token: str, key: str) -> None:
@@ -66,7 +32,7 @@ def crash(env: dict[str, Any], point: str, path: str, body: dict[str, Any], toke
         "rpc_url": env["url"],
         "database_url": env["db"],
         "data_dir": str(env["data_dir"]),
-        "keystore_secret": SECRET,
+        "keystore_secret": KEYSTORE_SECRET,
         "path": path,
         "body": body,
         "token": token,
@@ -89,15 +55,15 @@ def count(runtime: Runtime, model: Any, *where: Any) -> int:
 
 
 @pytest.mark.parametrize("point", ["after-commit", "after-send"])
-def test_crash__retirement_completes_exactly_once_after_restart(crash_env: dict[str, Any], point: str) -> None:
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+def test_crash__retirement_completes_exactly_once_after_restart(anvil_env: dict[str, Any], point: str) -> None:
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     batch_id, owner, _ = api.issued_batch()
     body = {"batch_id": batch_id, "amount_kg": 1_234, "beneficiary": "Crash-test fair", "purpose": "voluntary"}
     certificates_before = runtime.tanhui.certificate_count()
     balance_before = runtime.tanhui.balance_of(owner["address"], batch_id)
 
-    crash(crash_env, point, "/v1/retirements", body, owner["token"], key="retire-once")
+    crash(anvil_env, point, "/v1/retirements", body, owner["token"], key="retire-once")
 
     # The outbox holds the signed operation; it is sent (after-send: it is already mined) once.
     with runtime.db.transaction() as session:
@@ -124,11 +90,11 @@ def test_crash__retirement_completes_exactly_once_after_restart(crash_env: dict[
 
 
 @pytest.mark.parametrize("point", ["after-commit", "after-send"])
-def test_crash__verification_issues_exactly_one_batch_after_restart(crash_env: dict[str, Any], point: str) -> None:
+def test_crash__verification_issues_exactly_one_batch_after_restart(anvil_env: dict[str, Any], point: str) -> None:
     """Approval queues two dependent operations (the verifier's record, then the issuance):
     a crash after the first is committed or sent still yields exactly one batch."""
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     api.published_methodology()
     owner, verifier = api.participant(["project_owner"]), api.participant(["verifier"])
     project = api.registered_project(owner)
@@ -140,7 +106,7 @@ def test_crash__verification_issues_exactly_one_batch_after_restart(crash_env: d
     batches_before = runtime.tanhui.batch_count()
 
     crash(
-        crash_env,
+        anvil_env,
         point,
         f"/v1/reports/{report['id']}/verifications",
         {"decision": "approve", "reason": "ok"},
@@ -165,11 +131,11 @@ def test_crash__verification_issues_exactly_one_batch_after_restart(crash_env: d
     assert result.ok, result.differences
 
 
-def test_gas_chain__registry_funds_the_accounts_it_creates(crash_env: dict[str, Any]) -> None:
+def test_gas_chain__registry_funds_the_accounts_it_creates(anvil_env: dict[str, Any]) -> None:
     """anvil charges gas by default: a created account gets gas money from the operator and
     pays for its own transfer."""
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     assert runtime.charges_gas()
     batch_id, owner, _ = api.issued_batch()
     funded = runtime.settings.account_funding_wei

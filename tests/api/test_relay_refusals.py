@@ -13,7 +13,6 @@ from registry.outbox import enqueue
 from registry.relay import _signed
 from registry.runtime import Runtime
 from tests.api.conftest import Api
-from tests.api.test_crash import crash_env, anvil_base  # noqa: F401  (fixtures)
 
 
 def op_row(runtime: Runtime, op_id: int) -> ChainOperation:
@@ -40,9 +39,9 @@ def register_op(api: Api, runtime: Runtime, name: str) -> int:
         return ops[0].id
 
 
-def test_refused_for_funds__stays_pending_with_its_nonce_then_completes(crash_env: dict[str, Any]) -> None:
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+def test_refused_for_funds__stays_pending_with_its_nonce_then_completes(anvil_env: dict[str, Any]) -> None:
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     operator = runtime.operator.address
     balance = runtime.client.balance(operator)
     op_id = register_op(api, runtime, "waits for gas")
@@ -59,9 +58,9 @@ def test_refused_for_funds__stays_pending_with_its_nonce_then_completes(crash_en
     api.participant(["holder"])  # and the operator's next operation goes through
 
 
-def test_refused_for_good__cancel_fills_the_nonce_and_fails_the_operation(crash_env: dict[str, Any]) -> None:
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+def test_refused_for_good__cancel_fills_the_nonce_and_fails_the_operation(anvil_env: dict[str, Any]) -> None:
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     operator = runtime.operator.address
     balance = runtime.client.balance(operator)
     op_id = register_op(api, runtime, "given up")
@@ -80,9 +79,9 @@ def test_refused_for_good__cancel_fills_the_nonce_and_fails_the_operation(crash_
     api.participant(["holder"])  # no gap: the next operation goes through
 
 
-def test_refused_for_funds__registry_account_is_topped_up(crash_env: dict[str, Any]) -> None:
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+def test_refused_for_funds__registry_account_is_topped_up(anvil_env: dict[str, Any]) -> None:
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     batch_id, owner, _ = api.issued_batch()
     buyer = api.participant(["holder"])
     set_balance(runtime, owner["address"], 0)
@@ -96,11 +95,11 @@ def test_refused_for_funds__registry_account_is_topped_up(crash_env: dict[str, A
     assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 7
 
 
-def test_mined_failure__is_final_even_without_a_decodable_reason(crash_env: dict[str, Any]) -> None:
+def test_mined_failure__is_final_even_without_a_decodable_reason(anvil_env: dict[str, Any]) -> None:
     """Out of gas: a receipt with status 0 that no replay explains still fails the operation
     (it must not stay pending, holding the holder's balance)."""
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     batch_id, owner, _ = api.issued_batch()
     buyer = api.participant(["holder"])
     with runtime.db.transaction() as session:
@@ -118,11 +117,11 @@ def test_mined_failure__is_final_even_without_a_decodable_reason(crash_env: dict
     assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 0
 
 
-def test_resign__a_stale_copy_does_not_sign_again(crash_env: dict[str, Any]) -> None:
+def test_resign__a_stale_copy_does_not_sign_again(anvil_env: dict[str, Any]) -> None:
     """The operator's nonce is taken outside the registry: the relay signs the operation again
     once; a thread still holding the old copy must not sign it a second time."""
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     operator = runtime.operator
     op_id = register_op(api, runtime, "nonce taken")
     stale = op_row(runtime, op_id)
@@ -140,12 +139,12 @@ def test_resign__a_stale_copy_does_not_sign_again(crash_env: dict[str, Any]) -> 
         assert session.get(ChainAccount, operator.address).next_nonce == next_nonce  # type: ignore[union-attr]
 
 
-def test_reconcile__reports_an_operation_mined_but_recorded_pending(crash_env: dict[str, Any]) -> None:
+def test_reconcile__reports_an_operation_mined_but_recorded_pending(anvil_env: dict[str, Any]) -> None:
     """The drift a stuck relay would leave: the chain has the transaction, the outbox says pending."""
     from registry.reconcile import reconcile
 
-    runtime: Runtime = crash_env["runtime"]
-    api: Api = crash_env["api"]
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
     op_id = register_op(api, runtime, "mined behind the relay's back")
     row = op_row(runtime, op_id)
     runtime.client.wait(runtime.client.send(_signed(row)))

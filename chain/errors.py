@@ -122,196 +122,196 @@ class CreditsError(ContractRevert):
 
 
 class AccessControlBadConfirmation(AccessControlError):
-    pass
+    """AccessControlBadConfirmation()"""
 
 
 class AccessControlEnforcedDefaultAdminDelay(AccessControlError):
-    pass
+    """AccessControlEnforcedDefaultAdminDelay(uint48 schedule)"""
 
 
 class AccessControlEnforcedDefaultAdminRules(AccessControlError):
-    pass
+    """AccessControlEnforcedDefaultAdminRules()"""
 
 
 class AccessControlInvalidDefaultAdmin(AccessControlError):
-    pass
+    """AccessControlInvalidDefaultAdmin(address defaultAdmin)"""
 
 
 class AccessControlUnauthorizedAccount(AccessControlError):
-    pass
+    """AccessControlUnauthorizedAccount(address account, bytes32 neededRole)"""
 
 
 class CreditsAccountFrozen(CreditsError):
-    pass
+    """CreditsAccountFrozen(address account)"""
 
 
 class CreditsAlreadyFrozen(CreditsError):
-    pass
+    """CreditsAlreadyFrozen()"""
 
 
 class CreditsBatchFrozen(CreditsError):
-    pass
+    """CreditsBatchFrozen(uint256 batchId)"""
 
 
 class CreditsEmptyBeneficiary(CreditsError):
-    pass
+    """CreditsEmptyBeneficiary()"""
 
 
 class CreditsEmptyReason(CreditsError):
-    pass
+    """CreditsEmptyReason()"""
 
 
 class CreditsInsufficientBalance(CreditsError):
-    pass
+    """CreditsInsufficientBalance(address holder, uint256 batchId, uint256 balance, uint256 needed)"""
 
 
 class CreditsInvalidConsumptionPeriod(CreditsError):
-    pass
+    """CreditsInvalidConsumptionPeriod(uint40 consumptionStart, uint40 consumptionEnd)"""
 
 
 class CreditsNotFrozen(CreditsError):
-    pass
+    """CreditsNotFrozen()"""
 
 
 class CreditsPeriodOverlaps(CreditsError):
-    pass
+    """CreditsPeriodOverlaps(bytes32 projectId, uint64 periodStart, uint64 periodEnd, uint64 issuedStart, uint64 issuedEnd)"""
 
 
 class CreditsProjectNotRegistered(CreditsError):
-    pass
+    """CreditsProjectNotRegistered(bytes32 projectId)"""
 
 
 class CreditsReportAlreadyIssued(CreditsError):
-    pass
+    """CreditsReportAlreadyIssued(bytes32 reportHash, uint256 batchId)"""
 
 
 class CreditsReportNotVerified(CreditsError):
-    pass
+    """CreditsReportNotVerified(bytes32 reportHash)"""
 
 
 class CreditsUnknownBatch(CreditsError):
-    pass
+    """CreditsUnknownBatch(uint256 batchId)"""
 
 
 class CreditsUnknownCertificate(CreditsError):
-    pass
+    """CreditsUnknownCertificate(uint256 certificateId)"""
 
 
 class CreditsUnregisteredAccount(CreditsError):
-    pass
+    """CreditsUnregisteredAccount(address account)"""
 
 
 class CreditsZeroAmount(CreditsError):
-    pass
+    """CreditsZeroAmount()"""
 
 
 class ERC1155InsufficientBalance(ERC1155Error):
-    pass
+    """ERC1155InsufficientBalance(address sender, uint256 balance, uint256 needed, uint256 tokenId)"""
 
 
 class ERC1155InvalidApprover(ERC1155Error):
-    pass
+    """ERC1155InvalidApprover(address approver)"""
 
 
 class ERC1155InvalidArrayLength(ERC1155Error):
-    pass
+    """ERC1155InvalidArrayLength(uint256 idsLength, uint256 valuesLength)"""
 
 
 class ERC1155InvalidOperator(ERC1155Error):
-    pass
+    """ERC1155InvalidOperator(address operator)"""
 
 
 class ERC1155InvalidReceiver(ERC1155Error):
-    pass
+    """ERC1155InvalidReceiver(address receiver)"""
 
 
 class ERC1155InvalidSender(ERC1155Error):
-    pass
+    """ERC1155InvalidSender(address sender)"""
 
 
 class ERC1155MissingApprovalForAll(ERC1155Error):
-    pass
+    """ERC1155MissingApprovalForAll(address operator, address owner)"""
 
 
 class EnforcedPause(PausableError):
-    pass
+    """EnforcedPause()"""
 
 
 class ExpectedPause(PausableError):
-    pass
+    """ExpectedPause()"""
 
 
 class RegistryInvalidKind(RegistryError):
-    pass
+    """RegistryInvalidKind(uint8 kind)"""
 
 
 class RegistryInvalidParticipantStatus(RegistryError):
-    pass
+    """RegistryInvalidParticipantStatus(address account, uint8 status)"""
 
 
 class RegistryInvalidPeriod(RegistryError):
-    pass
+    """RegistryInvalidPeriod(uint64 periodStart, uint64 periodEnd)"""
 
 
 class RegistryInvalidProjectStatus(RegistryError):
-    pass
+    """RegistryInvalidProjectStatus(bytes32 projectId, uint8 from, uint8 to)"""
 
 
 class RegistryMethodologyExists(RegistryError):
-    pass
+    """RegistryMethodologyExists(bytes32 methodologyId, uint32 version)"""
 
 
 class RegistryMethodologyNotPublished(RegistryError):
-    pass
+    """RegistryMethodologyNotPublished(bytes32 methodologyId, uint32 version, uint8 status)"""
 
 
 class RegistryParticipantExists(RegistryError):
-    pass
+    """RegistryParticipantExists(address account)"""
 
 
 class RegistryParticipantNotActive(RegistryError):
-    pass
+    """RegistryParticipantNotActive(address account, uint8 status)"""
 
 
 class RegistryProjectExists(RegistryError):
-    pass
+    """RegistryProjectExists(bytes32 projectId)"""
 
 
 class RegistryProjectNotRegistered(RegistryError):
-    pass
+    """RegistryProjectNotRegistered(bytes32 projectId, uint8 status)"""
 
 
 class RegistryReportExists(RegistryError):
-    pass
+    """RegistryReportExists(bytes32 reportHash)"""
 
 
 class RegistryUnknownMethodology(RegistryError):
-    pass
+    """RegistryUnknownMethodology(bytes32 methodologyId, uint32 version)"""
 
 
 class RegistryUnknownParticipant(RegistryError):
-    pass
+    """RegistryUnknownParticipant(address account)"""
 
 
 class RegistryUnknownProject(RegistryError):
-    pass
+    """RegistryUnknownProject(bytes32 projectId)"""
 
 
 class RegistryZeroAddress(RegistryError):
-    pass
+    """RegistryZeroAddress()"""
 
 
 class RegistryZeroAmount(RegistryError):
-    pass
+    """RegistryZeroAmount()"""
 
 
 class RegistryZeroHash(RegistryError):
-    pass
+    """RegistryZeroHash()"""
 
 
 class RegistryZeroId(RegistryError):
-    pass
+    """RegistryZeroId()"""
 
 
 class SafeCastOverflowedUintDowncast(ContractRevert):
-    pass
+    """SafeCastOverflowedUintDowncast(uint8 bits, uint256 value)"""

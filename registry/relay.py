@@ -3,9 +3,16 @@ whatever a crash left behind.
 
 An operation is ``signed`` when recorded. The relay sends its raw transaction (a resend of a
 known or mined transaction is harmless), marks it ``sent``, waits for the receipt and marks it
-``confirmed`` (with what the receipt's events say, e.g. the batch id) or ``failed`` (with the
-typed revert). A dependent operation is sent only once its dependency has a receipt. After each
-confirmation the indexer brings the index up to date.
+``confirmed`` (with what the receipt's events say, e.g. the batch id) or ``failed`` (any
+receipt with status 0, with the typed revert when a replay can name it). A sender's
+transactions go out in nonce order, and a dependent operation only once its dependency has a
+receipt. After each confirmation the indexer brings the index up to date.
+
+No nonce is ever left unused, or every later transaction of that sender would wait for it for
+ever: a transaction the node refuses stays pending and is retried (a registry-created account
+is first topped up with gas money); one that can never succeed as signed has its nonce filled
+by a zero-value transfer before it fails; one whose nonce a transaction outside the registry
+took is signed again, once, with the next free nonce.
 
 For the crash tests, ``TANHUI_CRASH_AT=after-commit`` or ``after-send`` kills the process (as
 ``kill -9`` would) right after the outbox commit or right after the send.
@@ -37,8 +44,8 @@ from chain.errors import (
 )
 from chain.events import EventDecoder, decoder_for
 from registry.clock import now
-from registry.models import ChainAccount, ChainOperation
 from registry.errors import InvalidState
+from registry.models import ChainAccount, ChainOperation, Participant
 from registry.outbox import PENDING, enqueue, pending_operations, take_nonce
 
 if TYPE_CHECKING:
@@ -219,8 +226,6 @@ class Relay:
 
     def _top_up(self, op: ChainOperation) -> bool:
         """Sends gas money to a registry-created account that ran out; True once it arrived."""
-        from registry.models import Participant
-
         if op.sender == self.runtime.operator.address or not self.runtime.charges_gas():
             return False
         with self.runtime.db.transaction() as session:

@@ -38,7 +38,7 @@ DESIGN_DOCUMENT = (
 
 
 class DemoFailed(RuntimeError):
-    pass
+    """A step of the scenario got an unexpected answer from the service."""
 
 
 @dataclass

@@ -423,13 +423,6 @@ class ChainClient:
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
 
-    def check_receipt(self, tx_hash: str) -> Receipt | None:
-        """The confirmed receipt (raising the typed error of a revert), or None if not yet confirmed."""
-        raw = self.find_receipt(tx_hash)
-        if raw is None or not self.is_confirmed(raw):
-            return None
-        return self.receipt_of(tx_hash, raw)
-
     def is_confirmed(self, raw: dict[str, Any]) -> bool:
         """Mined with the configured depth (a receipt is depth 1: no head lookup needed)."""
         if self.confirmations <= 1:
@@ -477,10 +470,4 @@ class ChainClient:
             return decoded
         message = getattr(err, "message", None) or str(err)
         return TransactionFailed(f"the node refused the transaction: {message}", tx_hash=tx_hash)
-
-
-def wait_all(client: ChainClient, tx_hashes: list[str]) -> list[Receipt]:
-    """Receipts of several sent transactions, in order."""
-    return [client.wait(h) for h in tx_hashes]
-
 

@@ -96,8 +96,3 @@ class NodeSigner:
     def __repr__(self) -> str:
         return f"NodeSigner({self.address})"
 
-
-def new_keystore(password: str) -> tuple[ChecksumAddress, dict[str, Any]]:
-    """A fresh key, encrypted as a web3 secret-storage keystore: (address, keystore JSON)."""
-    account = Account.create()
-    return account.address, Account.encrypt(account.key, password)

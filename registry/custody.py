@@ -12,7 +12,7 @@ from typing import Any
 
 from eth_account import Account
 
-from chain.signers import LocalSigner, new_keystore
+from chain.signers import LocalSigner
 from registry.errors import SelfCustody
 from registry.models import Participant
 
@@ -43,5 +43,3 @@ def signer_for(participant: Participant, password: str) -> LocalSigner:
         _signers[participant.address] = cached
     return cached
 
-
-__all__ = ["create_keystore", "new_keystore", "signer_for"]

@@ -106,26 +106,15 @@ class Relay:
                 return  # sent now, it would revert for nothing: wait for the dependency's receipt
         for earlier in self._unsent_before(op):
             self.process(earlier, timeout=timeout)  # the node mines a sender's nonces in order
-        resigned = False
         with self._lock(op.id):
             op = self._load(op.id)  # fresh under the lock: another thread may have moved it
             if op.status not in PENDING:
                 return
             try:
-                raw = None
-                if op.status == "signed":
-                    outcome = self._send(op)
-                    if outcome != "sent":
-                        resigned = outcome == "resigned"
-                        raise _Stop
-                    raw = self.runtime.client.find_receipt(op.tx_hash)
-                    if raw is None:
-                        self._mark_sent(op)
-                self._confirm(op, raw=raw, timeout=timeout)
-            except _Stop:
-                pass
+                resigned = self._drive(op, timeout)
             except (ChainUnavailable, ReceiptTimeout) as err:
                 log.warning("operation %s stays pending: %s", op.id, err)
+                resigned = False
         if resigned:  # signed again with a new nonce: send that (after the sender's earlier ones)
             self.process(op.id, timeout=timeout)
 
@@ -163,6 +152,20 @@ class Relay:
             self._fill_nonce(op, TransactionRefused(f"cancelled: {reason}", tx_hash=op.tx_hash))
 
     # -- steps -----------------------------------------------------------------------------------
+
+    def _drive(self, op: ChainOperation, timeout: float | None) -> bool:
+        """Sends the transaction (unless it is out) and confirms it. True when, instead, the
+        operation had to be signed again with a new nonce."""
+        raw = None
+        if op.status == "signed":
+            outcome = self._send(op)
+            if outcome != "sent":
+                return outcome == "resigned"
+            raw = self.runtime.client.find_receipt(op.tx_hash)
+            if raw is None:
+                self._mark_sent(op)
+        self._confirm(op, raw=raw, timeout=timeout)
+        return False
 
     def _unsent_before(self, op: ChainOperation) -> list[int]:
         """The sender's operations with lower nonces that are not sent yet."""
@@ -375,10 +378,6 @@ class Relay:
             row.raw_tx = "0x" + raw.hex()
             row.tx_hash = "0x" + keccak(raw).hex()
         return True
-
-
-class _Stop(Exception):
-    """Ends a processing round early (the transaction was held or signed again)."""
 
 
 def _nonce_taken(message: str) -> bool:

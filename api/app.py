@@ -33,7 +33,9 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         stop = threading.Event()
         thread = None
         if background:
-            thread = threading.Thread(target=runtime.relay.run_forever, args=(stop,), name="tanhui-relay", daemon=True)
+            thread = threading.Thread(
+                target=runtime.relay.run_forever, args=(stop,), name="tanhui-relay", daemon=True
+            )
             thread.start()
         try:
             yield
@@ -57,7 +59,9 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     @app.exception_handler(ChainError)
     async def chain_error(_: Request, err: ChainError) -> JSONResponse:
         domain = from_chain(err)
-        return JSONResponse(error_body(domain.code, domain.message, domain.details), status_code=domain.status)
+        return JSONResponse(
+            error_body(domain.code, domain.message, domain.details), status_code=domain.status
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
@@ -65,7 +69,9 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
             for e in err.errors()
         ]
-        return JSONResponse(error_body("validation_error", "the request is not valid", {"errors": details}), status_code=422)
+        return JSONResponse(
+            error_body("validation_error", "the request is not valid", {"errors": details}), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:

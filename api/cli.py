@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,9 +23,10 @@ out = Console()
 err = Console(stderr=True)
 
 DataDir = Annotated[
-    Optional[Path], typer.Option("--data-dir", help="Where state lives [env TANHUI_DATA_DIR; default ./.tanhui]")
+    Path | None,
+    typer.Option("--data-dir", help="Where state lives [env TANHUI_DATA_DIR; default ./.tanhui]"),
 ]
-RpcUrl = Annotated[Optional[str], typer.Option("--rpc-url", help="A JSON-RPC node [env TANHUI_RPC_URL]")]
+RpcUrl = Annotated[str | None, typer.Option("--rpc-url", help="A JSON-RPC node [env TANHUI_RPC_URL]")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
 
@@ -52,7 +53,7 @@ def print_json(data: Any) -> None:
 @chain_app.command("up")
 def chain_up(
     data_dir: DataDir = None,
-    port: Annotated[Optional[int], typer.Option(help="RPC port (default 8545, or a free one)")] = None,
+    port: Annotated[int | None, typer.Option(help="RPC port (default 8545, or a free one)")] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = localnode.DEFAULT_HOST,
     gas_price: Annotated[int, typer.Option(help="Gas price in wei (0: a gas-free chain)")] = 0,
 ) -> None:
@@ -93,11 +94,13 @@ def chain_status(data_dir: DataDir = None) -> None:
 
 @app.command()
 def deploy(
-    rpc_url: Annotated[str, typer.Option("--rpc-url", help="The chain's JSON-RPC URL", envvar="TANHUI_RPC_URL")],
+    rpc_url: Annotated[
+        str, typer.Option("--rpc-url", help="The chain's JSON-RPC URL", envvar="TANHUI_RPC_URL")
+    ],
     as_json: AsJson = False,
     data_dir: DataDir = None,
     admin_delay: Annotated[
-        Optional[int], typer.Option(help="Seconds a new admin waits before accepting [default 86400]")
+        int | None, typer.Option(help="Seconds a new admin waits before accepting [default 86400]")
     ] = None,
 ) -> None:
     """Compile and deploy the contracts. The operator key (TANHUI_OPERATOR_KEY or a keystore)
@@ -117,7 +120,9 @@ def deploy(
     path = deployment_path(settings.data_dir, deployment.chain_id)
     deployment.save(path)
     if as_json:
-        print_json({"chain_id": deployment.chain_id, "contracts": deployment.contracts, "admin": deployment.deployer})
+        print_json(
+            {"chain_id": deployment.chain_id, "contracts": deployment.contracts, "admin": deployment.deployer}
+        )
         return
     table = Table("contract", "address", title=f"deployed on chain {deployment.chain_id}")
     for name, address in deployment.contracts.items():
@@ -129,7 +134,10 @@ def deploy(
 # -- the service -------------------------------------------------------------------------------
 
 DatabaseUrl = Annotated[
-    Optional[str], typer.Option("--database-url", help="SQLAlchemy URL [env TANHUI_DATABASE_URL; default SQLite in the data dir]")
+    str | None,
+    typer.Option(
+        "--database-url", help="SQLAlchemy URL [env TANHUI_DATABASE_URL; default SQLite in the data dir]"
+    ),
 ]
 
 
@@ -240,17 +248,22 @@ def demo(
     if as_json:
         print_json(summary)
     else:
-        out.print(f"certificate {result['certificate_id']}: check it with "
-                  f"`tanhui verify {result['certificate_id']} --rpc-url {runtime.client.rpc_url} "
-                  f"--contract {runtime.deployment.credits}`")
+        out.print(
+            f"certificate {result['certificate_id']}: check it with "
+            f"`tanhui verify {result['certificate_id']} --rpc-url {runtime.client.rpc_url} "
+            f"--contract {runtime.deployment.credits}`"
+        )
 
 
 @app.command()
 def verify(
     certificate_id: Annotated[int, typer.Argument(help="The retirement certificate id")],
-    rpc_url: Annotated[str, typer.Option("--rpc-url", help="The chain's JSON-RPC URL", envvar="TANHUI_RPC_URL")],
+    rpc_url: Annotated[
+        str, typer.Option("--rpc-url", help="The chain's JSON-RPC URL", envvar="TANHUI_RPC_URL")
+    ],
     contract: Annotated[
-        Optional[str], typer.Option("--contract", help="TanhuiCredits address [default: the data dir's deployment]")
+        str | None,
+        typer.Option("--contract", help="TanhuiCredits address [default: the data dir's deployment]"),
     ] = None,
     as_json: AsJson = False,
     data_dir: DataDir = None,
@@ -314,12 +327,25 @@ def reconcile(
     finally:
         runtime.close()
     if as_json:
-        print_json({"ok": report.ok, "block": report.block, "checked": report.checked, "differences": report.differences})
+        print_json(
+            {
+                "ok": report.ok,
+                "block": report.block,
+                "checked": report.checked,
+                "differences": report.differences,
+            }
+        )
     elif report.ok:
         checked = ", ".join(f"{n} {k}" for k, n in report.checked.items())
         out.print(f"no differences at block {report.block} ({checked})")
     else:
-        table = Table("subject", "field", "database", "chain", title=f"{len(report.differences)} differences at block {report.block}")
+        table = Table(
+            "subject",
+            "field",
+            "database",
+            "chain",
+            title=f"{len(report.differences)} differences at block {report.block}",
+        )
         for d in report.differences:
             table.add_row(d["subject"], d["field"], str(d["database"]), str(d["chain"]))
         out.print(table)
@@ -333,7 +359,7 @@ def relay(
     database_url: DatabaseUrl = None,
     data_dir: DataDir = None,
     cancel: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(help="Give up this pending operation (its nonce is filled with a zero-value transfer)"),
     ] = None,
     reason: Annotated[str, typer.Option(help="Why, with --cancel")] = "cancelled by the operator",
@@ -358,7 +384,6 @@ def relay(
     out.print(f"{pending} pending operations processed; {indexed} events indexed")
 
 
-
 # -- a client for the API -----------------------------------------------------------------------
 
 
@@ -366,12 +391,17 @@ def relay(
 def api_call(
     method: Annotated[str, typer.Argument(help="get or post")],
     path: Annotated[str, typer.Argument(help="e.g. /v1/batches/1")],
-    data: Annotated[Optional[str], typer.Option("--data", "-d", help="JSON body, or @FILE")] = None,
-    url: Annotated[str, typer.Option("--url", envvar="TANHUI_API_URL", help="The service")] = "http://127.0.0.1:8000",
+    data: Annotated[str | None, typer.Option("--data", "-d", help="JSON body, or @FILE")] = None,
+    url: Annotated[
+        str, typer.Option("--url", envvar="TANHUI_API_URL", help="The service")
+    ] = "http://127.0.0.1:8000",
     token: Annotated[
-        Optional[str], typer.Option("--token", envvar="TANHUI_TOKEN", help="API token [default: the operator's]")
+        str | None,
+        typer.Option("--token", envvar="TANHUI_TOKEN", help="API token [default: the operator's]"),
     ] = None,
-    idempotency_key: Annotated[Optional[str], typer.Option("--idempotency-key", help="[default: a new one]")] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option("--idempotency-key", help="[default: a new one]")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Call the service's API and print the JSON answer: every feature of the API from the
@@ -397,7 +427,9 @@ def api_call(
     if verb == "post":
         headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
     try:
-        response = httpx.request(verb.upper(), url.rstrip("/") + path, json=body, headers=headers, timeout=180)
+        response = httpx.request(
+            verb.upper(), url.rstrip("/") + path, json=body, headers=headers, timeout=180
+        )
     except httpx.HTTPError as e:
         fail(f"cannot reach the service at {url}: {e}")
     try:

@@ -92,12 +92,16 @@ def execute(
                 chain_error=failed[0].error_code,
                 resource=view,
             )
-            body_out: dict[str, Any] = {"error": {"code": err.code, "message": err.message, "details": err.details}}
+            body_out: dict[str, Any] = {
+                "error": {"code": err.code, "message": err.message, "details": err.details}
+            }
             status = err.status
         else:
             body_out, status = view, (202 if pending else 201)
         if record_id is not None and not pending:
-            idempotency.store_response(session, record_id, status, json.loads(json.dumps(body_out, default=str)))
+            idempotency.store_response(
+                session, record_id, status, json.loads(json.dumps(body_out, default=str))
+            )
     if once and status in (201, 202) and replay is None:
         body_out = {**body_out, **once}
     return JSONResponse(json.loads(json.dumps(body_out, default=str)), status_code=status)

@@ -32,9 +32,9 @@ BOILER_DATA = {
     "replaced_boiler_scrapped": True,
 }
 DESIGN_DOCUMENT = (
-    "Project design document: replacement of a 4 t/h coal-fired boiler at a Chengdu food plant by a "
-    "2 MW electrode boiler; the coal boiler is dismantled; heat and electricity are metered."
-).encode()
+    b"Project design document: replacement of a 4 t/h coal-fired boiler at a Chengdu food plant by a "
+    b"2 MW electrode boiler; the coal boiler is dismantled; heat and electricity are metered."
+)
 
 
 class DemoFailed(RuntimeError):
@@ -106,7 +106,9 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
     methodology = api.post("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, operator_token)
     for expert, verdict in zip(experts[:2], ("Formula and factors checked", "Conservative and applicable")):
         methodology = api.post(
-            f"/v1/methodologies/{methodology['id']}/reviews", {"decision": "approve", "reason": verdict}, expert["token"]
+            f"/v1/methodologies/{methodology['id']}/reviews",
+            {"decision": "approve", "reason": verdict},
+            expert["token"],
         )
     say(f"methodology TH-ES-001 v1 {methodology['status']} (content hash {methodology['content_hash']})")
 
@@ -122,12 +124,18 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
     )
     api.post(
         f"/v1/projects/{project['id']}/documents",
-        {"filename": "design-document.txt", "content_type": "text/plain", "content_base64": base64.b64encode(DESIGN_DOCUMENT).decode()},
+        {
+            "filename": "design-document.txt",
+            "content_type": "text/plain",
+            "content_base64": base64.b64encode(DESIGN_DOCUMENT).decode(),
+        },
         owner["token"],
     )
     api.post(f"/v1/projects/{project['id']}/submit", None, owner["token"])
     project = api.post(
-        f"/v1/projects/{project['id']}/reviews", {"decision": "approve", "reason": "Eligible and complete"}, operator_token
+        f"/v1/projects/{project['id']}/reviews",
+        {"decision": "approve", "reason": "Eligible and complete"},
+        operator_token,
     )
     say(f"project {project['id']} {project['status']}")
 
@@ -147,7 +155,9 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
         raise DemoFailed(f"the verified report was not issued: {report}")
     say(f"batch {batch_id} issued to the owner")
 
-    transfer = api.post("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_t": "300.000"}, owner["token"])
+    transfer = api.post(
+        "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_t": "300.000"}, owner["token"]
+    )
     say(f"transferred {transfer['amount_t']} t to the buyer (tx {transfer['operation']['tx_hash']})")
     retirement = api.post(
         "/v1/retirements",

@@ -119,7 +119,12 @@ class RetirementIn(AmountIn):
     batch_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
     beneficiary: str = Field(min_length=1, max_length=200)
     purpose: Literal[
-        "event_neutrality", "voluntary", "compliance", "organisation_neutrality", "personal_neutrality", "other"
+        "event_neutrality",
+        "voluntary",
+        "compliance",
+        "organisation_neutrality",
+        "personal_neutrality",
+        "other",
     ]
     event_id: str | None = Field(default=None, max_length=200)
     jurisdiction: str = Field(default="", max_length=64)

@@ -81,7 +81,10 @@ def verify_certificate(client: ChainClient, credits_address: str, certificate_id
     registry_address = client.call(credits.functions.registry())
     deployment = Deployment(
         chain_id=client.chain_id,
-        contracts={"TanhuiRegistry": registry_address, "TanhuiCredits": Web3.to_checksum_address(credits_address)},
+        contracts={
+            "TanhuiRegistry": registry_address,
+            "TanhuiCredits": Web3.to_checksum_address(credits_address),
+        },
         block_number=0,
         deployer=ZERO,
         admin_delay=0,
@@ -99,21 +102,36 @@ def verify_certificate(client: ChainClient, credits_address: str, certificate_id
     )
     events = [e for e in (decoder.decode(dict(log)) for log in logs) if e is not None]
     if len(events) != 1:
-        raise CertificateMismatch(f"certificate {certificate_id}: expected one CreditsRetired event in block {record.block_number}, found {len(events)}")
+        raise CertificateMismatch(
+            f"certificate {certificate_id}: expected one CreditsRetired event in block {record.block_number}, found {len(events)}"
+        )
     event = events[0]
     args = event.args
     expected = (record.batch_id, record.holder, record.amount, record.serial_first, record.serial_last)
-    found = (int(args["batchId"]), args["holder"], int(args["amount"]), int(args["serialFirst"]), int(args["serialLast"]))
+    found = (
+        int(args["batchId"]),
+        args["holder"],
+        int(args["amount"]),
+        int(args["serialFirst"]),
+        int(args["serialLast"]),
+    )
     if expected != found:
         raise CertificateMismatch(f"certificate {certificate_id}: record {expected} but event {found}")
     receipt = client.w3.eth.get_transaction_receipt(HexBytes(event.tx_hash))
     burned = [
         e
         for e in (decoder.decode(dict(log)) for log in receipt["logs"])
-        if e is not None and e.name == "TransferSingle" and e.args["to"] == ZERO and e.args["from"] == record.holder
+        if e is not None
+        and e.name == "TransferSingle"
+        and e.args["to"] == ZERO
+        and e.args["from"] == record.holder
     ]
-    if not any(int(e.args["id"]) == record.batch_id and int(e.args["value"]) == record.amount for e in burned):
-        raise CertificateMismatch(f"certificate {certificate_id}: its transaction burned no {record.amount} of batch {record.batch_id}")
+    if not any(
+        int(e.args["id"]) == record.batch_id and int(e.args["value"]) == record.amount for e in burned
+    ):
+        raise CertificateMismatch(
+            f"certificate {certificate_id}: its transaction burned no {record.amount} of batch {record.batch_id}"
+        )
     block = client.w3.eth.get_block(record.block_number)
     return CertificateEvidence(
         certificate=record,

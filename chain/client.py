@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import ast
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_typing import ChecksumAddress
@@ -108,7 +109,8 @@ class ErrorDecoder:
             return ContractRevert("UnknownError", {"data": "0x" + raw.hex()}, tx_hash=tx_hash)
         name, types, names = known
         values = [
-            Web3.to_checksum_address(v) if t == "address" else v for t, v in zip(types, abi_decode(types, body))
+            Web3.to_checksum_address(v) if t == "address" else v
+            for t, v in zip(types, abi_decode(types, body))
         ]
         return ContractRevert.create(name, dict(zip(names, values)), tx_hash=tx_hash)
 
@@ -328,7 +330,11 @@ class ChainClient:
         return {"maxFeePerGas": 2 * int(base_fee), "maxPriorityFeePerGas": 0}
 
     def next_nonce(self, address: str) -> int:
-        return int(self._guard(lambda: self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending")))
+        return int(
+            self._guard(
+                lambda: self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending")
+            )
+        )
 
     def prepare(
         self,
@@ -373,7 +379,9 @@ class ChainClient:
             gas = gas * 6 // 5 + 10_000
         tx["gas"] = gas
         raw = signer.sign(tx)
-        return SignedTransaction(sender=signer.address, nonce=int(tx["nonce"]), tx_hash="0x" + keccak(raw).hex(), raw=raw)
+        return SignedTransaction(
+            sender=signer.address, nonce=int(tx["nonce"]), tx_hash="0x" + keccak(raw).hex(), raw=raw
+        )
 
     def send(self, signed: SignedTransaction) -> str:
         """Broadcasts a signed transaction and returns its hash. Sending a transaction the node
@@ -394,10 +402,15 @@ class ChainClient:
             raise TransactionRefused(str(translated), tx_hash=signed.tx_hash) from None
         except (OSError, ConnectionError) as err:
             raise ChainUnavailable(f"the chain stopped answering: {err}") from None
-        except (ValueError, EthValidationError) as err:  # eth-tester reports duplicates and bad nonces this way
+        except (
+            ValueError,
+            EthValidationError,
+        ) as err:  # eth-tester reports duplicates and bad nonces this way
             if self.find_receipt(signed.tx_hash) is not None:
                 return signed.tx_hash
-            raise TransactionRefused(f"the node refused the transaction: {err}", tx_hash=signed.tx_hash) from None
+            raise TransactionRefused(
+                f"the node refused the transaction: {err}", tx_hash=signed.tx_hash
+            ) from None
         return signed.tx_hash
 
     def find_receipt(self, tx_hash: str) -> dict[str, Any] | None:
@@ -452,7 +465,13 @@ class ChainClient:
         its block (a node's debug tracer is not assumed)."""
         try:
             tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
-            call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"], "gas": tx["gas"]}
+            call = {
+                "from": tx["from"],
+                "to": tx["to"],
+                "data": tx["input"],
+                "value": tx["value"],
+                "gas": tx["gas"],
+            }
             self.w3.eth.call(call, block_identifier=int(raw["blockNumber"]) - 1)  # type: ignore[arg-type]
         except REVERT_ERRORS as err:
             translated = self._translate(err, tx_hash=tx_hash)
@@ -470,4 +489,3 @@ class ChainClient:
             return decoded
         message = getattr(err, "message", None) or str(err)
         return TransactionFailed(f"the node refused the transaction: {message}", tx_hash=tx_hash)
-

@@ -40,7 +40,12 @@ class Artifact:
     compiler: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"contractName": self.name, "abi": self.abi, "bytecode": self.bytecode, "compiler": self.compiler}
+        return {
+            "contractName": self.name,
+            "abi": self.abi,
+            "bytecode": self.bytecode,
+            "compiler": self.compiler,
+        }
 
 
 def solc_binary(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -75,7 +80,9 @@ def _standard_input() -> dict[str, Any]:
 
 def _run_version(binary: Path) -> str:
     try:
-        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True, timeout=60)
+        out = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, check=True, timeout=60
+        )
     except (OSError, subprocess.SubprocessError) as err:
         raise CompileError(f"cannot run the solc compiler {binary}: {err}") from err
     for line in out.stdout.splitlines():
@@ -99,7 +106,9 @@ def load_artifact(name: str, artifacts_dir: Path = ARTIFACTS_DIR) -> Artifact:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
         raise CompileError(f"no artifact {path}: compile the contracts first") from err
-    return Artifact(name=data["contractName"], abi=data["abi"], bytecode=data["bytecode"], compiler=data["compiler"])
+    return Artifact(
+        name=data["contractName"], abi=data["abi"], bytecode=data["bytecode"], compiler=data["compiler"]
+    )
 
 
 def compile_contracts(
@@ -109,7 +118,9 @@ def compile_contracts(
     binary = solc_binary(solc)
     standard_input = _standard_input()
     version = _run_version(binary)
-    lock = (REPO_ROOT / "package-lock.json").read_bytes() if (REPO_ROOT / "package-lock.json").exists() else b""
+    lock = (
+        (REPO_ROOT / "package-lock.json").read_bytes() if (REPO_ROOT / "package-lock.json").exists() else b""
+    )
     fingerprint = _fingerprint(standard_input, version, lock)
     stamp = artifacts_dir / ".fingerprint"
     if not force and stamp.exists() and stamp.read_text() == fingerprint:
@@ -130,7 +141,10 @@ def compile_contracts(
         for name, data in contracts.items():
             if name in PUBLISHED:
                 found[name] = Artifact(
-                    name=name, abi=data["abi"], bytecode="0x" + data["evm"]["bytecode"]["object"], compiler=version
+                    name=name,
+                    abi=data["abi"],
+                    bytecode="0x" + data["evm"]["bytecode"]["object"],
+                    compiler=version,
                 )
     missing = set(PUBLISHED) - set(found)
     if missing:

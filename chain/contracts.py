@@ -105,7 +105,9 @@ class RetirementDetails:
                 value["note"],
             )
         beneficiary, purpose, event_id, jurisdiction, start, end, note = value
-        return cls(beneficiary, RetirementPurpose(purpose), bytes(event_id), jurisdiction, int(start), int(end), note)
+        return cls(
+            beneficiary, RetirementPurpose(purpose), bytes(event_id), jurisdiction, int(start), int(end), note
+        )
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,11 @@ class Tanhui:
     # -- roles -------------------------------------------------------------------------------
 
     def has_role(self, role: str, account: str) -> bool:
-        return bool(self.client.call(self.registry.functions.hasRole(role_id(role), Web3.to_checksum_address(account))))
+        return bool(
+            self.client.call(
+                self.registry.functions.hasRole(role_id(role), Web3.to_checksum_address(account))
+            )
+        )
 
     def grant_role(self, role: str, account: str) -> ContractFunction:
         return self.registry.functions.grantRole(role_id(role), Web3.to_checksum_address(account))
@@ -232,7 +238,9 @@ class Tanhui:
     def set_participant_status(self, account: str, status: ParticipantStatus) -> ContractFunction:
         return self.registry.functions.setParticipantStatus(Web3.to_checksum_address(account), int(status))
 
-    def publish_methodology(self, methodology_id: bytes, version: int, content_hash: bytes) -> ContractFunction:
+    def publish_methodology(
+        self, methodology_id: bytes, version: int, content_hash: bytes
+    ) -> ContractFunction:
         return self.registry.functions.publishMethodology(methodology_id, version, content_hash)
 
     def deprecate_methodology(self, methodology_id: bytes, version: int) -> ContractFunction:
@@ -254,7 +262,9 @@ class Tanhui:
     def record_verified_report(
         self, report_hash: bytes, project_id: bytes, period_start: int, period_end: int, amount: int
     ) -> ContractFunction:
-        return self.registry.functions.recordVerifiedReport(report_hash, project_id, period_start, period_end, amount)
+        return self.registry.functions.recordVerifiedReport(
+            report_hash, project_id, period_start, period_end, amount
+        )
 
     # -- credits writes ----------------------------------------------------------------------
 
@@ -288,7 +298,9 @@ class Tanhui:
     # -- views -------------------------------------------------------------------------------
 
     def is_active_participant(self, account: str) -> bool:
-        return bool(self.client.call(self.registry.functions.isActiveParticipant(Web3.to_checksum_address(account))))
+        return bool(
+            self.client.call(self.registry.functions.isActiveParticipant(Web3.to_checksum_address(account)))
+        )
 
     def participant(self, account: str) -> tuple[ParticipantKind, ParticipantStatus, int]:
         kind, status, registered_at = self.client.call(
@@ -297,7 +309,9 @@ class Tanhui:
         return ParticipantKind(kind), ParticipantStatus(status), int(registered_at)
 
     def methodology(self, methodology_id: bytes, version: int) -> tuple[bytes, MethodologyStatus, int]:
-        content_hash, status, published_at = self.client.call(self.registry.functions.methodology(methodology_id, version))
+        content_hash, status, published_at = self.client.call(
+            self.registry.functions.methodology(methodology_id, version)
+        )
         return bytes(content_hash), MethodologyStatus(status), int(published_at)
 
     def project(self, project_id: bytes) -> dict[str, Any]:
@@ -362,7 +376,9 @@ class Tanhui:
 
     def balance_of(self, account: str, batch_id: int, *, block: int | str = "latest") -> int:
         return int(
-            self.client.call(self.credits.functions.balanceOf(Web3.to_checksum_address(account), batch_id), block=block)
+            self.client.call(
+                self.credits.functions.balanceOf(Web3.to_checksum_address(account), batch_id), block=block
+            )
         )
 
     def batch_count(self, *, block: int | str = "latest") -> int:
@@ -380,4 +396,6 @@ class Tanhui:
         )
 
     def is_account_frozen(self, account: str) -> bool:
-        return bool(self.client.call(self.credits.functions.isAccountFrozen(Web3.to_checksum_address(account))))
+        return bool(
+            self.client.call(self.credits.functions.isAccountFrozen(Web3.to_checksum_address(account)))
+        )

@@ -63,7 +63,11 @@ def deploy(
     for role, accounts in grants.items():
         for account in accounts:
             signed = client.prepare(
-                tanhui.grant_role(role, Web3.to_checksum_address(account)), signer, nonce=nonce, gas=GRANT_GAS, fees=fees
+                tanhui.grant_role(role, Web3.to_checksum_address(account)),
+                signer,
+                nonce=nonce,
+                gas=GRANT_GAS,
+                fees=fees,
             )
             sent.append(client.send(signed))
             nonce += 1

@@ -73,7 +73,9 @@ class ContractRevert(ChainError):
         super().__init_subclass__(**kwargs)
         ContractRevert.by_name[cls.__name__] = cls
 
-    def __init__(self, name: str, arguments: dict[str, Any] | None = None, *, tx_hash: str | None = None) -> None:
+    def __init__(
+        self, name: str, arguments: dict[str, Any] | None = None, *, tx_hash: str | None = None
+    ) -> None:
         self.name = name
         self.arguments = dict(arguments or {})
         self.tx_hash = tx_hash
@@ -81,7 +83,9 @@ class ContractRevert(ChainError):
         super().__init__(f"{name}({shown})")
 
     @classmethod
-    def create(cls, name: str, arguments: dict[str, Any] | None = None, *, tx_hash: str | None = None) -> ContractRevert:
+    def create(
+        cls, name: str, arguments: dict[str, Any] | None = None, *, tx_hash: str | None = None
+    ) -> ContractRevert:
         """The instance of the class named `name`, or of :class:`ContractRevert` if there is none."""
         klass = cls.by_name.get(name, ContractRevert)
         return klass(name, arguments, tx_hash=tx_hash)

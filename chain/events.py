@@ -7,8 +7,9 @@ several times faster than web3's per-event processing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_utils import keccak
@@ -39,7 +40,9 @@ class ChainEvent:
 class EventDecoder:
     """Decodes the logs of named contracts from their ABIs."""
 
-    def __init__(self, abis: dict[str, list[dict[str, Any]]], addresses: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, abis: dict[str, list[dict[str, Any]]], addresses: dict[str, str] | None = None
+    ) -> None:
         # Events such as Paused(address) are declared by both contracts with the same topic:
         # the emitting contract is known by the log's address when `addresses` names them.
         self._names = {Web3.to_checksum_address(a): n for a, n in (addresses or {}).items()}
@@ -82,7 +85,8 @@ class EventDecoder:
             tx_hash="0x" + bytes(HexBytes(tx_hash)).hex(),
             log_index=int(log["logIndex"]),
             address=address,
-            block_timestamp=int(log["blockTimestamp"], 16) if isinstance(log.get("blockTimestamp"), str)
+            block_timestamp=int(log["blockTimestamp"], 16)
+            if isinstance(log.get("blockTimestamp"), str)
             else (int(log["blockTimestamp"]) if log.get("blockTimestamp") is not None else None),
         )
 

@@ -95,4 +95,3 @@ class NodeSigner:
 
     def __repr__(self) -> str:
         return f"NodeSigner({self.address})"
-

@@ -18,7 +18,7 @@ def tonnes(kg: int) -> str:
 
 
 def parse_tonnes(text: str) -> int:
-    """"1234.567" -> 1234567. At most three decimals; must be exact."""
+    """ "1234.567" -> 1234567. At most three decimals; must be exact."""
     try:
         value = Decimal(text)
     except InvalidOperation:

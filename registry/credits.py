@@ -67,13 +67,18 @@ class RetirementInput:
         if self.purpose not in PURPOSES:
             raise InvalidRequest(f"purpose must be one of {', '.join(PURPOSES)}", field="purpose")
         if (self.consumption_start is None) != (self.consumption_end is None):
-            raise InvalidRequest("give both consumption_start and consumption_end, or neither", field="consumption_end")
+            raise InvalidRequest(
+                "give both consumption_start and consumption_end, or neither", field="consumption_end"
+            )
         start = end = 0
         if self.consumption_start is not None and self.consumption_end is not None:
             if self.consumption_start > self.consumption_end:
                 raise InvalidRequest("consumption_start is after consumption_end", field="consumption_start")
             if self.consumption_start < EPOCH:
-                raise InvalidRequest(f"consumption_start cannot be before {EPOCH}, the chain's first day", field="consumption_start")
+                raise InvalidRequest(
+                    f"consumption_start cannot be before {EPOCH}, the chain's first day",
+                    field="consumption_start",
+                )
             start, end = day_start(self.consumption_start), day_start(self.consumption_end)
         return RetirementDetails(
             beneficiary=self.beneficiary,
@@ -107,9 +112,12 @@ def batch(session: Session, batch_id: int) -> Batch:
 
 def available(session: Session, address: str, batch_id: int) -> int:
     """The indexed balance less pending outgoing transfers and retirements."""
-    held = session.execute(
-        select(Holding.amount_kg).where(Holding.address == address, Holding.batch_id == batch_id)
-    ).scalar_one_or_none() or 0
+    held = (
+        session.execute(
+            select(Holding.amount_kg).where(Holding.address == address, Holding.batch_id == batch_id)
+        ).scalar_one_or_none()
+        or 0
+    )
     pending = session.execute(
         select(func.coalesce(func.sum(TransferRequest.amount_kg), 0))
         .join(ChainOperation, ChainOperation.id == TransferRequest.operation_id)
@@ -155,7 +163,9 @@ def transfer(
     if to.id == actor.id:
         raise InvalidRequest("a transfer needs another participant as recipient", field="to")
     if to.chain_status != "active":
-        raise RecipientNotRegistered(f"{to.public_id} is not an active registered participant", recipient=to.public_id)
+        raise RecipientNotRegistered(
+            f"{to.public_id} is not an active registered participant", recipient=to.public_id
+        )
     if session.get(FrozenAccount, to.address) is not None:
         raise Frozen(f"the account of {to.public_id} is frozen", participant=to.public_id)
     signer = runtime.signer_of(actor)
@@ -183,7 +193,13 @@ def transfer(
 
 
 def retire(
-    session: Session, runtime: Runtime, actor: Participant, *, batch_id: int, amount_kg: int, details: RetirementInput
+    session: Session,
+    runtime: Runtime,
+    actor: Participant,
+    *,
+    batch_id: int,
+    amount_kg: int,
+    details: RetirementInput,
 ) -> TransferRequest:
     chain_details = details.to_chain()
     lock_account(session, runtime, actor.address)

@@ -42,4 +42,3 @@ def signer_for(participant: Participant, password: str) -> LocalSigner:
         cached = LocalSigner(Account.from_key(Account.decrypt(participant.keystore, password)))
         _signers[participant.address] = cached
     return cached
-

@@ -31,18 +31,20 @@ def request_hash(method: str, path: str, body: bytes) -> str:
 
 def check_key(key: str) -> None:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidRequest(f"an Idempotency-Key is 1 to {MAX_KEY_LENGTH} printable characters", field="Idempotency-Key")
+        raise InvalidRequest(
+            f"an Idempotency-Key is 1 to {MAX_KEY_LENGTH} printable characters", field="Idempotency-Key"
+        )
 
 
 def find(session: Session, actor: Participant, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """The record of an earlier request with this key, or None; a conflict if it differs."""
     record = session.execute(
-        select(IdempotencyRecord).where(IdempotencyRecord.participant_id == actor.id, IdempotencyRecord.key == key)
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.participant_id == actor.id, IdempotencyRecord.key == key
+        )
     ).scalar_one_or_none()
     if record is not None and record.request_hash != fingerprint:
-        raise IdempotencyKeyReused(
-            f"the Idempotency-Key {key!r} was used for a different request", key=key
-        )
+        raise IdempotencyKeyReused(f"the Idempotency-Key {key!r} was used for a different request", key=key)
     return record
 
 

@@ -178,12 +178,16 @@ class Indexer:
         _set_participant(session, e.args["account"], PARTICIPANT_STATUS.get(int(e.args["status"]), "pending"))
 
     def _on_MethodologyPublished(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        for m in session.execute(select(Methodology).where(Methodology.version == int(e.args["version"]))).scalars():
+        for m in session.execute(
+            select(Methodology).where(Methodology.version == int(e.args["version"]))
+        ).scalars():
             if keccak(text=m.code) == e.args["methodologyId"]:
                 m.chain_status = "published"
 
     def _on_MethodologyDeprecated(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        for m in session.execute(select(Methodology).where(Methodology.version == int(e.args["version"]))).scalars():
+        for m in session.execute(
+            select(Methodology).where(Methodology.version == int(e.args["version"]))
+        ).scalars():
             if keccak(text=m.code) == e.args["methodologyId"]:
                 m.chain_status = "deprecated"
 
@@ -193,7 +197,9 @@ class Indexer:
     def _on_ProjectStatusChanged(self, session: Session, e: ChainEvent, **_: Any) -> None:
         _set_project(session, e.args["projectId"], PROJECT_STATUS.get(int(e.args["status"]), "registered"))
 
-    def _on_CreditsIssued(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+    def _on_CreditsIssued(
+        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
+    ) -> None:
         a = e.args
         batch = Batch(
             id=int(a["batchId"]),
@@ -217,10 +223,14 @@ class Indexer:
         if report is not None:
             report.status = "issued"
 
-    def _on_TransferSingle(self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any) -> None:
+    def _on_TransferSingle(
+        self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any
+    ) -> None:
         self._move(session, e, holdings, int(e.args["id"]), int(e.args["value"]))
 
-    def _on_TransferBatch(self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any) -> None:
+    def _on_TransferBatch(
+        self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any
+    ) -> None:
         for batch_id, value in zip(e.args["ids"], e.args["values"]):
             self._move(session, e, holdings, int(batch_id), int(value))
 
@@ -245,7 +255,13 @@ class Indexer:
             )
 
     def _on_CreditsRetired(
-        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], timestamps: dict[int, int], **_: Any
+        self,
+        session: Session,
+        e: ChainEvent,
+        *,
+        batches: dict[int, Batch],
+        timestamps: dict[int, int],
+        **_: Any,
     ) -> None:
         a = e.args
         beneficiary, purpose, event_id, jurisdiction, start, end, note = a["details"]
@@ -272,7 +288,9 @@ class Indexer:
             )
         )
 
-    def _on_CreditsInvalidated(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+    def _on_CreditsInvalidated(
+        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
+    ) -> None:
         a = e.args
         self._batch(session, batches, int(a["batchId"])).invalidated_kg += int(a["amount"])
         session.add(
@@ -290,7 +308,9 @@ class Indexer:
     def _on_AccountFrozen(self, session: Session, e: ChainEvent, **_: Any) -> None:
         row = session.get(FrozenAccount, e.args["account"])
         if row is None:
-            session.add(FrozenAccount(address=e.args["account"], reason=e.args["reason"], block_number=e.block_number))
+            session.add(
+                FrozenAccount(address=e.args["account"], reason=e.args["reason"], block_number=e.block_number)
+            )
 
     def _on_AccountUnfrozen(self, session: Session, e: ChainEvent, **_: Any) -> None:
         row = session.get(FrozenAccount, e.args["account"])
@@ -303,10 +323,14 @@ class Indexer:
     def _on_Unpaused(self, session: Session, e: ChainEvent, **_: Any) -> None:
         _set_paused(session, e.contract, False)
 
-    def _on_BatchFrozen(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+    def _on_BatchFrozen(
+        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
+    ) -> None:
         self._batch(session, batches, int(e.args["batchId"])).frozen = True
 
-    def _on_BatchUnfrozen(self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any) -> None:
+    def _on_BatchUnfrozen(
+        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
+    ) -> None:
         self._batch(session, batches, int(e.args["batchId"])).frozen = False
 
 
@@ -362,7 +386,9 @@ def _set_paused(session: Session, contract: str, paused: bool) -> None:
 
 
 def _set_participant(session: Session, address: str, status: str) -> None:
-    participant = session.execute(select(Participant).where(Participant.address == address)).scalar_one_or_none()
+    participant = session.execute(
+        select(Participant).where(Participant.address == address)
+    ).scalar_one_or_none()
     if participant is not None:
         participant.chain_status = status
 

@@ -37,7 +37,12 @@ def conservation(batches: Iterable[Batch], holdings: Iterable[Holding]) -> list[
 
 def no_negative_holdings(holdings: Iterable[Holding]) -> list[Violation]:
     return [
-        {"invariant": "non-negative holding", "subject": f"{h.address} batch {h.batch_id}", "expected": ">= 0", "found": h.amount_kg}
+        {
+            "invariant": "non-negative holding",
+            "subject": f"{h.address} batch {h.batch_id}",
+            "expected": ">= 0",
+            "found": h.amount_kg,
+        }
         for h in holdings
         if h.amount_kg < 0
     ]
@@ -74,5 +79,9 @@ def serial_blocks(batches: Iterable[Batch], retirements: Iterable[Retirement]) -
     return violations
 
 
-def all_violations(batches: list[Batch], holdings: list[Holding], retirements: list[Retirement]) -> list[Violation]:
-    return conservation(batches, holdings) + no_negative_holdings(holdings) + serial_blocks(batches, retirements)
+def all_violations(
+    batches: list[Batch], holdings: list[Holding], retirements: list[Retirement]
+) -> list[Violation]:
+    return (
+        conservation(batches, holdings) + no_negative_holdings(holdings) + serial_blocks(batches, retirements)
+    )

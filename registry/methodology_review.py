@@ -57,7 +57,9 @@ def propose(session: Session, actor: Participant, code: str, version: int) -> Me
         module = catalogue.get(code, version)
     except catalogue.UnknownMethodology:
         known = ", ".join(f"{m.code} v{m.version}" for m in catalogue.all_methodologies())
-        raise NotFound(f"no methodology module {code} v{version}; the catalogue has {known}", code=code) from None
+        raise NotFound(
+            f"no methodology module {code} v{version}; the catalogue has {known}", code=code
+        ) from None
     if find(session, code, version) is not None:
         raise AlreadyExists(f"methodology {code} v{version} was already proposed", code=code, version=version)
     m = Methodology(
@@ -85,11 +87,15 @@ def review(
     if not reason.strip():
         raise InvalidRequest("a review needs a reason", field="reason")
     if m.status != "proposed":
-        raise InvalidState(f"methodology {m.code} v{m.version} is {m.status}, not under review", status=m.status)
+        raise InvalidState(
+            f"methodology {m.code} v{m.version} is {m.status}, not under review", status=m.status
+        )
     if any(r.reviewer_id == actor.id for r in m.reviews):
         raise AlreadyReviewed(f"{actor.public_id} has already reviewed {m.code} v{m.version}")
     session.add(
-        MethodologyReview(methodology_id=m.id, reviewer_id=actor.id, decision=decision, reason=reason, created_at=now())
+        MethodologyReview(
+            methodology_id=m.id, reviewer_id=actor.id, decision=decision, reason=reason, created_at=now()
+        )
     )
     session.flush()
     session.refresh(m)
@@ -104,7 +110,9 @@ def review(
             session,
             runtime,
             kind="publish_methodology",
-            fn=runtime.tanhui.publish_methodology(chain_id(m.code), m.version, bytes.fromhex(m.content_hash[2:])),
+            fn=runtime.tanhui.publish_methodology(
+                chain_id(m.code), m.version, bytes.fromhex(m.content_hash[2:])
+            ),
             signer=runtime.operator,
             payload={"methodology": m.id, "code": m.code, "version": m.version},
         )

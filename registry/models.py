@@ -85,7 +85,9 @@ class Participant(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     # Loaded on use (authentication loads them eagerly): most reads of a participant need none.
-    roles: Mapped[list[ParticipantRole]] = relationship(back_populates="participant", cascade="all, delete-orphan")
+    roles: Mapped[list[ParticipantRole]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan"
+    )
 
     @property
     def role_names(self) -> set[str]:

@@ -40,7 +40,9 @@ def lock_account(session: Session, runtime: Runtime, address: str) -> ChainAccou
         dialect = session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         session.execute(
-            insert(ChainAccount).values(address=address, next_nonce=start).on_conflict_do_nothing(index_elements=["address"])
+            insert(ChainAccount)
+            .values(address=address, next_nonce=start)
+            .on_conflict_do_nothing(index_elements=["address"])
         )
         account = session.execute(query.execution_options(populate_existing=True)).scalar_one()
     return account
@@ -77,7 +79,9 @@ def enqueue(
         raise ValueError("a dependent operation needs a fixed gas limit")
     nonce = take_nonce(session, runtime, signer.address)
     try:
-        signed = runtime.client.prepare(fn, signer, nonce=nonce, gas=gas, fees=runtime.fees(), value=value, to=to)
+        signed = runtime.client.prepare(
+            fn, signer, nonce=nonce, gas=gas, fees=runtime.fees(), value=value, to=to
+        )
     except ChainError as err:
         raise from_chain(err) from err
     operation = ChainOperation(

@@ -65,7 +65,9 @@ def require_role(participant: Participant, *roles: str) -> None:
 
 
 def get(session: Session, public_id: str) -> Participant:
-    participant = session.execute(select(Participant).where(Participant.public_id == public_id)).scalar_one_or_none()
+    participant = session.execute(
+        select(Participant).where(Participant.public_id == public_id)
+    ).scalar_one_or_none()
     if participant is None:
         raise NotFound(f"no participant {public_id}", participant=public_id)
     return participant

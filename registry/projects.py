@@ -44,7 +44,14 @@ def require_owner(project: Project, actor: Participant) -> None:
 
 
 def create(
-    session: Session, actor: Participant, *, name: str, description: str, location: str, code: str, version: int
+    session: Session,
+    actor: Participant,
+    *,
+    name: str,
+    description: str,
+    location: str,
+    code: str,
+    version: int,
 ) -> Project:
     m = methodology_review.find(session, code, version)
     if m is None or m.status != "published":
@@ -76,11 +83,20 @@ def documents_hash(documents: list[Document]) -> str:
 
 
 def add_document(
-    session: Session, runtime: Runtime, actor: Participant, project: Project, *, filename: str, content_type: str, content_b64: str
+    session: Session,
+    runtime: Runtime,
+    actor: Participant,
+    project: Project,
+    *,
+    filename: str,
+    content_type: str,
+    content_b64: str,
 ) -> Document:
     require_owner(project, actor)
     if project.status not in (*EDITABLE, "registered"):
-        raise InvalidState(f"documents cannot be added to a project that is {project.status}", status=project.status)
+        raise InvalidState(
+            f"documents cannot be added to a project that is {project.status}", status=project.status
+        )
     try:
         content = base64.b64decode(content_b64, validate=True)
     except (binascii.Error, ValueError):
@@ -134,9 +150,13 @@ def review(
     if not reason.strip():
         raise InvalidRequest("a review needs a reason", field="reason")
     if project.status != "submitted":
-        raise InvalidState(f"project {project.public_id} is {project.status}, not submitted", status=project.status)
+        raise InvalidState(
+            f"project {project.public_id} is {project.status}, not submitted", status=project.status
+        )
     session.add(
-        ProjectReview(project_id=project.id, reviewer_id=actor.id, decision=decision, reason=reason, created_at=now())
+        ProjectReview(
+            project_id=project.id, reviewer_id=actor.id, decision=decision, reason=reason, created_at=now()
+        )
     )
     if decision == "reject":
         project.status = "rejected"

@@ -18,7 +18,15 @@ from chain.contracts import Tanhui
 from chain.events import fetch_events
 from registry import invariants
 from registry.indexer import purpose_name
-from registry.models import Batch, ChainOperation, FrozenAccount, Holding, Participant, RegistryMeta, Retirement
+from registry.models import (
+    Batch,
+    ChainOperation,
+    FrozenAccount,
+    Holding,
+    Participant,
+    RegistryMeta,
+    Retirement,
+)
 from registry.runtime import Runtime
 
 
@@ -33,7 +41,9 @@ class Report:
         return not self.differences
 
     def differ(self, subject: str, field_name: str, database: Any, chain: Any) -> None:
-        self.differences.append({"subject": subject, "field": field_name, "database": database, "chain": chain})
+        self.differences.append(
+            {"subject": subject, "field": field_name, "database": database, "chain": chain}
+        )
 
 
 def reconcile(runtime: Runtime) -> Report:
@@ -50,7 +60,12 @@ def reconcile(runtime: Runtime) -> Report:
 
     report = Report(block=block)
     for violation in invariants.all_violations(batches, holdings, retirements):
-        report.differ(violation["subject"], f"invariant: {violation['invariant']}", violation["found"], violation["expected"])
+        report.differ(
+            violation["subject"],
+            f"invariant: {violation['invariant']}",
+            violation["found"],
+            violation["expected"],
+        )
 
     chain_batches = tanhui.batch_count(block=block)
     if chain_batches != len(batches):
@@ -92,9 +107,21 @@ def reconcile(runtime: Runtime) -> Report:
             if db_value != chain_value:
                 report.differ(f"certificate {r.certificate_id}", name, db_value, chain_value)
         details = details_by_cert.get(r.certificate_id)
-        db_details = (r.beneficiary, r.event_id, r.jurisdiction, r.consumption_start, r.consumption_end, r.note)
+        db_details = (
+            r.beneficiary,
+            r.event_id,
+            r.jurisdiction,
+            r.consumption_start,
+            r.consumption_end,
+            r.note,
+        )
         if details != db_details:
-            report.differ(f"certificate {r.certificate_id}", "details", list(db_details), list(details) if details else None)
+            report.differ(
+                f"certificate {r.certificate_id}",
+                "details",
+                list(db_details),
+                list(details) if details else None,
+            )
 
     _check_supervision(runtime, report, block)
     report.checked.update(
@@ -113,7 +140,9 @@ def _check_supervision(runtime: Runtime, report: Report, block: int) -> None:
         assert meta is not None
         flags = {"registry": meta.registry_paused, "credits": meta.credits_paused}
         frozen = {f.address for f in session.execute(select(FrozenAccount)).scalars()}
-        people = [(p.public_id, p.address, p.chain_status) for p in session.execute(select(Participant)).scalars()]
+        people = [
+            (p.public_id, p.address, p.chain_status) for p in session.execute(select(Participant)).scalars()
+        ]
     for name, contract in (("registry", tanhui.registry), ("credits", tanhui.credits)):
         on_chain = bool(client.call(contract.functions.paused(), block=block))
         if on_chain != flags[name]:
@@ -146,9 +175,13 @@ def _check_operations(runtime: Runtime, report: Report) -> int:
         if status == "confirmed" and mined != (1, recorded_block):
             report.differ(f"operation {op_id}", "receipt", f"confirmed in block {recorded_block}", mined)
         elif status == "failed" and mined is not None and mined[0] == 1:
-            report.differ(f"operation {op_id}", "receipt", "failed", f"mined successfully in block {mined[1]}")
+            report.differ(
+                f"operation {op_id}", "receipt", "failed", f"mined successfully in block {mined[1]}"
+            )
         elif status in ("signed", "sent") and mined is not None:
-            report.differ(f"operation {op_id}", "receipt", status, f"mined in block {mined[1]} (status {mined[0]})")
+            report.differ(
+                f"operation {op_id}", "receipt", status, f"mined in block {mined[1]} (status {mined[0]})"
+            )
     return len(ops)
 
 

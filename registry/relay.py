@@ -205,7 +205,9 @@ class Relay:
         or every later transaction of the sender would wait for it for ever."""
         message = str(err).lower()
         if _nonce_taken(message):
-            return "resigned" if self._resign(op) else "held"  # the nonce went to a transaction outside the registry
+            return (
+                "resigned" if self._resign(op) else "held"
+            )  # the nonce went to a transaction outside the registry
         if "insufficient funds" in message and self._top_up(op):
             try:
                 self.runtime.client.send(_signed(op))
@@ -268,7 +270,9 @@ class Relay:
         raw = signer.sign(filler)
         tx_hash = "0x" + keccak(raw).hex()
         try:
-            client.wait(client.send(SignedTransaction(sender=op.sender, nonce=op.nonce, tx_hash=tx_hash, raw=raw)))
+            client.wait(
+                client.send(SignedTransaction(sender=op.sender, nonce=op.nonce, tx_hash=tx_hash, raw=raw))
+            )
         except (TransactionRefused, ContractRevert) as refused:
             self._note(op, refused)  # not even the filler is taken now: try again later
             return
@@ -373,7 +377,12 @@ class Relay:
                 **self.runtime.fees(),
             }
             raw = signer.sign(fields)
-            log.warning("operation %s: nonce %s was taken outside the registry; re-signed with %s", row.id, row.nonce, nonce)
+            log.warning(
+                "operation %s: nonce %s was taken outside the registry; re-signed with %s",
+                row.id,
+                row.nonce,
+                nonce,
+            )
             row.nonce = nonce
             row.raw_tx = "0x" + raw.hex()
             row.tx_hash = "0x" + keccak(raw).hex()
@@ -391,4 +400,6 @@ def _nonce_taken(message: str) -> bool:
 
 
 def _signed(op: ChainOperation) -> SignedTransaction:
-    return SignedTransaction(sender=op.sender, nonce=op.nonce, tx_hash=op.tx_hash, raw=bytes(HexBytes(op.raw_tx)))
+    return SignedTransaction(
+        sender=op.sender, nonce=op.nonce, tx_hash=op.tx_hash, raw=bytes(HexBytes(op.raw_tx))
+    )

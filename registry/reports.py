@@ -39,7 +39,9 @@ SETTLED = ("verified", "issued")
 
 
 def get(session: Session, public_id: str) -> MonitoringReport:
-    report = session.execute(select(MonitoringReport).where(MonitoringReport.public_id == public_id)).scalar_one_or_none()
+    report = session.execute(
+        select(MonitoringReport).where(MonitoringReport.public_id == public_id)
+    ).scalar_one_or_none()
     if report is None:
         raise NotFound(f"no monitoring report {public_id}", report=public_id)
     return report
@@ -63,7 +65,9 @@ def _overlapping(session: Session, project: Project, start: date, end: date) -> 
     )
 
 
-def check_period_free(session: Session, project: Project, start: date, end: date, *, exclude: int | None = None) -> None:
+def check_period_free(
+    session: Session, project: Project, start: date, end: date, *, exclude: int | None = None
+) -> None:
     """Raises PeriodOverlaps if [start, end] overlaps a verified or issued report or an issued
     batch of the project, PeriodOverlapsPending if it overlaps a report awaiting verification."""
     for other in _overlapping(session, project, start, end):
@@ -104,7 +108,9 @@ def submit(
     if period_start > period_end:
         raise InvalidRequest("period_start is after period_end", field="period_start")
     if period_start < EPOCH:
-        raise InvalidRequest(f"a monitoring period cannot start before {EPOCH}, the chain's first day", field="period_start")
+        raise InvalidRequest(
+            f"a monitoring period cannot start before {EPOCH}, the chain's first day", field="period_start"
+        )
     if period_end >= now().date():
         raise InvalidRequest("a monitoring period must have ended before it is reported", field="period_end")
     check_period_free(session, project, period_start, period_end)
@@ -117,7 +123,9 @@ def submit(
     except catalogue.MethodologyInputError as err:
         if any(e["message"].startswith("no reduction") for e in err.errors):
             raise NoReduction(str(err), errors=err.errors) from None
-        raise MonitoringDataInvalid(f"the monitoring data do not fit {m.code} v{m.version}: {err}", errors=err.errors) from None
+        raise MonitoringDataInvalid(
+            f"the monitoring data do not fit {m.code} v{m.version}: {err}", errors=err.errors
+        ) from None
 
     normalised = json.loads(parsed.model_dump_json())
     public_id = "MR-" + secrets.token_hex(4).upper()

@@ -72,7 +72,10 @@ class Runtime:
             if meta is not None:
                 deployment = Deployment(
                     chain_id=meta.chain_id,
-                    contracts={"TanhuiRegistry": meta.registry_address, "TanhuiCredits": meta.credits_address},
+                    contracts={
+                        "TanhuiRegistry": meta.registry_address,
+                        "TanhuiCredits": meta.credits_address,
+                    },
                     block_number=meta.deployed_block,
                     deployer=operator.address,
                     admin_delay=settings.admin_delay,
@@ -85,7 +88,9 @@ class Runtime:
                     )
                 return cls(settings, db, client, deployment, operator)
         if not bind:
-            raise DeploymentMismatch("the database is not bound to any deployment (start the service on it first)")
+            raise DeploymentMismatch(
+                "the database is not bound to any deployment (start the service on it first)"
+            )
         deployment = None
         path = deployment_path(settings.data_dir, client.chain_id)
         if reuse_deployment_file:
@@ -135,7 +140,9 @@ class Runtime:
         if address == self.operator.address:
             return self.operator
         with self.db.transaction() as session:
-            participant = session.execute(select(Participant).where(Participant.address == address)).scalar_one()
+            participant = session.execute(
+                select(Participant).where(Participant.address == address)
+            ).scalar_one()
             return self.signer_of(participant)
 
     def close(self) -> None:

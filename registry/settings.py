@@ -57,7 +57,9 @@ class Settings(BaseSettings):
         if self.operator_keystore is not None:
             from chain.signers import LocalSigner
 
-            password = self.operator_keystore_password.get_secret_value() if self.operator_keystore_password else ""
+            password = (
+                self.operator_keystore_password.get_secret_value() if self.operator_keystore_password else ""
+            )
             return "0x" + LocalSigner.from_keystore(self.operator_keystore, password).account.key.hex()
         return None
 
@@ -83,7 +85,10 @@ class Settings(BaseSettings):
             for name, value in (
                 ("TANHUI_RPC_URL", self.rpc_url),
                 ("TANHUI_DATABASE_URL", self.database_url),
-                ("TANHUI_OPERATOR_KEY or TANHUI_OPERATOR_KEYSTORE", self.operator_key or self.operator_keystore),
+                (
+                    "TANHUI_OPERATOR_KEY or TANHUI_OPERATOR_KEYSTORE",
+                    self.operator_key or self.operator_keystore,
+                ),
                 ("TANHUI_KEYSTORE_SECRET", self.keystore_secret),
             )
             if not value

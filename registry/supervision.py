@@ -25,7 +25,9 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def freeze_account(session: Session, runtime: Runtime, participant_id: str, frozen: bool, reason: str) -> ChainOperation:
+def freeze_account(
+    session: Session, runtime: Runtime, participant_id: str, frozen: bool, reason: str
+) -> ChainOperation:
     target = participants.get(session, participant_id)
     is_frozen = session.get(FrozenAccount, target.address) is not None
     if is_frozen == frozen:
@@ -40,7 +42,9 @@ def freeze_account(session: Session, runtime: Runtime, participant_id: str, froz
     )
 
 
-def freeze_batch(session: Session, runtime: Runtime, batch_id: int, frozen: bool, reason: str) -> ChainOperation:
+def freeze_batch(
+    session: Session, runtime: Runtime, batch_id: int, frozen: bool, reason: str
+) -> ChainOperation:
     batch = credits.batch(session, batch_id)
     if batch.frozen == frozen:
         raise InvalidState(f"batch {batch_id} is {'already' if frozen else 'not'} frozen")

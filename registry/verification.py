@@ -39,7 +39,9 @@ def decide(
     if not reason.strip():
         raise InvalidRequest("a verification needs a reason", field="reason")
     if report.status != "submitted":
-        raise InvalidState(f"report {report.public_id} is {report.status}, not awaiting verification", status=report.status)
+        raise InvalidState(
+            f"report {report.public_id} is {report.status}, not awaiting verification", status=report.status
+        )
     project = session.get(Project, report.project_id)
     assert project is not None
     if project.owner_id == actor.id:

@@ -12,20 +12,39 @@ from sqlalchemy.orm import Session
 from registry import participants
 from registry.amounts import tonnes
 from registry.clock import from_unix, iso
-from registry.models import Batch, Methodology, MonitoringReport, Participant, Project, RegistryMeta, Retirement
+from registry.models import (
+    Batch,
+    Methodology,
+    MonitoringReport,
+    Participant,
+    Project,
+    RegistryMeta,
+    Retirement,
+)
 
 
-def decisions(session: Session, rows: Sequence[Any], who: str, label: str = "reviewer") -> list[dict[str, Any]]:
+def decisions(
+    session: Session, rows: Sequence[Any], who: str, label: str = "reviewer"
+) -> list[dict[str, Any]]:
     """Reviews or verifications as shown: who (participant id), decision, reason, when. Only
     the participants the rows name are read."""
     ids = {getattr(r, who) for r in rows}
     names = (
-        dict(session.execute(select(Participant.id, Participant.public_id).where(Participant.id.in_(ids))).tuples().all())
+        dict(
+            session.execute(select(Participant.id, Participant.public_id).where(Participant.id.in_(ids)))
+            .tuples()
+            .all()
+        )
         if ids
         else {}
     )
     return [
-        {label: names.get(getattr(r, who)), "decision": r.decision, "reason": r.reason, "created_at": iso(r.created_at)}
+        {
+            label: names.get(getattr(r, who)),
+            "decision": r.decision,
+            "reason": r.reason,
+            "created_at": iso(r.created_at),
+        }
         for r in rows
     ]
 
@@ -42,7 +61,9 @@ def _day(seconds: int) -> str:
 
 def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
     meta = _meta(session)
-    project = session.execute(select(Project).where(Project.chain_id_hash == batch.project_hash)).scalar_one_or_none()
+    project = session.execute(
+        select(Project).where(Project.chain_id_hash == batch.project_hash)
+    ).scalar_one_or_none()
     report = session.execute(
         select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
     ).scalar_one_or_none()
@@ -50,7 +71,9 @@ def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
     held = batch.issued_kg - batch.retired_kg - batch.invalidated_kg
     return {
         "id": batch.id,
-        "project": {"id": project.public_id, "name": project.name, "location": project.location} if project else None,
+        "project": {"id": project.public_id, "name": project.name, "location": project.location}
+        if project
+        else None,
         "project_chain_id": batch.project_hash,
         "methodology": {"code": methodology.code, "version": methodology.version} if methodology else None,
         "vintage": {

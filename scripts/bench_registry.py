@@ -87,7 +87,9 @@ def rate(n: int, seconds: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ops", type=int, default=100, help="operations of each kind")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary data dir")
     args = parser.parse_args()
@@ -97,7 +99,18 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="tanhui-bench-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "api.cli", "serve", "--rpc-url", node.url, "--data-dir", str(data_dir), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--rpc-url",
+        node.url,
+        "--data-dir",
+        str(data_dir),
+        "--port",
+        str(port),
+    ]
     if args.database_url:
         command += ["--database-url", args.database_url]
     service = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,9 +128,16 @@ def main() -> None:
         api = Api(url, (data_dir / "operator.token").read_text().strip())
 
         # -- set-up (not timed) ------------------------------------------------------------------
-        experts = [api.post("/v1/participants", {"name": f"expert {i}", "kind": "person", "roles": ["committee"]}) for i in range(3)]
-        verifier = api.post("/v1/participants", {"name": "verifier", "kind": "organisation", "roles": ["verifier"]})
-        owner = api.post("/v1/participants", {"name": "owner", "kind": "organisation", "roles": ["project_owner"]})
+        experts = [
+            api.post("/v1/participants", {"name": f"expert {i}", "kind": "person", "roles": ["committee"]})
+            for i in range(3)
+        ]
+        verifier = api.post(
+            "/v1/participants", {"name": "verifier", "kind": "organisation", "roles": ["verifier"]}
+        )
+        owner = api.post(
+            "/v1/participants", {"name": "owner", "kind": "organisation", "roles": ["project_owner"]}
+        )
         buyer = api.post("/v1/participants", {"name": "buyer", "kind": "organisation", "roles": ["holder"]})
         raw_key = Account.create()
         raw_holder = api.post(
@@ -126,9 +146,17 @@ def main() -> None:
         )
         m = api.post("/v1/methodologies", {"code": "TH-ES-001", "version": 1})
         for e in experts[:2]:
-            api.post(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "ok"}, e["token"])
-        p = api.post("/v1/projects", {"name": "bench", "methodology": {"code": "TH-ES-001", "version": 1}}, owner["token"])
-        api.post(f"/v1/projects/{p['id']}/documents", {"filename": "d", "content_base64": "ZA=="}, owner["token"])
+            api.post(
+                f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "ok"}, e["token"]
+            )
+        p = api.post(
+            "/v1/projects",
+            {"name": "bench", "methodology": {"code": "TH-ES-001", "version": 1}},
+            owner["token"],
+        )
+        api.post(
+            f"/v1/projects/{p['id']}/documents", {"filename": "d", "content_base64": "ZA=="}, owner["token"]
+        )
         api.post(f"/v1/projects/{p['id']}/submit", None, owner["token"])
         api.post(f"/v1/projects/{p['id']}/reviews", {"decision": "approve", "reason": "ok"})
         reports = []
@@ -146,7 +174,11 @@ def main() -> None:
         # -- issuance ----------------------------------------------------------------------------
         t = time.perf_counter()
         batches = [
-            api.post(f"/v1/reports/{r['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"])["batch_id"]
+            api.post(
+                f"/v1/reports/{r['id']}/verifications",
+                {"decision": "approve", "reason": "ok"},
+                verifier["token"],
+            )["batch_id"]
             for r in reports
         ]
         issuance = rate(n, time.perf_counter() - t)
@@ -159,11 +191,17 @@ def main() -> None:
         transfers = rate(n, time.perf_counter() - t)
         t = time.perf_counter()
         for _ in range(n):
-            api.post("/v1/retirements", {"batch_id": batch, "amount_kg": 1, "beneficiary": "bench", "purpose": "voluntary"}, buyer["token"])
+            api.post(
+                "/v1/retirements",
+                {"batch_id": batch, "amount_kg": 1, "beneficiary": "bench", "purpose": "voluntary"},
+                buyer["token"],
+            )
         retirements = rate(n, time.perf_counter() - t)
 
         # -- raw signed transactions on the same anvil -------------------------------------------
-        api.post("/v1/transfers", {"batch_id": batch, "to": raw_holder["id"], "amount_kg": 10 * n}, owner["token"])
+        api.post(
+            "/v1/transfers", {"batch_id": batch, "to": raw_holder["id"], "amount_kg": 10 * n}, owner["token"]
+        )
         client = ChainClient.connect(node.url)
         tanhui = Tanhui(client, Deployment.load(deployment_path(data_dir, client.chain_id)))
         funder = client.dev_signers()[1]
@@ -191,7 +229,9 @@ def main() -> None:
     from registry.runtime import Runtime
     from registry.settings import Settings
 
-    fresh = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'replica.db'}", keystore_secret="bench")
+    fresh = Settings(
+        data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'replica.db'}", keystore_secret="bench"
+    )
     replica = Runtime.open(fresh, ChainClient.connect(node.url))
     t = time.perf_counter()
     events = replica.indexer.sync()
@@ -206,9 +246,15 @@ def main() -> None:
     gas_rows = [line for line in gas.stdout.splitlines() if re.match(r"\|\s*(issue|retire)\s*\|", line)]
 
     print(f"machine: {machine()}")
-    print(f"database: {args.database_url or 'SQLite'}; chain: anvil (local, automine); {n} operations of each kind")
+    print(
+        f"database: {args.database_url or 'SQLite'}; chain: anvil (local, automine); {n} operations of each kind"
+    )
     print(f"raw signed transfers (web3, sign + send + receipt): {raw_rate:8.1f} tx/s")
-    for name, value in (("issuance (verify: record + issue)", issuance), ("transfers", transfers), ("retirements", retirements)):
+    for name, value in (
+        ("issuance (verify: record + issue)", issuance),
+        ("transfers", transfers),
+        ("retirements", retirements),
+    ):
         print(f"{name:36s} {value:8.1f} ops/s   ratio to raw {value / raw_rate:5.2f}")
     print(f"service peak resident memory: {rss:.1f} MiB")
     print(f"indexer catch-up on a fresh database: {events} events, {index_rate:.0f} events/s")

@@ -34,7 +34,9 @@ def holdings(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, A
 @router.post("/v1/transfers", status_code=201, summary="Transfer credits to another registered participant")
 def transfer(body: TransferIn, request: Request, runtime: RuntimeDep, actor: Holder) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        r = service.transfer(session, runtime, me, batch_id=body.batch_id, recipient=body.to, amount_kg=body.kg)
+        r = service.transfer(
+            session, runtime, me, batch_id=body.batch_id, recipient=body.to, amount_kg=body.kg
+        )
         return f"credit_request:{r.id}", [r.operation_id]
 
     return execute(runtime, request, body, actor, action, _request)
@@ -63,7 +65,9 @@ def retire(body: RetirementIn, request: Request, runtime: RuntimeDep, actor: Hol
     return execute(runtime, request, body, actor, action, _request)
 
 
-@router.get("/v1/credit-requests/{request_id}", summary="A transfer or retirement request and its chain operation")
+@router.get(
+    "/v1/credit-requests/{request_id}", summary="A transfer or retirement request and its chain operation"
+)
 def get_request(request_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         request = session.get(TransferRequest, request_id)

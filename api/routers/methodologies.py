@@ -27,7 +27,10 @@ def catalogue_list() -> list[dict[str, Any]]:
 @router.get("", summary="Proposed, published and rejected methodologies (public)")
 def list_methodologies(runtime: RuntimeDep) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
-        return [service.view(m, session) for m in session.execute(select(Methodology).order_by(Methodology.id)).scalars()]
+        return [
+            service.view(m, session)
+            for m in session.execute(select(Methodology).order_by(Methodology.id)).scalars()
+        ]
 
 
 @router.get("/{methodology_id}", summary="A methodology with its committee reviews (public)")
@@ -50,9 +53,13 @@ def propose(body: MethodologyIn, request: Request, runtime: RuntimeDep, actor: P
 
 
 @router.post("/{methodology_id}/reviews", status_code=201, summary="Review a methodology (expert committee)")
-def review(methodology_id: SerialId, body: ReviewIn, request: Request, runtime: RuntimeDep, actor: Committee) -> JSONResponse:
+def review(
+    methodology_id: SerialId, body: ReviewIn, request: Request, runtime: RuntimeDep, actor: Committee
+) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        m = service.review(session, runtime, me, service.get(session, methodology_id), body.decision, body.reason)
+        m = service.review(
+            session, runtime, me, service.get(session, methodology_id), body.decision, body.reason
+        )
         return f"methodology:{m.id}", [m.operation_id] if m.operation_id and m.status == "published" else []
 
     return execute(runtime, request, body, actor, action, _render)

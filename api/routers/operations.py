@@ -12,7 +12,10 @@ from registry.outbox import describe
 router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
-@router.get("/{operation_id}", summary="A chain operation of the outbox: its transaction and status (its sender, the registrar or a supervisor)")
+@router.get(
+    "/{operation_id}",
+    summary="A chain operation of the outbox: its transaction and status (its sender, the registrar or a supervisor)",
+)
 def get_operation(operation_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         op = session.get(ChainOperation, operation_id)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from api.commands import execute
 from api.deps import CurrentParticipant, PublicId, RuntimeDep, requires
 from api.schemas import ParticipantIn
-from registry.clock import iso
 from registry import participants as service
 from registry.amounts import tonnes
+from registry.clock import iso
 from registry.errors import Forbidden
 from registry.models import Holding, Participant
 
@@ -60,7 +60,10 @@ def register(body: ParticipantIn, request: Request, runtime: RuntimeDep, actor: 
 @router.get("", summary="List participants (registrar)")
 def list_participants(runtime: RuntimeDep, actor: Registrar) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
-        return [participant_view(p) for p in session.execute(select(Participant).order_by(Participant.id)).scalars()]
+        return [
+            participant_view(p)
+            for p in session.execute(select(Participant).order_by(Participant.id)).scalars()
+        ]
 
 
 @router.get("/me", summary="The authenticated participant, with its holdings")
@@ -71,7 +74,9 @@ def me(runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
 
 
 @router.get("/{participant_id}", summary="A participant (registrar, or the participant itself)")
-def get_participant(participant_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
+def get_participant(
+    participant_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant
+) -> dict[str, Any]:
     if actor.public_id != participant_id and "registrar" not in actor.role_names:
         raise Forbidden("only the registrar or the participant itself may see this")
     with runtime.db.transaction() as session:

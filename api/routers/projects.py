@@ -48,7 +48,9 @@ def create(body: ProjectIn, request: Request, runtime: RuntimeDep, actor: Owner)
 @router.get("/v1/projects", summary="Projects (any participant)")
 def list_projects(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
-        return [service.view(session, p) for p in session.execute(select(Project).order_by(Project.id)).scalars()]
+        return [
+            service.view(session, p) for p in session.execute(select(Project).order_by(Project.id)).scalars()
+        ]
 
 
 @router.get("/v1/projects/{project_id}", summary="A project with its documents and reviews")
@@ -64,7 +66,13 @@ def add_document(
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         project = service.get(session, project_id)
         service.add_document(
-            session, runtime, me, project, filename=body.filename, content_type=body.content_type, content_b64=body.content_base64
+            session,
+            runtime,
+            me,
+            project,
+            filename=body.filename,
+            content_type=body.content_type,
+            content_b64=body.content_base64,
         )
         ops = [project.operation_id] if project.status == "registered" and project.operation_id else []
         return f"project:{project.public_id}", ops
@@ -72,7 +80,9 @@ def add_document(
     return execute(runtime, request, body, actor, action, _project)
 
 
-@router.post("/v1/projects/{project_id}/submit", status_code=201, summary="Submit a project for review (its owner)")
+@router.post(
+    "/v1/projects/{project_id}/submit", status_code=201, summary="Submit a project for review (its owner)"
+)
 def submit(project_id: PublicId, request: Request, runtime: RuntimeDep, actor: Owner) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         project = service.submit(session, me, service.get(session, project_id))
@@ -86,15 +96,21 @@ def review(
     project_id: PublicId, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Registrar
 ) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        project = service.review(session, runtime, me, service.get(session, project_id), body.decision, body.reason)
+        project = service.review(
+            session, runtime, me, service.get(session, project_id), body.decision, body.reason
+        )
         ops = [project.operation_id] if body.decision == "approve" and project.operation_id else []
         return f"project:{project.public_id}", ops
 
     return execute(runtime, request, body, actor, action, _project)
 
 
-@router.post("/v1/projects/{project_id}/reports", status_code=201, summary="Submit a monitoring report (its owner)")
-def submit_report(project_id: PublicId, body: ReportIn, request: Request, runtime: RuntimeDep, actor: Owner) -> JSONResponse:
+@router.post(
+    "/v1/projects/{project_id}/reports", status_code=201, summary="Submit a monitoring report (its owner)"
+)
+def submit_report(
+    project_id: PublicId, body: ReportIn, request: Request, runtime: RuntimeDep, actor: Owner
+) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         report = reports.submit(
             session,
@@ -111,16 +127,22 @@ def submit_report(project_id: PublicId, body: ReportIn, request: Request, runtim
 
 
 @router.get("/v1/projects/{project_id}/reports", summary="A project's monitoring reports")
-def list_reports(project_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
+def list_reports(
+    project_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant
+) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
         project = service.get(session, project_id)
         rows = session.execute(
-            select(MonitoringReport).where(MonitoringReport.project_id == project.id).order_by(MonitoringReport.id)
+            select(MonitoringReport)
+            .where(MonitoringReport.project_id == project.id)
+            .order_by(MonitoringReport.id)
         ).scalars()
         return [reports.view(session, r) for r in rows]
 
 
-@router.get("/v1/reports/{report_id}", tags=["reports"], summary="A monitoring report with its quantification")
+@router.get(
+    "/v1/reports/{report_id}", tags=["reports"], summary="A monitoring report with its quantification"
+)
 def get_report(report_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         return reports.view(session, reports.get(session, report_id))
@@ -132,7 +154,9 @@ def get_report(report_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipa
     tags=["reports"],
     summary="Verify a report (verifier): approval records it on chain and issues the batch",
 )
-def verify(report_id: PublicId, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Verifier) -> JSONResponse:
+def verify(
+    report_id: PublicId, body: ProjectReviewIn, request: Request, runtime: RuntimeDep, actor: Verifier
+) -> JSONResponse:
     def action(session: Session, me: Participant) -> tuple[str, list[int]]:
         report = reports.get(session, report_id)
         v = verification.decide(session, runtime, me, report, body.decision, body.reason)
@@ -140,4 +164,3 @@ def verify(report_id: PublicId, body: ProjectReviewIn, request: Request, runtime
         return f"report:{report.public_id}", ops
 
     return execute(runtime, request, body, actor, action, _report)
-

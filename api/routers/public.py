@@ -32,16 +32,25 @@ def get_batch_view(batch_id: TokenId, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         batch = get_batch(session, batch_id)
         view = views.batch_view(session, batch)
-        transfers = session.execute(select(Transfer).where(Transfer.batch_id == batch_id).order_by(Transfer.id)).scalars()
+        transfers = session.execute(
+            select(Transfer).where(Transfer.batch_id == batch_id).order_by(Transfer.id)
+        ).scalars()
         retirements = session.execute(
             select(Retirement).where(Retirement.batch_id == batch_id).order_by(Retirement.certificate_id)
         ).scalars()
         view["transfers"] = [
-            {"from": t.sender, "to": t.recipient, "amount_kg": t.amount_kg, "tx_hash": t.tx_hash, "block_number": t.block_number}
+            {
+                "from": t.sender,
+                "to": t.recipient,
+                "amount_kg": t.amount_kg,
+                "tx_hash": t.tx_hash,
+                "block_number": t.block_number,
+            }
             for t in transfers
         ]
         view["retirements"] = [
-            {"certificate_id": r.certificate_id, "amount_kg": r.amount_kg, "beneficiary": r.beneficiary} for r in retirements
+            {"certificate_id": r.certificate_id, "amount_kg": r.amount_kg, "beneficiary": r.beneficiary}
+            for r in retirements
         ]
         return view
 
@@ -60,7 +69,9 @@ def list_retirements(
         return [views.retirement_view(session, r) for r in session.execute(query).scalars()]
 
 
-@router.get("/v1/retirements/{certificate_id}", summary="A retirement certificate with its chain evidence (public)")
+@router.get(
+    "/v1/retirements/{certificate_id}", summary="A retirement certificate with its chain evidence (public)"
+)
 def get_retirement(certificate_id: TokenId, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.transaction() as session:
         r = session.get(Retirement, certificate_id)

@@ -52,27 +52,65 @@ def get_status(runtime: RuntimeDep, actor: Supervisor) -> dict[str, Any]:
 
 
 @router.post("/accounts/{participant_id}/freeze", status_code=201, summary="Freeze a participant's account")
-def freeze_account(participant_id: PublicId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
-    return _run(request, runtime, body, actor, lambda s: supervision.freeze_account(s, runtime, participant_id, True, body.reason))
+def freeze_account(
+    participant_id: PublicId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor
+) -> JSONResponse:
+    return _run(
+        request,
+        runtime,
+        body,
+        actor,
+        lambda s: supervision.freeze_account(s, runtime, participant_id, True, body.reason),
+    )
 
 
-@router.post("/accounts/{participant_id}/unfreeze", status_code=201, summary="Unfreeze a participant's account")
-def unfreeze_account(participant_id: PublicId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
-    return _run(request, runtime, body, actor, lambda s: supervision.freeze_account(s, runtime, participant_id, False, body.reason))
+@router.post(
+    "/accounts/{participant_id}/unfreeze", status_code=201, summary="Unfreeze a participant's account"
+)
+def unfreeze_account(
+    participant_id: PublicId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor
+) -> JSONResponse:
+    return _run(
+        request,
+        runtime,
+        body,
+        actor,
+        lambda s: supervision.freeze_account(s, runtime, participant_id, False, body.reason),
+    )
 
 
 @router.post("/batches/{batch_id}/freeze", status_code=201, summary="Freeze a batch")
-def freeze_batch(batch_id: TokenId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
-    return _run(request, runtime, body, actor, lambda s: supervision.freeze_batch(s, runtime, batch_id, True, body.reason))
+def freeze_batch(
+    batch_id: TokenId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor
+) -> JSONResponse:
+    return _run(
+        request,
+        runtime,
+        body,
+        actor,
+        lambda s: supervision.freeze_batch(s, runtime, batch_id, True, body.reason),
+    )
 
 
 @router.post("/batches/{batch_id}/unfreeze", status_code=201, summary="Unfreeze a batch")
-def unfreeze_batch(batch_id: TokenId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
-    return _run(request, runtime, body, actor, lambda s: supervision.freeze_batch(s, runtime, batch_id, False, body.reason))
+def unfreeze_batch(
+    batch_id: TokenId, body: ReasonIn, request: Request, runtime: RuntimeDep, actor: Supervisor
+) -> JSONResponse:
+    return _run(
+        request,
+        runtime,
+        body,
+        actor,
+        lambda s: supervision.freeze_batch(s, runtime, batch_id, False, body.reason),
+    )
 
 
-@router.post("/invalidations", status_code=201, summary="Invalidate a holder's credits, with a reason (permanent)")
-def invalidate(body: InvalidationIn, request: Request, runtime: RuntimeDep, actor: Supervisor) -> JSONResponse:
+@router.post(
+    "/invalidations", status_code=201, summary="Invalidate a holder's credits, with a reason (permanent)"
+)
+def invalidate(
+    body: InvalidationIn, request: Request, runtime: RuntimeDep, actor: Supervisor
+) -> JSONResponse:
     return _run(
         request, runtime, body, actor,
         lambda s: supervision.invalidate(s, runtime, body.batch_id, body.holder, body.kg, body.reason),

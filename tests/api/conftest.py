@@ -45,7 +45,9 @@ def chain_base(tmp_path_factory: pytest.TempPathFactory) -> ChainBase:
 
 
 def open_runtime(chain_base: ChainBase, database_url: str) -> Runtime:
-    settings = Settings(data_dir=chain_base.data_dir, database_url=database_url, keystore_secret=KEYSTORE_SECRET)
+    settings = Settings(
+        data_dir=chain_base.data_dir, database_url=database_url, keystore_secret=KEYSTORE_SECRET
+    )
     runtime = Runtime.open(settings, chain_base.client)
     runtime.receipt_timeout = 10
     return runtime
@@ -78,7 +80,9 @@ class Api:
             headers["Idempotency-Key"] = key
         return headers
 
-    def post(self, path: str, body: Any, token: str | None, *, key: str | None = None, expect: int | None = 201) -> Any:
+    def post(
+        self, path: str, body: Any, token: str | None, *, key: str | None = None, expect: int | None = 201
+    ) -> Any:
         response = self.http.post(path, json=body, headers=self.auth(token, key))
         if expect is not None:
             assert response.status_code == expect, response.text
@@ -96,14 +100,23 @@ class Api:
     # -- lifecycle steps ------------------------------------------------------------------------
 
     def participant(self, roles: list[str], name: str | None = None, **extra: Any) -> dict[str, Any]:
-        body = {"name": name or f"{'/'.join(roles)} {uuid.uuid4().hex[:6]}", "kind": "organisation", "roles": roles, **extra}
+        body = {
+            "name": name or f"{'/'.join(roles)} {uuid.uuid4().hex[:6]}",
+            "kind": "organisation",
+            "roles": roles,
+            **extra,
+        }
         return self.ok("/v1/participants", body, self.operator)
 
     def published_methodology(self, code: str = "TH-ES-001") -> dict[str, Any]:
         experts = [self.participant(["committee"]) for _ in range(3)]
         m = self.ok("/v1/methodologies", {"code": code, "version": 1}, self.operator)
         for expert in experts[:2]:
-            m = self.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "sound"}, expert["token"])
+            m = self.ok(
+                f"/v1/methodologies/{m['id']}/reviews",
+                {"decision": "approve", "reason": "sound"},
+                expert["token"],
+            )
         assert m["status"] == "published" and m["chain_status"] == "published"
         return m
 
@@ -118,29 +131,47 @@ class Api:
         project = self.draft_project(owner, code)
         self.ok(
             f"/v1/projects/{project['id']}/documents",
-            {"filename": "pdd.txt", "content_type": "text/plain", "content_base64": base64.b64encode(b"design").decode()},
+            {
+                "filename": "pdd.txt",
+                "content_type": "text/plain",
+                "content_base64": base64.b64encode(b"design").decode(),
+            },
             owner["token"],
         )
         self.ok(f"/v1/projects/{project['id']}/submit", None, owner["token"])
-        project = self.ok(f"/v1/projects/{project['id']}/reviews", {"decision": "approve", "reason": "ok"}, self.operator)
+        project = self.ok(
+            f"/v1/projects/{project['id']}/reviews", {"decision": "approve", "reason": "ok"}, self.operator
+        )
         assert project["status"] == "registered"
         return project
 
-    def report(self, project: dict[str, Any], owner: dict[str, Any], start: str = "2025-01-01", end: str = "2025-03-31") -> dict[str, Any]:
+    def report(
+        self,
+        project: dict[str, Any],
+        owner: dict[str, Any],
+        start: str = "2025-01-01",
+        end: str = "2025-03-31",
+    ) -> dict[str, Any]:
         return self.ok(
             f"/v1/projects/{project['id']}/reports",
             {"period_start": start, "period_end": end, "data": BOILER},
             owner["token"],
         )
 
-    def issued_batch(self, *, start: str = "2025-01-01", end: str = "2025-03-31") -> tuple[int, dict[str, Any], dict[str, Any]]:
+    def issued_batch(
+        self, *, start: str = "2025-01-01", end: str = "2025-03-31"
+    ) -> tuple[int, dict[str, Any], dict[str, Any]]:
         """A batch issued to a new owner: (batch id, owner, verifier)."""
         self.published_methodology_once()
         owner = self.participant(["project_owner"])
         verifier = self.participant(["verifier"])
         project = self.registered_project(owner)
         report = self.report(project, owner, start, end)
-        report = self.ok(f"/v1/reports/{report['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"])
+        report = self.ok(
+            f"/v1/reports/{report['id']}/verifications",
+            {"decision": "approve", "reason": "ok"},
+            verifier["token"],
+        )
         assert report["status"] == "issued", report
         return report["batch_id"], owner, verifier
 
@@ -173,8 +204,7 @@ def anvil_base(anvil: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> tu
 
 
 @pytest.fixture
-def anvil_env(
-anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator[dict[str, Any]]:
+def anvil_env(anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator[dict[str, Any]]:
     anvil, data_dir = anvil_base
     client = ChainClient.connect(anvil.url)
     snapshot = client.dev.snapshot()
@@ -184,9 +214,13 @@ anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator[dict[str, Any
     assert token is not None
     try:
         with TestClient(create_app(runtime, background=False)) as http:
-            yield {"runtime": runtime, "api": Api(http, token), "url": anvil.url, "data_dir": data_dir, "db": database_url}
+            yield {
+                "runtime": runtime,
+                "api": Api(http, token),
+                "url": anvil.url,
+                "data_dir": data_dir,
+                "db": database_url,
+            }
     finally:
         runtime.close()
         client.dev.revert(snapshot)
-
-

@@ -21,7 +21,9 @@ from registry.settings import Settings
 def main() -> None:
     args = json.loads(sys.argv[1])
     settings = Settings(
-        data_dir=Path(args["data_dir"]), database_url=args["database_url"], keystore_secret=args["keystore_secret"]
+        data_dir=Path(args["data_dir"]),
+        database_url=args["database_url"],
+        keystore_secret=args["keystore_secret"],
     )
     runtime = Runtime.open(settings, ChainClient.connect(args["rpc_url"]), bind=False)
     with TestClient(create_app(runtime, background=False)) as client:

@@ -116,8 +116,12 @@ def test_protected_routes__refuse_a_request_without_a_valid_token(
     # A revoked token of a participant with every role.
     revoked = api.participant(list(ROLES))
     with runtime.db.transaction() as session:
-        participant_id = session.execute(select(Participant.id).where(Participant.public_id == revoked["id"])).scalar_one()
-        session.execute(update(ApiToken).where(ApiToken.participant_id == participant_id).values(revoked_at=now()))
+        participant_id = session.execute(
+            select(Participant.id).where(Participant.public_id == revoked["id"])
+        ).scalar_one()
+        session.execute(
+            update(ApiToken).where(ApiToken.participant_id == participant_id).values(revoked_at=now())
+        )
     credentials = {**CREDENTIALS, "a revoked token": f"Bearer {revoked['token']}"}
     before = footprint(runtime)
     for name, authorization in credentials.items():
@@ -162,7 +166,10 @@ def test_role_routes__forbid_participants_without_the_role_and_admit_those_with_
 
 def test_public_routes__answer_without_a_token(api: Api, subtests: pytest.Subtests) -> None:
     methodology = api.ok("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, api.operator)
-    not_found = {"/v1/batches/{batch_id}": "no batch 999", "/v1/retirements/{certificate_id}": "no retirement certificate 999"}
+    not_found = {
+        "/v1/batches/{batch_id}": "no batch 999",
+        "/v1/retirements/{certificate_id}": "no retirement certificate 999",
+    }
     for endpoint in endpoints(api.http.app):
         if endpoint.key not in PUBLIC:
             continue
@@ -184,7 +191,11 @@ def test_project__another_owner_cannot_document_submit_or_report_on_it(api: Api,
     owner, other = api.participant(["project_owner"]), api.participant(["project_owner"])
     registered = api.registered_project(owner)
     draft = api.draft_project(owner)
-    api.ok(f"/v1/projects/{draft['id']}/documents", {"filename": "pdd.txt", "content_base64": "ZGVzaWdu"}, owner["token"])
+    api.ok(
+        f"/v1/projects/{draft['id']}/documents",
+        {"filename": "pdd.txt", "content_base64": "ZGVzaWdu"},
+        owner["token"],
+    )
     document = VALID_BODIES[("POST", "/v1/projects/{project_id}/documents")]
     report = VALID_BODIES[("POST", "/v1/projects/{project_id}/reports")]
     for path, body in [
@@ -202,12 +213,22 @@ def test_project__another_owner_cannot_document_submit_or_report_on_it(api: Api,
 def test_participant__another_participant_cannot_see_it(api: Api, runtime: Runtime) -> None:
     me, other = api.participant(["holder"]), api.participant(["project_owner", "verifier"])
     for participant_id in (other["id"], "par_operator", "par_000000000000"):
-        refuse(api, runtime, "GET", f"/v1/participants/{participant_id}", token=me["token"], status=403, code="forbidden")
+        refuse(
+            api,
+            runtime,
+            "GET",
+            f"/v1/participants/{participant_id}",
+            token=me["token"],
+            status=403,
+            code="forbidden",
+        )
     assert api.get(f"/v1/participants/{me['id']}", me["token"])["id"] == me["id"]
     assert api.get(f"/v1/participants/{other['id']}", api.operator)["id"] == other["id"]  # the registrar
 
 
-def test_verification__a_verifier_cannot_verify_a_report_of_its_own_project(api: Api, runtime: Runtime) -> None:
+def test_verification__a_verifier_cannot_verify_a_report_of_its_own_project(
+    api: Api, runtime: Runtime
+) -> None:
     api.published_methodology_once()
     owner_verifier = api.participant(["project_owner", "verifier"])
     project = api.registered_project(owner_verifier)
@@ -215,7 +236,16 @@ def test_verification__a_verifier_cannot_verify_a_report_of_its_own_project(api:
     approve = {"decision": "approve", "reason": "looks fine to me"}
     path = f"/v1/reports/{report['id']}/verifications"
     for decision in ("approve", "reject", "request_changes"):
-        refuse(api, runtime, "POST", path, token=owner_verifier["token"], json={**approve, "decision": decision}, status=403, code="forbidden")
+        refuse(
+            api,
+            runtime,
+            "POST",
+            path,
+            token=owner_verifier["token"],
+            json={**approve, "decision": decision},
+            status=403,
+            code="forbidden",
+        )
     assert api.get(f"/v1/reports/{report['id']}", owner_verifier["token"])["status"] == "submitted"
     # An independent verifier may.
     assert api.ok(path, approve, api.participant(["verifier"])["token"])["status"] == "issued"
@@ -224,8 +254,18 @@ def test_verification__a_verifier_cannot_verify_a_report_of_its_own_project(api:
 def test_credit_request__only_its_requester_or_the_registrar_may_see_it(api: Api, runtime: Runtime) -> None:
     batch_id, owner, verifier = api.issued_batch()
     buyer = api.participant(["holder"])
-    transfer = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 1000}, owner["token"])
+    transfer = api.ok(
+        "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 1000}, owner["token"]
+    )
     for outsider in (buyer, verifier):  # the recipient is not the requester
-        refuse(api, runtime, "GET", f"/v1/credit-requests/{transfer['id']}", token=outsider["token"], status=403, code="forbidden")
+        refuse(
+            api,
+            runtime,
+            "GET",
+            f"/v1/credit-requests/{transfer['id']}",
+            token=outsider["token"],
+            status=403,
+            code="forbidden",
+        )
     for reader in (owner["token"], api.operator):
         assert api.get(f"/v1/credit-requests/{transfer['id']}", reader) == transfer

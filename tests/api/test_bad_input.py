@@ -48,15 +48,29 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/projects"): {"name": "Boiler swap", "methodology": {"code": "TH-ES-001", "version": 1}},
     ("POST", "/v1/projects/{project_id}/documents"): {"filename": "pdd.txt", "content_base64": "ZGVzaWdu"},
     ("POST", "/v1/projects/{project_id}/reviews"): {"decision": "approve", "reason": "complete"},
-    ("POST", "/v1/projects/{project_id}/reports"): {"period_start": "2025-01-01", "period_end": "2025-03-31", "data": BOILER},
+    ("POST", "/v1/projects/{project_id}/reports"): {
+        "period_start": "2025-01-01",
+        "period_end": "2025-03-31",
+        "data": BOILER,
+    },
     ("POST", "/v1/reports/{report_id}/verifications"): {"decision": "approve", "reason": "site visit"},
     ("POST", "/v1/transfers"): {"batch_id": 1, "to": PATH_SAMPLES["participant_id"], "amount_kg": 1000},
-    ("POST", "/v1/retirements"): {"batch_id": 1, "amount_kg": 1000, "beneficiary": "Chengdu Marathon", "purpose": "voluntary"},
+    ("POST", "/v1/retirements"): {
+        "batch_id": 1,
+        "amount_kg": 1000,
+        "beneficiary": "Chengdu Marathon",
+        "purpose": "voluntary",
+    },
     ("POST", "/v1/supervision/accounts/{participant_id}/freeze"): {"reason": "dispute 2025-07"},
     ("POST", "/v1/supervision/accounts/{participant_id}/unfreeze"): {"reason": "settled"},
     ("POST", "/v1/supervision/batches/{batch_id}/freeze"): {"reason": "verification under review"},
     ("POST", "/v1/supervision/batches/{batch_id}/unfreeze"): {"reason": "review closed"},
-    ("POST", "/v1/supervision/invalidations"): {"batch_id": 1, "holder": "par_000000000000", "amount_kg": 1000, "reason": "double counted"},
+    ("POST", "/v1/supervision/invalidations"): {
+        "batch_id": 1,
+        "holder": "par_000000000000",
+        "amount_kg": 1000,
+        "reason": "double counted",
+    },
     ("POST", "/v1/supervision/pause"): {"reason": "incident"},
     ("POST", "/v1/supervision/unpause"): {"reason": "incident closed"},
 }
@@ -116,12 +130,16 @@ class Footprint:
 def footprint(runtime: Runtime) -> Footprint:
     with runtime.db.transaction() as session:
         rows = {
-            table.name: [tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))]
+            table.name: [
+                tuple(row) for row in session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
             for table in Base.metadata.sorted_tables
         }
         addresses = list(session.execute(select(Participant.address)).scalars())
     addresses.append(runtime.operator.address)
-    return Footprint(rows, {a: runtime.client.next_nonce(a) for a in sorted(set(addresses))}, runtime.client.block_number())
+    return Footprint(
+        rows, {a: runtime.client.next_nonce(a) for a in sorted(set(addresses))}, runtime.client.block_number()
+    )
 
 
 def written(before: Footprint, after: Footprint) -> dict[str, Any]:
@@ -131,7 +149,12 @@ def written(before: Footprint, after: Footprint) -> dict[str, Any]:
         old = before.rows.get(table, [])
         added, removed = [r for r in rows if r not in old], [r for r in old if r not in rows]
         if added or removed:
-            changes[table] = {"rows before": len(old), "rows after": len(rows), "added": added, "removed": removed}
+            changes[table] = {
+                "rows before": len(old),
+                "rows after": len(rows),
+                "added": added,
+                "removed": removed,
+            }
     for address, nonce in after.nonces.items():
         if before.nonces.get(address, nonce) != nonce:
             changes[f"chain nonce of {address}"] = (before.nonces[address], nonce)
@@ -166,7 +189,9 @@ def refuse(
     """Sends a request that must be refused: asserts its status, its error code (and the field
     it names) and that it wrote nothing. Returns the error."""
     before = footprint(runtime)
-    response = api.http.request(method, path, json=json, content=content, headers={**api.auth(token), **(headers or {})})
+    response = api.http.request(
+        method, path, json=json, content=content, headers={**api.auth(token), **(headers or {})}
+    )
     assert response.status_code == status, response.text
     error: dict[str, Any] = response.json()["error"]
     assert error["code"] == code, error
@@ -200,7 +225,12 @@ def spend(kind: str, batch_id: int, to: str, **amount: Any) -> tuple[str, dict[s
     """The path and body of a transfer (to `to`) or a retirement."""
     if kind == "transfer":
         return "/v1/transfers", {"batch_id": batch_id, "to": to, **amount}
-    return "/v1/retirements", {"batch_id": batch_id, "beneficiary": "Chengdu Marathon", "purpose": "voluntary", **amount}
+    return "/v1/retirements", {
+        "batch_id": batch_id,
+        "beneficiary": "Chengdu Marathon",
+        "purpose": "voluntary",
+        **amount,
+    }
 
 
 def today() -> str:
@@ -233,7 +263,9 @@ def malformed(kind: str, endpoint: Endpoint) -> dict[str, Any]:
     return {"json": {**VALID_BODIES[endpoint.key], "surprise": True}, "field": "surprise"}
 
 
-def test_body__malformed_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_body__malformed_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     actor = everyone(api)
     for kind in MALFORMED:
         for endpoint in endpoints(api.http.app):
@@ -241,14 +273,29 @@ def test_body__malformed_is_refused_and_writes_nothing(api: Api, runtime: Runtim
                 continue
             with subtests.test(f"{kind}: {endpoint}"):
                 error = refuse(
-                    api, runtime, endpoint.method, endpoint.url, token=actor["token"], status=422, code="validation_error",
+                    api,
+                    runtime,
+                    endpoint.method,
+                    endpoint.url,
+                    token=actor["token"],
+                    status=422,
+                    code="validation_error",
                     **malformed(kind, endpoint),
                 )
                 if kind == "an unknown field":  # and nothing else is wrong with the body
                     assert fields(error) == {"surprise"}, error
     with subtests.test("an unknown field in a nested object"):
         body = {"name": "Boiler swap", "methodology": {"code": "TH-ES-001", "version": 1, "surprise": True}}
-        error = refuse(api, runtime, "POST", "/v1/projects", token=actor["token"], json=body, status=422, code="validation_error")
+        error = refuse(
+            api,
+            runtime,
+            "POST",
+            "/v1/projects",
+            token=actor["token"],
+            json=body,
+            status=422,
+            code="validation_error",
+        )
         assert fields(error) == {"methodology.surprise"}, error
 
 
@@ -278,7 +325,9 @@ BAD_AMOUNTS: list[tuple[str, dict[str, Any], str | None]] = [
 ]
 
 
-def test_spend__bad_request_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_spend__bad_request_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     f = funded(api)
     # (case, path, body, status, error code, field named)
     cases: list[tuple[str, str, dict[str, Any], int, str, str | None]] = []
@@ -289,17 +338,49 @@ def test_spend__bad_request_is_refused_and_writes_nothing(api: Api, runtime: Run
 
     transfer = {"batch_id": f.batch_id, "to": f.holder["id"], "amount_kg": 1000}
     cases += [
-        ("transfer: an unknown batch", "/v1/transfers", {**transfer, "batch_id": f.batch_id + 1}, 404, "not_found", None),
-        ("transfer: an unknown recipient", "/v1/transfers", {**transfer, "to": "par_nobody"}, 404, "not_found", None),
-        ("transfer: to the sender itself", "/v1/transfers", {**transfer, "to": f.owner["id"]}, 400, "invalid_request", "to"),
+        (
+            "transfer: an unknown batch",
+            "/v1/transfers",
+            {**transfer, "batch_id": f.batch_id + 1},
+            404,
+            "not_found",
+            None,
+        ),
+        (
+            "transfer: an unknown recipient",
+            "/v1/transfers",
+            {**transfer, "to": "par_nobody"},
+            404,
+            "not_found",
+            None,
+        ),
+        (
+            "transfer: to the sender itself",
+            "/v1/transfers",
+            {**transfer, "to": f.owner["id"]},
+            400,
+            "invalid_request",
+            "to",
+        ),
     ]
 
-    retirement = {"batch_id": f.batch_id, "amount_kg": 1000, "beneficiary": "Chengdu Marathon", "purpose": "event_neutrality"}
+    retirement = {
+        "batch_id": f.batch_id,
+        "amount_kg": 1000,
+        "beneficiary": "Chengdu Marathon",
+        "purpose": "event_neutrality",
+    }
     bad_details: list[tuple[str, dict[str, Any], int, str, str | None]] = [
         ("an unknown batch", {"batch_id": f.batch_id + 1}, 404, "not_found", None),
         ("an unknown purpose", {"purpose": "greenwashing"}, 422, "validation_error", "purpose"),
         ("a blank beneficiary", {"beneficiary": "   "}, 422, "validation_error", "beneficiary"),
-        ("a consumption start without an end", {"consumption_start": "2025-10-26"}, 400, "invalid_request", "consumption_end"),
+        (
+            "a consumption start without an end",
+            {"consumption_start": "2025-10-26"},
+            400,
+            "invalid_request",
+            "consumption_end",
+        ),
         (
             "a consumption start after its end",
             {"consumption_start": "2025-10-27", "consumption_end": "2025-10-26"},
@@ -323,23 +404,55 @@ def test_spend__bad_request_is_refused_and_writes_nothing(api: Api, runtime: Run
         ),
     ]
     for name, change, status, code, field in bad_details:
-        cases.append((f"retirement: {name}", "/v1/retirements", {**retirement, **change}, status, code, field))
+        cases.append(
+            (f"retirement: {name}", "/v1/retirements", {**retirement, **change}, status, code, field)
+        )
 
     for name, path, body, status, code, field in cases:
         with subtests.test(name):
-            refuse(api, runtime, "POST", path, token=f.owner["token"], json=body, status=status, code=code, field=field)
+            refuse(
+                api,
+                runtime,
+                "POST",
+                path,
+                token=f.owner["token"],
+                json=body,
+                status=status,
+                code=code,
+                field=field,
+            )
 
 
-def test_spend__more_than_held_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_spend__more_than_held_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     f = funded(api)
     for kind in ("transfer", "retirement"):
         with subtests.test(f"{kind} of one kilogram more than held"):
             path, body = spend(kind, f.batch_id, f.holder["id"], amount_kg=BOILER_NET_KG + 1)
-            error = refuse(api, runtime, "POST", path, token=f.owner["token"], json=body, status=409, code="insufficient_balance")
+            error = refuse(
+                api,
+                runtime,
+                "POST",
+                path,
+                token=f.owner["token"],
+                json=body,
+                status=409,
+                code="insufficient_balance",
+            )
             assert error["details"] == {"available_kg": BOILER_NET_KG, "requested_kg": BOILER_NET_KG + 1}
         with subtests.test(f"{kind} of a kilogram of a batch not held at all"):
             path, body = spend(kind, f.batch_id, f.owner["id"], amount_t="0.001")
-            error = refuse(api, runtime, "POST", path, token=f.holder["token"], json=body, status=409, code="insufficient_balance")
+            error = refuse(
+                api,
+                runtime,
+                "POST",
+                path,
+                token=f.holder["token"],
+                json=body,
+                status=409,
+                code="insufficient_balance",
+            )
             assert error["details"] == {"available_kg": 0, "requested_kg": 1}
 
     # Exactly what is held can be spent: the refusals were at the boundary.
@@ -359,7 +472,9 @@ def _registered(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
     return api.registered_project(owner), owner
 
 
-def test_report__bad_period_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_report__bad_period_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     project, owner = _registered(api)
     pending = api.report(project, owner, "2025-01-01", "2025-03-31")
     path = f"/v1/projects/{project['id']}/reports"
@@ -369,13 +484,22 @@ def test_report__bad_period_is_refused_and_writes_nothing(api: Api, runtime: Run
         ("starting after its end", "2025-06-30", "2025-04-01", 400, "invalid_request", "period_start"),
         ("before 1970", "1969-01-01", "1969-03-31", 400, "invalid_request", "period_start"),
         ("with a day that does not exist", "2025-04-01", "2025-06-31", 422, "validation_error", "period_end"),
-        ("overlapping a pending report", "2025-03-31", "2025-06-30", 409, "period_overlaps_pending", "report"),
+        (
+            "overlapping a pending report",
+            "2025-03-31",
+            "2025-06-30",
+            409,
+            "period_overlaps_pending",
+            "report",
+        ),
         ("inside a pending report", "2025-02-01", "2025-02-28", 409, "period_overlaps_pending", "report"),
     ]
     for name, start, end, status, code, field in cases:
         with subtests.test(name):
             body = {"period_start": start, "period_end": end, "data": BOILER}
-            error = refuse(api, runtime, "POST", path, token=owner["token"], json=body, status=status, code=code)
+            error = refuse(
+                api, runtime, "POST", path, token=owner["token"], json=body, status=status, code=code
+            )
             if code == "period_overlaps_pending":
                 assert error["details"]["report"] == pending["id"], error
             else:
@@ -388,12 +512,30 @@ def test_report__period_overlapping_an_issued_batch_is_refused_and_writes_nothin
     batch_id, owner, _ = api.issued_batch(start="2025-01-01", end="2025-03-31")
     project_id = api.get(f"/v1/batches/{batch_id}")["project"]["id"]
     path = f"/v1/projects/{project_id}/reports"
-    for start, end in [("2025-01-01", "2025-03-31"), ("2024-12-01", "2025-01-01"), ("2025-03-31", "2025-06-30")]:
+    for start, end in [
+        ("2025-01-01", "2025-03-31"),
+        ("2024-12-01", "2025-01-01"),
+        ("2025-03-31", "2025-06-30"),
+    ]:
         with subtests.test(f"{start}..{end}"):
             body = {"period_start": start, "period_end": end, "data": BOILER}
-            refuse(api, runtime, "POST", path, token=owner["token"], json=body, status=409, code="period_overlaps_issued")
+            refuse(
+                api,
+                runtime,
+                "POST",
+                path,
+                token=owner["token"],
+                json=body,
+                status=409,
+                code="period_overlaps_issued",
+            )
     # The next quarter is free.
-    assert api.ok(path, {"period_start": "2025-04-01", "period_end": "2025-06-30", "data": BOILER}, owner["token"])["status"] == "submitted"
+    assert (
+        api.ok(
+            path, {"period_start": "2025-04-01", "period_end": "2025-06-30", "data": BOILER}, owner["token"]
+        )["status"]
+        == "submitted"
+    )
 
 
 def test_report__monitoring_data_not_fitting_the_methodology_is_refused_and_writes_nothing(
@@ -405,8 +547,18 @@ def test_report__monitoring_data_not_fitting_the_methodology_is_refused_and_writ
     # (case, monitoring data, error code, field named)
     cases: list[tuple[str, Any, str, str | None]] = [
         ("a missing field", without_scrapping, "monitoring_data_invalid", "replaced_boiler_scrapped"),
-        ("a number that is text", {**BOILER, "heat_delivered_gj": "lots"}, "monitoring_data_invalid", "heat_delivered_gj"),
-        ("a negative quantity", {**BOILER, "electricity_kwh": "-1"}, "monitoring_data_invalid", "electricity_kwh"),
+        (
+            "a number that is text",
+            {**BOILER, "heat_delivered_gj": "lots"},
+            "monitoring_data_invalid",
+            "heat_delivered_gj",
+        ),
+        (
+            "a negative quantity",
+            {**BOILER, "electricity_kwh": "-1"},
+            "monitoring_data_invalid",
+            "electricity_kwh",
+        ),
         (
             "an efficiency above 100 %",
             {**BOILER, "baseline_efficiency_measured": "1.2"},
@@ -432,13 +584,28 @@ def test_report__monitoring_data_not_fitting_the_methodology_is_refused_and_writ
             "monitoring_data_invalid",
             "electricity_kwh",
         ),
-        ("data giving no reduction", {**BOILER, "heat_delivered_gj": "1", "baseline_efficiency_rated": "1"}, "no_reduction", None),
+        (
+            "data giving no reduction",
+            {**BOILER, "heat_delivered_gj": "1", "baseline_efficiency_rated": "1"},
+            "no_reduction",
+            None,
+        ),
         ("data that is not an object", [BOILER], "validation_error", "data"),
     ]
     for name, data, code, field in cases:
         with subtests.test(name):
             body = {"period_start": "2025-01-01", "period_end": "2025-03-31", "data": data}
-            error = refuse(api, runtime, "POST", path, token=owner["token"], json=body, status=422, code=code, field=field)
+            error = refuse(
+                api,
+                runtime,
+                "POST",
+                path,
+                token=owner["token"],
+                json=body,
+                status=422,
+                code=code,
+                field=field,
+            )
             if code == "no_reduction":
                 assert "no reduction" in error["message"], error
 
@@ -446,24 +613,74 @@ def test_report__monitoring_data_not_fitting_the_methodology_is_refused_and_writ
 # -- unknown and malformed ids --------------------------------------------------------------------
 
 
-def test_unknown_ids__are_not_found_and_write_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_unknown_ids__are_not_found_and_write_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     actor = everyone(api)
 
     def body(path: str) -> dict[str, Any]:
         return VALID_BODIES[("POST", path)]
 
     cases: list[tuple[str, str, Any, int, str]] = [
-        ("POST", "/v1/projects/PRJ-00000000/documents", body("/v1/projects/{project_id}/documents"), 404, "not_found"),
+        (
+            "POST",
+            "/v1/projects/PRJ-00000000/documents",
+            body("/v1/projects/{project_id}/documents"),
+            404,
+            "not_found",
+        ),
         ("POST", "/v1/projects/PRJ-00000000/submit", None, 404, "not_found"),
-        ("POST", "/v1/projects/PRJ-00000000/reviews", body("/v1/projects/{project_id}/reviews"), 404, "not_found"),
-        ("POST", "/v1/projects/PRJ-00000000/reports", body("/v1/projects/{project_id}/reports"), 404, "not_found"),
-        ("POST", "/v1/reports/MR-00000000/verifications", body("/v1/reports/{report_id}/verifications"), 404, "not_found"),
-        ("POST", "/v1/methodologies/999/reviews", body("/v1/methodologies/{methodology_id}/reviews"), 404, "not_found"),
+        (
+            "POST",
+            "/v1/projects/PRJ-00000000/reviews",
+            body("/v1/projects/{project_id}/reviews"),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/projects/PRJ-00000000/reports",
+            body("/v1/projects/{project_id}/reports"),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/reports/MR-00000000/verifications",
+            body("/v1/reports/{report_id}/verifications"),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/methodologies/999/reviews",
+            body("/v1/methodologies/{methodology_id}/reviews"),
+            404,
+            "not_found",
+        ),
         ("POST", "/v1/methodologies", {"code": "TH-XX-999", "version": 1}, 404, "not_found"),
         ("POST", "/v1/methodologies", {"code": "TH-ES-001", "version": 2}, 404, "not_found"),
-        ("POST", "/v1/projects", {"name": "x", "methodology": {"code": "TH-XX-999", "version": 1}}, 422, "methodology_unavailable"),
-        ("POST", "/v1/projects", {"name": "x", "methodology": {"code": "TH-ES-001", "version": 1}}, 422, "methodology_unavailable"),
-        ("POST", "/v1/transfers", {"batch_id": 999, "to": api.participant(["holder"])["id"], "amount_kg": 1}, 404, "not_found"),
+        (
+            "POST",
+            "/v1/projects",
+            {"name": "x", "methodology": {"code": "TH-XX-999", "version": 1}},
+            422,
+            "methodology_unavailable",
+        ),
+        (
+            "POST",
+            "/v1/projects",
+            {"name": "x", "methodology": {"code": "TH-ES-001", "version": 1}},
+            422,
+            "methodology_unavailable",
+        ),
+        (
+            "POST",
+            "/v1/transfers",
+            {"batch_id": 999, "to": api.participant(["holder"])["id"], "amount_kg": 1},
+            404,
+            "not_found",
+        ),
         ("POST", "/v1/retirements", {**body("/v1/retirements"), "batch_id": 999}, 404, "not_found"),
         ("GET", "/v1/participants/par_000000000000", None, 404, "not_found"),
         ("GET", "/v1/projects/PRJ-00000000", None, 404, "not_found"),
@@ -498,7 +715,12 @@ def test_ids__out_of_range_or_malformed_are_refused_and_write_nothing(
         ("GET", f"/v1/retirements/{2**63}", None, "certificate_id"),
         ("GET", f"/v1/retirements?batch_id={2**63}", None, "batch_id"),
         ("GET", f"/v1/methodologies/{2**31}", None, "methodology_id"),
-        ("POST", f"/v1/methodologies/{2**31}/reviews", {"decision": "approve", "reason": "x"}, "methodology_id"),
+        (
+            "POST",
+            f"/v1/methodologies/{2**31}/reviews",
+            {"decision": "approve", "reason": "x"},
+            "methodology_id",
+        ),
         ("GET", f"/v1/operations/{2**31}", None, "operation_id"),
         ("GET", f"/v1/credit-requests/{2**31}", None, "request_id"),
         ("GET", f"/v1/participants/par_{nul}", None, "participant_id"),
@@ -509,23 +731,60 @@ def test_ids__out_of_range_or_malformed_are_refused_and_write_nothing(
         ("POST", "/v1/transfers", {"batch_id": 2**63, "to": "par_000000000000", "amount_kg": 1}, "batch_id"),
         ("POST", "/v1/transfers", {"batch_id": 1, "to": "par_\x00", "amount_kg": 1}, "to"),
         ("POST", "/v1/methodologies", {"code": "TH-ES-001", "version": 2**31}, "version"),
-        ("POST", "/v1/projects", {"name": "x", "methodology": {"code": "TH-ES-001", "version": 2**31}}, "methodology.version"),
-        ("POST", "/v1/participants", {"name": "Ac\x00me", "kind": "organisation", "roles": ["holder"]}, "name"),
-        ("POST", "/v1/projects", {"name": "Boiler\x00swap", "methodology": {"code": "TH-ES-001", "version": 1}}, "name"),
+        (
+            "POST",
+            "/v1/projects",
+            {"name": "x", "methodology": {"code": "TH-ES-001", "version": 2**31}},
+            "methodology.version",
+        ),
+        (
+            "POST",
+            "/v1/participants",
+            {"name": "Ac\x00me", "kind": "organisation", "roles": ["holder"]},
+            "name",
+        ),
+        (
+            "POST",
+            "/v1/projects",
+            {"name": "Boiler\x00swap", "methodology": {"code": "TH-ES-001", "version": 1}},
+            "name",
+        ),
         ("POST", f"/v1/supervision/batches/{2**63}/freeze", {"reason": "review"}, "batch_id"),
         ("POST", f"/v1/supervision/accounts/par_{nul}/freeze", {"reason": "dispute"}, "participant_id"),
-        ("POST", "/v1/supervision/invalidations", {"batch_id": 2**63, "holder": "par_x", "amount_kg": 1, "reason": "x"}, "batch_id"),
-        ("POST", "/v1/supervision/invalidations", {"batch_id": 1, "holder": "par_\x00", "amount_kg": 1, "reason": "x"}, "holder"),
+        (
+            "POST",
+            "/v1/supervision/invalidations",
+            {"batch_id": 2**63, "holder": "par_x", "amount_kg": 1, "reason": "x"},
+            "batch_id",
+        ),
+        (
+            "POST",
+            "/v1/supervision/invalidations",
+            {"batch_id": 1, "holder": "par_\x00", "amount_kg": 1, "reason": "x"},
+            "holder",
+        ),
     ]
     for method, path, json, field in cases:
         with subtests.test(f"{method} {path} {json or ''}"):
-            refuse(api, runtime, method, path, token=actor["token"], json=json, status=422, code="validation_error", field=field)
+            refuse(
+                api,
+                runtime,
+                method,
+                path,
+                token=actor["token"],
+                json=json,
+                status=422,
+                code="validation_error",
+                field=field,
+            )
 
 
 # -- participants, projects, methodologies --------------------------------------------------------
 
 
-def test_register__bad_participant_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_register__bad_participant_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     base = {"name": "Acme", "kind": "organisation", "roles": ["holder"]}
     cases: list[tuple[str, dict[str, Any], int, str, str]] = [
         ("no role", {"roles": []}, 422, "validation_error", "roles"),
@@ -535,27 +794,62 @@ def test_register__bad_participant_is_refused_and_writes_nothing(api: Api, runti
         ("a name too long", {"name": "x" * 201}, 422, "validation_error", "name"),
         ("an address that is not one", {"address": "0x1234"}, 400, "invalid_request", "address"),
         ("the zero address", {"address": "0x" + "00" * 20}, 400, "invalid_request", "address"),
-        ("the address of an existing participant", {"address": runtime.operator.address.lower()}, 409, "already_exists", "address"),
+        (
+            "the address of an existing participant",
+            {"address": runtime.operator.address.lower()},
+            409,
+            "already_exists",
+            "address",
+        ),
     ]
     for name, change, status, code, field in cases:
         with subtests.test(name):
-            refuse(api, runtime, "POST", "/v1/participants", token=api.operator, json={**base, **change}, status=status, code=code, field=field)
+            refuse(
+                api,
+                runtime,
+                "POST",
+                "/v1/participants",
+                token=api.operator,
+                json={**base, **change},
+                status=status,
+                code=code,
+                field=field,
+            )
 
 
-def test_project_review__project_not_submitted_is_refused_and_writes_nothing(api: Api, runtime: Runtime) -> None:
+def test_project_review__project_not_submitted_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime
+) -> None:
     registered, owner = _registered(api)
     draft = api.draft_project(owner)
     review = {"decision": "approve", "reason": "complete"}
     for project in (draft, registered):
         error = refuse(
-            api, runtime, "POST", f"/v1/projects/{project['id']}/reviews", token=api.operator, json=review, status=409, code="invalid_state"
+            api,
+            runtime,
+            "POST",
+            f"/v1/projects/{project['id']}/reviews",
+            token=api.operator,
+            json=review,
+            status=409,
+            code="invalid_state",
         )
         assert error["details"] == {"status": project["status"]}
     # Nor can a project without its design document be submitted.
-    refuse(api, runtime, "POST", f"/v1/projects/{draft['id']}/submit", token=owner["token"], status=409, code="invalid_state")
+    refuse(
+        api,
+        runtime,
+        "POST",
+        f"/v1/projects/{draft['id']}/submit",
+        token=owner["token"],
+        status=409,
+        code="invalid_state",
+    )
 
 
-def test_document__bad_content_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_document__bad_content_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     api.published_methodology_once()
     owner = api.participant(["project_owner"])
     draft = api.draft_project(owner)
@@ -568,14 +862,32 @@ def test_document__bad_content_is_refused_and_writes_nothing(api: Api, runtime: 
     for name, content, status, code in cases:
         with subtests.test(name):
             body = {"filename": "pdd.txt", "content_base64": content}
-            refuse(api, runtime, "POST", path, token=owner["token"], json=body, status=status, code=code, field="content_base64")
-    assert api.ok(path, {"filename": "pdd.txt", "content_base64": base64.b64encode(b"design").decode()}, owner["token"])
+            refuse(
+                api,
+                runtime,
+                "POST",
+                path,
+                token=owner["token"],
+                json=body,
+                status=status,
+                code=code,
+                field="content_base64",
+            )
+    assert api.ok(
+        path, {"filename": "pdd.txt", "content_base64": base64.b64encode(b"design").decode()}, owner["token"]
+    )
 
 
-def test_methodology_review__same_member_twice_is_refused_and_writes_nothing(api: Api, runtime: Runtime) -> None:
+def test_methodology_review__same_member_twice_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime
+) -> None:
     experts = [api.participant(["committee"]) for _ in range(3)]
     m = api.ok("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, api.operator)
-    api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "formula checked"}, experts[0]["token"])
+    api.ok(
+        f"/v1/methodologies/{m['id']}/reviews",
+        {"decision": "approve", "reason": "formula checked"},
+        experts[0]["token"],
+    )
     for decision in ("approve", "reject"):
         refuse(
             api,
@@ -596,10 +908,14 @@ def test_methodology_review__same_member_twice_is_refused_and_writes_nothing(api
 
 def _transfer_operations(runtime: Runtime) -> int:
     with runtime.db.transaction() as session:
-        return int(session.execute(select(func.count()).where(ChainOperation.kind == "transfer")).scalar_one())
+        return int(
+            session.execute(select(func.count()).where(ChainOperation.kind == "transfer")).scalar_one()
+        )
 
 
-def test_idempotency__same_key_replays_the_first_result_and_refuses_another_request(api: Api, runtime: Runtime) -> None:
+def test_idempotency__same_key_replays_the_first_result_and_refuses_another_request(
+    api: Api, runtime: Runtime
+) -> None:
     f = funded(api)
     body = {"batch_id": f.batch_id, "to": f.holder["id"], "amount_kg": 1000}
     first = api.post("/v1/transfers", body, f.owner["token"], key="transfer-1")
@@ -618,11 +934,23 @@ def test_idempotency__same_key_replays_the_first_result_and_refuses_another_requ
     assert written(before, footprint(runtime)) == {}
 
     # Another request with the key: refused, here or on another route.
-    retirement = {"batch_id": f.batch_id, "amount_kg": 1000, "beneficiary": "Chengdu Marathon", "purpose": "voluntary"}
+    retirement = {
+        "batch_id": f.batch_id,
+        "amount_kg": 1000,
+        "beneficiary": "Chengdu Marathon",
+        "purpose": "voluntary",
+    }
     for path, other in [("/v1/transfers", {**body, "amount_kg": 2000}), ("/v1/retirements", retirement)]:
         error = refuse(
-            api, runtime, "POST", path, token=f.owner["token"], json=other, headers={"Idempotency-Key": "transfer-1"},
-            status=409, code="idempotency_key_reused",
+            api,
+            runtime,
+            "POST",
+            path,
+            token=f.owner["token"],
+            json=other,
+            headers={"Idempotency-Key": "transfer-1"},
+            status=409,
+            code="idempotency_key_reused",
         )
         assert error["details"] == {"key": "transfer-1"}
 
@@ -631,16 +959,28 @@ def test_idempotency__same_key_replays_the_first_result_and_refuses_another_requ
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert api.get(f"/v1/credit-requests/{first.json()['id']}", f.owner["token"]) == first.json()
     assert _transfer_operations(runtime) == 1
-    assert api.get("/v1/holdings", f.holder["token"]) == [{"batch_id": f.batch_id, "amount_kg": 1000, "amount_t": "1.000"}]
+    assert api.get("/v1/holdings", f.holder["token"]) == [
+        {"batch_id": f.batch_id, "amount_kg": 1000, "amount_t": "1.000"}
+    ]
 
 
-def test_idempotency__bad_key_is_refused_and_writes_nothing(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
+def test_idempotency__bad_key_is_refused_and_writes_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
     body = VALID_BODIES[("POST", "/v1/participants")]
     for name, key in [("over-long", "k" * 201), ("empty", ""), ("unprintable", "tab\tinside")]:
         with subtests.test(name):
             refuse(
-                api, runtime, "POST", "/v1/participants", token=api.operator, json=body, headers={"Idempotency-Key": key},
-                status=400, code="invalid_request", field="Idempotency-Key",
+                api,
+                runtime,
+                "POST",
+                "/v1/participants",
+                token=api.operator,
+                json=body,
+                headers={"Idempotency-Key": key},
+                status=400,
+                code="invalid_request",
+                field="Idempotency-Key",
             )
     # The longest key is accepted, and replays.
     first = api.post("/v1/participants", body, api.operator, key="k" * 200)

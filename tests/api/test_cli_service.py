@@ -82,7 +82,9 @@ def test_serve__embedded_defaults_survive_a_restart(tmp_path: Path) -> None:
         again = wait_healthy(url, second)
         assert again["contracts"] == health["contracts"]  # the same chain: no second deployment
         found = httpx.get(
-            f"{url}/v1/participants/{participant['id']}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+            f"{url}/v1/participants/{participant['id']}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         )
         assert found.status_code == 200 and found.json()["chain_status"] == "active"
     finally:
@@ -118,13 +120,17 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert cast.returncode == 0, cast.stderr
-        assert cast.stdout.startswith(f"({evidence['holder']}, {demo['batch_id']}, {evidence['block_number']}, 0, 1, 120500")
+        assert cast.stdout.startswith(
+            f"({evidence['holder']}, {demo['batch_id']}, {evidence['block_number']}, 0, 1, 120500"
+        )
 
         missing = run("verify", "999", "--rpc-url", node.url, "--contract", credits)
         assert missing.returncode == 1 and "does not exist" in missing.stderr
 
         database = demo["database_url"]
-        clean = run("reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path))
+        clean = run(
+            "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)
+        )
         assert clean.returncode == 0, clean.stdout + clean.stderr
         assert "no differences" in clean.stdout
 
@@ -132,7 +138,16 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         path = database.removeprefix("sqlite:///")
         with sqlite3.connect(path) as conn:
             conn.execute("UPDATE holdings SET amount_kg = amount_kg + 5 WHERE amount_kg > 0")
-        drift = run("reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path), "--json")
+        drift = run(
+            "reconcile",
+            "--rpc-url",
+            node.url,
+            "--database-url",
+            database,
+            "--data-dir",
+            str(tmp_path),
+            "--json",
+        )
         assert drift.returncode == 1
         differences = json.loads(drift.stdout)["differences"]
         assert any(d["field"] == "amount_kg" and d["database"] == d["chain"] + 5 for d in differences)

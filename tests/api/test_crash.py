@@ -55,11 +55,18 @@ def count(runtime: Runtime, model: Any, *where: Any) -> int:
 
 
 @pytest.mark.parametrize("point", ["after-commit", "after-send"])
-def test_crash__retirement_completes_exactly_once_after_restart(anvil_env: dict[str, Any], point: str) -> None:
+def test_crash__retirement_completes_exactly_once_after_restart(
+    anvil_env: dict[str, Any], point: str
+) -> None:
     runtime: Runtime = anvil_env["runtime"]
     api: Api = anvil_env["api"]
     batch_id, owner, _ = api.issued_batch()
-    body = {"batch_id": batch_id, "amount_kg": 1_234, "beneficiary": "Crash-test fair", "purpose": "voluntary"}
+    body = {
+        "batch_id": batch_id,
+        "amount_kg": 1_234,
+        "beneficiary": "Crash-test fair",
+        "purpose": "voluntary",
+    }
     certificates_before = runtime.tanhui.certificate_count()
     balance_before = runtime.tanhui.balance_of(owner["address"], batch_id)
 
@@ -90,7 +97,9 @@ def test_crash__retirement_completes_exactly_once_after_restart(anvil_env: dict[
 
 
 @pytest.mark.parametrize("point", ["after-commit", "after-send"])
-def test_crash__verification_issues_exactly_one_batch_after_restart(anvil_env: dict[str, Any], point: str) -> None:
+def test_crash__verification_issues_exactly_one_batch_after_restart(
+    anvil_env: dict[str, Any], point: str
+) -> None:
     """Approval queues two dependent operations (the verifier's record, then the issuance):
     a crash after the first is committed or sent still yields exactly one batch."""
     runtime: Runtime = anvil_env["runtime"]
@@ -119,12 +128,20 @@ def test_crash__verification_issues_exactly_one_batch_after_restart(anvil_env: d
     assert runtime.tanhui.batch_count() == batches_before + 1
     assert count(runtime, Batch) == 1
     with runtime.db.transaction() as session:
-        statuses = sorted(op.status for op in session.execute(select(ChainOperation).where(
-            ChainOperation.kind.in_(("record_report", "issue"))
-        )).scalars())
+        statuses = sorted(
+            op.status
+            for op in session.execute(
+                select(ChainOperation).where(ChainOperation.kind.in_(("record_report", "issue")))
+            ).scalars()
+        )
     assert statuses == ["confirmed", "confirmed"]
 
-    retry = api.ok(f"/v1/reports/{report['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"], key="verify-once")
+    retry = api.ok(
+        f"/v1/reports/{report['id']}/verifications",
+        {"decision": "approve", "reason": "ok"},
+        verifier["token"],
+        key="verify-once",
+    )
     assert retry["status"] == "issued" and retry["batch_id"] == batches_before + 1
     assert runtime.tanhui.batch_count() == batches_before + 1
     result = reconcile(runtime)
@@ -141,6 +158,8 @@ def test_gas_chain__registry_funds_the_accounts_it_creates(anvil_env: dict[str, 
     funded = runtime.settings.account_funding_wei
     assert runtime.client.balance(owner["address"]) == funded
     buyer = api.participant(["holder"])
-    transfer = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 5}, owner["token"])
+    transfer = api.ok(
+        "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 5}, owner["token"]
+    )
     assert transfer["operation"]["sender"] == owner["address"]
     assert 0 < runtime.client.balance(owner["address"]) < funded  # the owner paid the gas

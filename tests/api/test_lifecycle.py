@@ -24,9 +24,17 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
     # R4: the committee publishes the methodology at quorum (2 of 3), on chain with its content hash.
     m = api.ok("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, owner["token"])
     assert (m["status"], m["quorum"]) == ("proposed", 2)
-    m = api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "formula checked"}, experts[0]["token"])
+    m = api.ok(
+        f"/v1/methodologies/{m['id']}/reviews",
+        {"decision": "approve", "reason": "formula checked"},
+        experts[0]["token"],
+    )
     assert m["status"] == "proposed"
-    m = api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "factors cited"}, experts[1]["token"])
+    m = api.ok(
+        f"/v1/methodologies/{m['id']}/reviews",
+        {"decision": "approve", "reason": "factors cited"},
+        experts[1]["token"],
+    )
     assert (m["status"], m["chain_status"]) == ("published", "published")
     content_hash, status, _ = runtime.tanhui.methodology(keccak(text="TH-ES-001"), 1)
     assert "0x" + content_hash.hex() == m["content_hash"] and status == 1
@@ -42,7 +50,11 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
     assert report["quantification"]["net_kg"] == BOILER_NET_KG
     assert report["quantification"]["net_t"] == "950.560"
     assert report["status"] == "submitted"
-    report = api.ok(f"/v1/reports/{report['id']}/verifications", {"decision": "approve", "reason": "site visit"}, verifier["token"])
+    report = api.ok(
+        f"/v1/reports/{report['id']}/verifications",
+        {"decision": "approve", "reason": "site visit"},
+        verifier["token"],
+    )
     assert report["status"] == "issued"
     batch_id = report["batch_id"]
     on_chain_report = runtime.tanhui.report(bytes.fromhex(report["report_hash"][2:]))
@@ -55,7 +67,9 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
     assert batch["methodology"] == {"code": "TH-ES-001", "version": 1}
 
     # A transfer signed by the owner's own key; a retirement signed by the buyer's.
-    transfer = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_t": "300.000"}, owner["token"])
+    transfer = api.ok(
+        "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_t": "300.000"}, owner["token"]
+    )
     assert transfer["status"] == "confirmed"
     assert transfer["operation"]["sender"] == owner["address"]
     retirement = api.ok(
@@ -88,7 +102,9 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
     assert record.block_number == certificate["chain"]["block_number"] and record.holder == buyer["address"]
 
     holdings = {p: api.get("/v1/holdings", t["token"]) for p, t in (("owner", owner), ("buyer", buyer))}
-    assert holdings["owner"] == [{"batch_id": batch_id, "amount_kg": BOILER_NET_KG - 300_000, "amount_t": "650.560"}]
+    assert holdings["owner"] == [
+        {"batch_id": batch_id, "amount_kg": BOILER_NET_KG - 300_000, "amount_t": "650.560"}
+    ]
     assert holdings["buyer"] == [{"batch_id": batch_id, "amount_kg": 179_500, "amount_t": "179.500"}]
     batch = api.get(f"/v1/batches/{batch_id}")
     assert batch["supply"]["retired_kg"] == 120_500 and batch["supply"]["held_kg"] == BOILER_NET_KG - 120_500
@@ -104,11 +120,27 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
 def test_methodology__rejection_keeps_reasons(api: Api) -> None:
     experts = [api.participant(["committee"]) for _ in range(3)]
     m = api.ok("/v1/methodologies", {"code": "TH-ES-002", "version": 1}, api.operator)
-    api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "reject", "reason": "grid factor outdated"}, experts[0]["token"])
-    m = api.ok(f"/v1/methodologies/{m['id']}/reviews", {"decision": "reject", "reason": "no metering rule"}, experts[1]["token"])
+    api.ok(
+        f"/v1/methodologies/{m['id']}/reviews",
+        {"decision": "reject", "reason": "grid factor outdated"},
+        experts[0]["token"],
+    )
+    m = api.ok(
+        f"/v1/methodologies/{m['id']}/reviews",
+        {"decision": "reject", "reason": "no metering rule"},
+        experts[1]["token"],
+    )
     assert m["status"] == "rejected" and m["chain_status"] == "none"
-    assert [r["reason"] for r in api.get(f"/v1/methodologies/{m['id']}")["reviews"]] == ["grid factor outdated", "no metering rule"]
-    late = api.post(f"/v1/methodologies/{m['id']}/reviews", {"decision": "approve", "reason": "x"}, experts[2]["token"], expect=409)
+    assert [r["reason"] for r in api.get(f"/v1/methodologies/{m['id']}")["reviews"]] == [
+        "grid factor outdated",
+        "no metering rule",
+    ]
+    late = api.post(
+        f"/v1/methodologies/{m['id']}/reviews",
+        {"decision": "approve", "reason": "x"},
+        experts[2]["token"],
+        expect=409,
+    )
     assert late.json()["error"]["code"] == "invalid_state"
 
 
@@ -116,14 +148,28 @@ def test_project__changes_requested_then_resubmitted(api: Api) -> None:
     api.published_methodology()
     owner = api.participant(["project_owner"])
     project = api.draft_project(owner)
-    api.ok(f"/v1/projects/{project['id']}/documents", {"filename": "a.txt", "content_base64": "YQ=="}, owner["token"])
+    api.ok(
+        f"/v1/projects/{project['id']}/documents",
+        {"filename": "a.txt", "content_base64": "YQ=="},
+        owner["token"],
+    )
     api.ok(f"/v1/projects/{project['id']}/submit", None, owner["token"])
-    project = api.ok(f"/v1/projects/{project['id']}/reviews", {"decision": "request_changes", "reason": "add meter plan"}, api.operator)
+    project = api.ok(
+        f"/v1/projects/{project['id']}/reviews",
+        {"decision": "request_changes", "reason": "add meter plan"},
+        api.operator,
+    )
     assert project["status"] == "changes_requested"
-    project = api.ok(f"/v1/projects/{project['id']}/documents", {"filename": "meters.txt", "content_base64": "Yg=="}, owner["token"])
+    project = api.ok(
+        f"/v1/projects/{project['id']}/documents",
+        {"filename": "meters.txt", "content_base64": "Yg=="},
+        owner["token"],
+    )
     assert len(project["documents"]) == 2
     api.ok(f"/v1/projects/{project['id']}/submit", None, owner["token"])
-    project = api.ok(f"/v1/projects/{project['id']}/reviews", {"decision": "approve", "reason": "complete"}, api.operator)
+    project = api.ok(
+        f"/v1/projects/{project['id']}/reviews", {"decision": "approve", "reason": "complete"}, api.operator
+    )
     assert project["status"] == "registered"
     assert [r["decision"] for r in project["reviews"]] == ["request_changes", "approve"]
 
@@ -133,10 +179,18 @@ def test_report__verifier_asks_for_changes_then_owner_reports_again(api: Api) ->
     owner, verifier = api.participant(["project_owner"]), api.participant(["verifier"])
     project = api.registered_project(owner)
     first = api.report(project, owner)
-    first = api.ok(f"/v1/reports/{first['id']}/verifications", {"decision": "request_changes", "reason": "meter photo"}, verifier["token"])
+    first = api.ok(
+        f"/v1/reports/{first['id']}/verifications",
+        {"decision": "request_changes", "reason": "meter photo"},
+        verifier["token"],
+    )
     assert first["status"] == "changes_requested" and first["batch_id"] is None
     second = api.report(project, owner)  # the same period is free again
-    second = api.ok(f"/v1/reports/{second['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"])
+    second = api.ok(
+        f"/v1/reports/{second['id']}/verifications",
+        {"decision": "approve", "reason": "ok"},
+        verifier["token"],
+    )
     assert second["status"] == "issued"
 
 
@@ -145,4 +199,6 @@ def test_operator_cannot_move_holders_credits(api: Api, runtime: Runtime) -> Non
     batch_id, owner, _ = api.issued_batch()
     other = api.participant(["holder"])
     with pytest.raises(errors.ERC1155MissingApprovalForAll):
-        runtime.client.transact(runtime.tanhui.transfer(owner["address"], other["address"], batch_id, 1), runtime.operator)
+        runtime.client.transact(
+            runtime.tanhui.transfer(owner["address"], other["address"], batch_id, 1), runtime.operator
+        )

@@ -36,7 +36,12 @@ def test_readme_walkthrough__from_nothing_to_a_verified_certificate(tmp_path: Pa
         done = subprocess.run(
             ["bash", "-c", walkthrough()],
             cwd=REPO,
-            env={**env, "API": f"http://127.0.0.1:{port}", "TANHUI_DATA_DIR": str(tmp_path), "PATH": os.environ["PATH"]},
+            env={
+                **env,
+                "API": f"http://127.0.0.1:{port}",
+                "TANHUI_DATA_DIR": str(tmp_path),
+                "PATH": os.environ["PATH"],
+            },
             capture_output=True,
             text=True,
             timeout=300,
@@ -49,5 +54,6 @@ def test_readme_walkthrough__from_nothing_to_a_verified_certificate(tmp_path: Pa
         assert "verified on chain" in out
     finally:
         stop(service)
-        subprocess.run([*TANHUI, "chain", "down", "--data-dir", str(tmp_path)], capture_output=True, timeout=60)
-
+        subprocess.run(
+            [*TANHUI, "chain", "down", "--data-dir", str(tmp_path)], capture_output=True, timeout=60
+        )

@@ -74,7 +74,9 @@ def test_refused_for_good__cancel_fills_the_nonce_and_fails_the_operation(anvil_
     assert row.status == "failed" and row.result and row.result["nonce_filled_by"]
     assert runtime.client.next_nonce(operator) == row.nonce + 1  # the nonce was used by the filler
     with runtime.db.transaction() as session:
-        participant = session.execute(select(Participant).where(Participant.address == row.payload["address"])).scalar_one()
+        participant = session.execute(
+            select(Participant).where(Participant.address == row.payload["address"])
+        ).scalar_one()
         assert participant.chain_status == "failed"  # the compensation ran
     api.participant(["holder"])  # no gap: the next operation goes through
 
@@ -88,9 +90,12 @@ def test_refused_for_funds__registry_account_is_topped_up(anvil_env: dict[str, A
     done = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 7}, owner["token"])
     assert done["status"] == "confirmed"
     with runtime.db.transaction() as session:
-        kinds = [op.payload.get("reason") for op in session.execute(
-            select(ChainOperation).where(ChainOperation.kind == "fund_account")
-        ).scalars()]
+        kinds = [
+            op.payload.get("reason")
+            for op in session.execute(
+                select(ChainOperation).where(ChainOperation.kind == "fund_account")
+            ).scalars()
+        ]
     assert "top-up" in kinds
     assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 7
 
@@ -125,7 +130,9 @@ def test_resign__a_stale_copy_does_not_sign_again(anvil_env: dict[str, Any]) -> 
     operator = runtime.operator
     op_id = register_op(api, runtime, "nonce taken")
     stale = op_row(runtime, op_id)
-    outside = runtime.client.prepare(None, operator, to=operator.address, value=0, gas=21_000, nonce=stale.nonce)
+    outside = runtime.client.prepare(
+        None, operator, to=operator.address, value=0, gas=21_000, nonce=stale.nonce
+    )
     runtime.client.wait(runtime.client.send(outside))  # a transaction the registry did not send
 
     runtime.relay.process(op_id, timeout=10)

@@ -30,7 +30,12 @@ def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
     assert batch_id == 1
     batch = t.batch(batch_id)
     assert (batch.project_id, batch.methodology_id, batch.methodology_version) == (PROJECT, METHODOLOGY, 1)
-    assert (batch.period_start, batch.period_end, batch.issued, batch.held) == (JAN, APR, 1_000_000, 1_000_000)
+    assert (batch.period_start, batch.period_end, batch.issued, batch.held) == (
+        JAN,
+        APR,
+        1_000_000,
+        1_000_000,
+    )
     assert batch.report_hash == keccak(text="report-1")
     assert batch.verifier == deployed.admin.address
     assert t.balance_of(s.owner.address, batch_id) == 1_000_000
@@ -42,7 +47,12 @@ def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
     assert t.balance_of(s.owner.address, batch_id) == 600_000
     assert t.balance_of(s.buyer.address, batch_id) == 150_000
     cert = t.retirement(1)
-    assert (cert.holder, cert.batch_id, cert.serial_first, cert.serial_last) == (s.buyer.address, 1, 1, 250_000)
+    assert (cert.holder, cert.batch_id, cert.serial_first, cert.serial_last) == (
+        s.buyer.address,
+        1,
+        1,
+        250_000,
+    )
     assert cert.purpose == RetirementPurpose.EVENT_NEUTRALITY
     assert cert.block_number == receipt.block_number
     assert (cert.consumption_start, cert.consumption_end) == (JAN, APR)
@@ -62,7 +72,9 @@ def test_events__decoded_in_chain_order_across_narrow_ranges(deployed: DeployedC
     s.verify(keccak(text="report-1"), JAN, APR, 5_000)
     s.issue(keccak(text="report-1"))
     s.send(t.retire(1, 1_000, details()), s.owner)
-    events = fetch_events(deployed.client, deployed.deployment, start, deployed.client.block_number(), max_range=1)
+    events = fetch_events(
+        deployed.client, deployed.deployment, start, deployed.client.block_number(), max_range=1
+    )
     names = [e.name for e in events]
     assert names == ["ReportVerified", "CreditsIssued", "TransferSingle", "TransferSingle", "CreditsRetired"]
     retired = events[-1].args
@@ -106,7 +118,12 @@ def test_retire__more_than_held_raises_typed_error(deployed: DeployedChain) -> N
     s.issue(keccak(text="q1"))
     with pytest.raises(errors.CreditsInsufficientBalance) as caught:
         s.send(deployed.tanhui.retire(1, 5_001, details()), s.owner)
-    assert caught.value.arguments == {"holder": s.owner.address, "batchId": 1, "balance": 5_000, "needed": 5_001}
+    assert caught.value.arguments == {
+        "holder": s.owner.address,
+        "batchId": 1,
+        "balance": 5_000,
+        "needed": 5_001,
+    }
 
 
 def test_retire__revert_mined_on_chain_is_typed_too(deployed: DeployedChain) -> None:
@@ -143,7 +160,10 @@ def test_transfer__to_suspended_participant_is_refused(deployed: DeployedChain) 
     [
         ("registrar", lambda t, a: t.register_participant(a, ParticipantKind.PERSON)),
         ("registrar", lambda t, a: t.publish_methodology(keccak(text="m2"), 1, keccak(text="c"))),
-        ("registrar", lambda t, a: t.register_project(keccak(text="p2"), a, METHODOLOGY, 1, keccak(text="d"))),
+        (
+            "registrar",
+            lambda t, a: t.register_project(keccak(text="p2"), a, METHODOLOGY, 1, keccak(text="d")),
+        ),
         ("verifier", lambda t, a: t.record_verified_report(keccak(text="r"), PROJECT, JAN, APR, 1)),
         ("issuer", lambda t, a: t.issue(keccak(text="r"))),
         ("supervisor", lambda t, a: t.set_account_frozen(a, True, "dispute")),
@@ -221,4 +241,7 @@ def test_events__shared_event_is_attributed_to_the_contract_that_emitted_it(depl
     for fn in deployed.tanhui.pause_calls():
         deployed.client.transact(fn, deployed.admin)
     events = fetch_events(deployed.client, deployed.deployment, start, deployed.client.block_number())
-    assert [(e.name, e.contract) for e in events] == [("Paused", "TanhuiRegistry"), ("Paused", "TanhuiCredits")]
+    assert [(e.name, e.contract) for e in events] == [
+        ("Paused", "TanhuiRegistry"),
+        ("Paused", "TanhuiCredits"),
+    ]

@@ -57,9 +57,14 @@ def test_deploy_json__cast_reads_roles_batch_and_retirement(tmp_path: Path) -> N
         rpc = ["--rpc-url", node.url]
         registrar_role = cast("call", registry, signature(registry_abi, "REGISTRAR_ROLE"), *rpc)
         assert registrar_role == "0x" + keccak(text="tanhui.role.registrar").hex()
-        assert cast("call", registry, signature(registry_abi, "hasRole"), registrar_role, admin, *rpc) == "true"
+        assert (
+            cast("call", registry, signature(registry_abi, "hasRole"), registrar_role, admin, *rpc) == "true"
+        )
         outsider = "0x000000000000000000000000000000000000dEaD"
-        assert cast("call", registry, signature(registry_abi, "hasRole"), registrar_role, outsider, *rpc) == "false"
+        assert (
+            cast("call", registry, signature(registry_abi, "hasRole"), registrar_role, outsider, *rpc)
+            == "false"
+        )
 
         # Issue a batch and retire part of it through the chain layer.
         client = ChainClient.connect(node.url)
@@ -80,7 +85,9 @@ def test_deploy_json__cast_reads_roles_batch_and_retirement(tmp_path: Path) -> N
         assert batch.startswith("(0x" + report.hex() + ", 0x" + project.hex())
         assert "12345 [1.234e4], 2345, 0, false)" in batch  # issued, retired, invalidated, frozen
         cert = cast("call", credits, signature(credits_abi, "retirement"), "1", *rpc)
-        assert cert.startswith(f"({owner.address}, 1, {retired.block_number}, 0, 1, 2345, ")  # holder, batch, block, purpose, serials
+        assert cert.startswith(
+            f"({owner.address}, 1, {retired.block_number}, 0, 1, 2345, "
+        )  # holder, batch, block, purpose, serials
         balance = cast("call", credits, signature(credits_abi, "balanceOf"), owner.address, "1", *rpc)
         assert balance.split()[0] == "10000"
     finally:

@@ -1,27 +1,160 @@
-"""The FastAPI service: ``/v1``, OpenAPI at ``/docs``; errors as JSON with a stable code."""
+"""The FastAPI service: ``/v1``, OpenAPI at ``/docs``; errors as JSON with a stable code.
+
+Every request has an id (the client's ``X-Request-ID`` when it is a sane token, else a new
+one), echoed in the ``X-Request-ID`` response header and written in the log lines of the
+request; an unexpected error answers it in the error envelope, so a user can quote it.
+Swagger UI's assets come from the pinned npm package ``swagger-ui-dist``, served by us: the
+registry runs on private networks without a CDN.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.responses import Health, document_errors
 from api.routers import credits, methodologies, operations, participants, projects, public, supervision
 from chain.errors import ChainError
+from chain.paths import NODE_MODULES
 from registry.errors import RegistryError, from_chain
 from registry.runtime import Runtime
 
 log = logging.getLogger("tanhui.api")
 
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client's request id is kept when it is a short token of safe characters (it goes into log
+# lines and a response header); anything else is replaced by a new one.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+SWAGGER_UI_DIR = NODE_MODULES / "swagger-ui-dist"
+SWAGGER_UI_URL = "/static/swagger-ui"
+# The files of swagger-ui-dist that /docs loads: nothing else of the package is served.
+SWAGGER_UI_FILES = frozenset(
+    {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"}
+)
+
 
 def error_body(code: str, message: str, details: object = None) -> dict[str, object]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def request_id(request: Request) -> str:
+    """The id of `request`, as given by :class:`RequestIdMiddleware`."""
+    rid = request.scope.get("state", {}).get("request_id")
+    return rid if isinstance(rid, str) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request an id (in ``request.state.request_id``), echoes it in the
+    ``X-Request-ID`` response header and writes the access log line with it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        rid = given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        # A new state mapping for this request: the server's may be shared with others.
+        scope["state"] = {**scope.get("state", {}), "request_id": rid}
+        status = 500  # unless a response starts: an unexpected error is answered further out
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "%s %s %d %.1f ms request_id=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                rid,
+                extra={"request_id": rid},
+            )
+
+
+class _Assets(StaticFiles):
+    """The named files of a directory, and no other. A missing directory serves nothing (each
+    file is a 404) rather than failing: /docs says what to install."""
+
+    def __init__(self, directory: Path, files: frozenset[str]) -> None:
+        super().__init__(directory=directory, check_dir=False)
+        self.files = files
+
+    async def check_config(self) -> None:
+        if self.directory is not None and Path(self.directory).is_dir():
+            await super().check_config()
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if path not in self.files:
+            return "", None
+        return super().lookup_path(path)
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, from our own copy of swagger-ui-dist; /redoc leads there."""
+    directory = SWAGGER_UI_DIR
+    app.mount(SWAGGER_UI_URL, _Assets(directory, SWAGGER_UI_FILES), name="swagger-ui")
+    oauth2_redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        missing = [f for f in ("swagger-ui-bundle.js", "swagger-ui.css") if not (directory / f).is_file()]
+        if missing:
+            return JSONResponse(
+                error_body(
+                    "docs_unavailable",
+                    f"Swagger UI is not installed ({directory} lacks {', '.join(missing)}): "
+                    "run scripts/setup, which installs the pinned npm packages; the API itself works "
+                    "(see /openapi.json)",
+                    {"missing": missing},
+                ),
+                status_code=503,
+            )
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API",
+            swagger_js_url=f"{SWAGGER_UI_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI_URL}/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect_url,
+        )
+
+    @app.get(oauth2_redirect_url, include_in_schema=False)
+    def docs_oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> RedirectResponse:
+        # ReDoc would need its own bundle (and React) from npm; Swagger UI documents the same API.
+        return RedirectResponse("/docs")
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
@@ -47,14 +180,21 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     app = FastAPI(
         title="Tanhui registry",
         version="0.1.0",
-        description="Carbon-inclusion credit registry (碳惠): issuance, transfer and retirement on a permissioned EVM chain.",
+        description="Carbon-inclusion credit registry (碳惠): issuance, transfer and retirement on a "
+        "permissioned EVM chain.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
+    app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(RegistryError)
     async def registry_error(_: Request, err: RegistryError) -> JSONResponse:
-        return JSONResponse(error_body(err.code, err.message, err.details), status_code=err.status)
+        headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+        return JSONResponse(
+            error_body(err.code, err.message, err.details), status_code=err.status, headers=headers
+        )
 
     @app.exception_handler(ChainError)
     async def chain_error(_: Request, err: ChainError) -> JSONResponse:
@@ -80,10 +220,41 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
             error_body(codes.get(err.status_code, "http_error"), str(err.detail)), status_code=err.status_code
         )
 
-    @app.get("/v1/health", tags=["service"])
+    # Any other exception: Starlette runs this handler in its outermost middleware, outside
+    # RequestIdMiddleware, so the response carries the request id header itself.
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, err: Exception) -> JSONResponse:
+        rid = request_id(request)
+        log.error(
+            "unexpected error in %s %s request_id=%s",
+            request.method,
+            request.url.path,
+            rid,
+            exc_info=err,
+            extra={"request_id": rid},
+        )
+        return JSONResponse(
+            error_body(
+                "internal_error", f"an unexpected error occurred; quote request id {rid}", {"request_id": rid}
+            ),
+            status_code=500,
+            headers={REQUEST_ID_HEADER: rid},
+        )
+
+    @app.get("/v1/health", tags=["service"], response_model=Health)
     def health() -> dict[str, object]:
         return {"status": "ok", **runtime.describe()}
 
     for router in (participants, methodologies, projects, credits, public, operations, supervision):
         app.include_router(router.router)
+    _add_docs(app)
+
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -100,11 +100,13 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
 
     experts = [participant(f"Expert committee member {n}", ["committee"], "person") for n in (1, 2, 3)]
     verifier = participant("Sichuan Low-Carbon Verification Centre", ["verifier"])
-    owner = participant("Chengdu Tianfu Food Co. (project owner)", ["project_owner"])
+    owner = participant("Chengdu Tianfu Food Co.", ["project_owner"])
     buyer = participant("Chengdu Marathon Organising Committee", ["holder"])
 
     methodology = api.post("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, operator_token)
-    for expert, verdict in zip(experts[:2], ("Formula and factors checked", "Conservative and applicable")):
+    for expert, verdict in zip(
+        experts[:2], ("Formula and factors checked", "Conservative and applicable"), strict=True
+    ):
         methodology = api.post(
             f"/v1/methodologies/{methodology['id']}/reviews",
             {"decision": "approve", "reason": verdict},

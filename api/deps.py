@@ -1,4 +1,5 @@
-"""Dependencies of the routes: the runtime, the authenticated participant, role checks."""
+"""Dependencies of the routes: the runtime, the authenticated participant, role checks, and the
+parameters several routes share (ids in paths, the Idempotency-Key header)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.schemas import MAX_SERIAL_ID, MAX_TOKEN_ID
 from registry import participants
@@ -29,12 +31,20 @@ TokenId = Annotated[int, Path(ge=1, le=MAX_TOKEN_ID)]
 PublicId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+# The API token, as OpenAPI's "bearerAuth" scheme (Swagger UI's "Authorize"). It never answers
+# by itself: without a usable token it gives None, and `participants.authenticate` refuses with
+# our own 401 (`unauthenticated`), so every refusal has the same body.
+bearer_scheme = HTTPBearer(
+    scheme_name="bearerAuth",
+    description="The participant's API token, given once at registration: `Authorization: Bearer <token>`.",
+    auto_error=False,
+)
+
+
+def _bearer(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    if credentials is None or not credentials.credentials.strip():
         return None
-    return token.strip()
+    return credentials.credentials.strip()
 
 
 # Authenticated tokens, for a few seconds: a token lookup is a database round trip per request.
@@ -44,8 +54,11 @@ _tokens: dict[str, tuple[float, Participant]] = {}
 _tokens_lock = threading.Lock()
 
 
-def current_participant(request: Request, runtime: RuntimeDep) -> Participant:
-    token = _bearer(request)
+def current_participant(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Participant:
+    token = _bearer(credentials)
     if token:
         key = participants.hash_token(token)
         with _tokens_lock:
@@ -74,3 +87,17 @@ def requires(*roles: str) -> Callable[[Participant], Participant]:
         return participant
 
     return check
+
+
+# The Idempotency-Key of a command: a retry with the same key and body answers the first
+# outcome instead of acting twice (see registry/commands.py). Its length and characters are
+# checked by the registry (400 invalid_request), like every other command input it owns.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="A key unique to this request (a UUID, say): a retry with the same key and body "
+        "answers the first outcome instead of acting again; the same key with another body is a 409. "
+        "1 to 200 printable characters.",
+    ),
+]

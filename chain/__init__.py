@@ -5,12 +5,20 @@ only in how the :class:`ChainClient` is constructed.
 """
 
 from chain.client import ChainClient, Receipt, SignedTransaction
-from chain.contracts import Deployment, RetirementDetails, RetirementPurpose, Tanhui, role_id
+from chain.contracts import (
+    ContractCall,
+    Deployment,
+    RetirementDetails,
+    RetirementPurpose,
+    Tanhui,
+    role_id,
+)
 from chain.errors import ChainError, ContractRevert
 
 __all__ = [
     "ChainClient",
     "ChainError",
+    "ContractCall",
     "ContractRevert",
     "Deployment",
     "Receipt",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hexbytes import HexBytes
 from web3 import Web3
 
 from chain.client import ChainClient
@@ -78,32 +77,33 @@ def verify_certificate(client: ChainClient, credits_address: str, certificate_id
     """The evidence of certificate `certificate_id`; raises ``CreditsUnknownCertificate`` if
     there is none and :class:`CertificateMismatch` if the chain data disagree."""
     credits = client.contract("TanhuiCredits", credits_address)
-    registry_address = client.call(credits.functions.registry())
+    registry_address = Web3.to_checksum_address(client.call(credits.functions.registry()))
     deployment = Deployment(
         chain_id=client.chain_id,
-        contracts={
-            "TanhuiRegistry": registry_address,
-            "TanhuiCredits": Web3.to_checksum_address(credits_address),
-        },
+        contracts={"TanhuiRegistry": registry_address, "TanhuiCredits": credits.address},
         block_number=0,
-        deployer=ZERO,
+        deployer=Web3.to_checksum_address(ZERO),
         admin_delay=0,
     )
     tanhui = Tanhui(client, deployment)
     record = tanhui.retirement(certificate_id)
     decoder = decoder_for(client, deployment)
-    logs = client.w3.eth.get_logs(
+    logs = client.get_logs(
         {
             "address": deployment.credits,
             "fromBlock": record.block_number,
             "toBlock": record.block_number,
-            "topics": [decoder.topic("CreditsRetired"), "0x" + certificate_id.to_bytes(32, "big").hex()],
+            "topics": [
+                "0x" + decoder.topic("CreditsRetired").hex(),
+                "0x" + certificate_id.to_bytes(32, "big").hex(),
+            ],
         }
     )
-    events = [e for e in (decoder.decode(dict(log)) for log in logs) if e is not None]
+    events = [e for e in decoder.decode_all(logs) if e.name == "CreditsRetired"]
     if len(events) != 1:
         raise CertificateMismatch(
-            f"certificate {certificate_id}: expected one CreditsRetired event in block {record.block_number}, found {len(events)}"
+            f"certificate {certificate_id}: expected one CreditsRetired event in block "
+            f"{record.block_number}, found {len(events)}"
         )
     event = events[0]
     args = event.args
@@ -117,28 +117,25 @@ def verify_certificate(client: ChainClient, credits_address: str, certificate_id
     )
     if expected != found:
         raise CertificateMismatch(f"certificate {certificate_id}: record {expected} but event {found}")
-    receipt = client.w3.eth.get_transaction_receipt(HexBytes(event.tx_hash))
+    receipt = client.find_receipt(event.tx_hash)
     burned = [
         e
-        for e in (decoder.decode(dict(log)) for log in receipt["logs"])
-        if e is not None
-        and e.name == "TransferSingle"
-        and e.args["to"] == ZERO
-        and e.args["from"] == record.holder
+        for e in decoder.decode_all(receipt["logs"] if receipt is not None else [])
+        if e.name == "TransferSingle" and e.args["to"] == ZERO and e.args["from"] == record.holder
     ]
     if not any(
         int(e.args["id"]) == record.batch_id and int(e.args["value"]) == record.amount for e in burned
     ):
         raise CertificateMismatch(
-            f"certificate {certificate_id}: its transaction burned no {record.amount} of batch {record.batch_id}"
+            f"certificate {certificate_id}: its transaction burned no {record.amount} "
+            f"of batch {record.batch_id}"
         )
-    block = client.w3.eth.get_block(record.block_number)
     return CertificateEvidence(
         certificate=record,
-        details=RetirementDetails.from_tuple(args["details"]),
+        details=event.retirement_details(),
         batch=tanhui.batch(record.batch_id),
         tx_hash=event.tx_hash,
-        block_timestamp=int(block["timestamp"]),
+        block_timestamp=int(client.block(record.block_number)["timestamp"]),
         credits=deployment.credits,
         registry=deployment.registry,
         chain_id=client.chain_id,

@@ -10,37 +10,60 @@ pre-flight gas estimate turns a certain revert into a typed error before anythin
 :meth:`ChainClient.send` broadcasts the raw transaction (idempotently: resending a known
 transaction is not an error), and :meth:`ChainClient.wait` returns the receipt once it has the
 configured confirmations, raising the typed :class:`~chain.errors.ContractRevert` of a failed one.
+
+Everything the chain layer knows about nodes lives here: every node call goes through one
+transport guard (an unreachable node is :class:`~chain.errors.ChainUnavailable` with a short,
+human reason), a node's refusal of a transaction is classified once
+(:class:`~chain.errors.NonceTaken`, :class:`~chain.errors.FeeTooLow`,
+:class:`~chain.errors.InsufficientFunds`), and raw signed transactions are decoded and hashed
+only here.
 """
 
 from __future__ import annotations
 
 import ast
+import http.client
+import re
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from eth_abi import decode as abi_decode
+import requests
+import rlp  # type: ignore[import-untyped]
+import urllib3.exceptions
+from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
+from eth_account import Account
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_typing import ChecksumAddress
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from eth_utils.exceptions import ValidationError as EthValidationError
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import (
+    BlockNotFound,
     ContractLogicError,
+    ProviderConnectionError,
     TransactionNotFound,
     Web3Exception,
     Web3RPCError,
 )
 
+from chain.abi import ContractCall, canonical_type, selector
 from chain.compiler import Artifact, load_artifact
 from chain.errors import (
     ChainError,
     ChainUnavailable,
     ContractRevert,
+    FeeTooLow,
+    InsufficientFunds,
+    NonceTaken,
     NoSigner,
     ReceiptTimeout,
     TransactionFailed,
@@ -52,6 +75,56 @@ from chain.signers import LocalSigner, NodeSigner, Signer
 ERROR_STRING_SELECTOR = keccak(text="Error(string)")[:4]
 PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]
 ABI_NAMES = ("TanhuiRegistry", "TanhuiCredits")
+# A plain value transfer costs exactly this much gas.
+TRANSFER_GAS = 21_000
+
+
+# -- raw signed transactions ---------------------------------------------------------------------
+
+
+def _tx_hash(raw: bytes) -> str:
+    """A signed transaction's hash: the keccak of its raw bytes (typed or legacy alike)."""
+    return "0x" + keccak(raw).hex()
+
+
+def _decode_raw(raw: bytes) -> dict[str, Any]:
+    """The fields of a raw signed transaction: ``to`` (None for a deployment), ``data``,
+    ``value``, ``gas``, ``nonce``, ``chainId`` (None when not replay-protected) and its fee
+    fields (``gasPrice``, or ``maxFeePerGas`` and ``maxPriorityFeePerGas``)."""
+    try:
+        if raw and raw[0] <= 0x7F:  # EIP-2718 typed transaction
+            typed = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+            fields: dict[str, Any] = {
+                "to": typed.get("to"),
+                "data": bytes(HexBytes(typed.get("data", b""))),
+                "value": int(typed["value"]),
+                "gas": int(typed["gas"]),
+                "nonce": int(typed["nonce"]),
+                "chainId": int(typed["chainId"]),
+            }
+            for key in ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas"):
+                if key in typed:
+                    fields[key] = int(typed[key])
+        else:  # legacy: rlp([nonce, gasPrice, gas, to, value, data, v, r, s])
+            items = rlp.decode(raw)
+            if not isinstance(items, list) or len(items) != 9:
+                raise ValueError("not a legacy transaction")
+            nonce, gas_price, gas, to, value, data, v = (bytes(i) for i in items[:7])
+            v_int = int.from_bytes(v, "big")
+            fields = {
+                "to": to,
+                "data": data,
+                "value": int.from_bytes(value, "big"),
+                "gas": int.from_bytes(gas, "big"),
+                "nonce": int.from_bytes(nonce, "big"),
+                "chainId": (v_int - 35) // 2 if v_int >= 35 else None,  # EIP-155
+                "gasPrice": int.from_bytes(gas_price, "big"),
+            }
+    except (rlp.exceptions.DecodingError, ValueError, TypeError, KeyError) as err:
+        raise ValueError(f"not a signed transaction: {err}") from None
+    to = fields["to"]
+    fields["to"] = Web3.to_checksum_address(to) if to else None
+    return fields
 
 
 @dataclass(frozen=True)
@@ -62,6 +135,24 @@ class SignedTransaction:
     nonce: int
     tx_hash: str
     raw: bytes
+
+    @classmethod
+    def from_raw(cls, raw: bytes | str) -> SignedTransaction:
+        """The transaction of raw signed bytes (or their 0x-hex): the sender is recovered from
+        the signature. Raises ValueError if `raw` is not a signed transaction."""
+        data = bytes(HexBytes(raw))
+        fields = _decode_raw(data)
+        try:
+            sender = Account.recover_transaction(data)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"not a signed transaction: {err}") from None
+        return cls(
+            sender=Web3.to_checksum_address(sender), nonce=fields["nonce"], tx_hash=_tx_hash(data), raw=data
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """The transaction's fields decoded from `raw` (see :func:`_decode_raw`)."""
+        return _decode_raw(self.raw)
 
 
 @dataclass(frozen=True)
@@ -76,6 +167,9 @@ class Receipt:
     contract_address: ChecksumAddress | None = None
 
 
+# -- errors --------------------------------------------------------------------------------------
+
+
 class ErrorDecoder:
     """Turns revert data into typed errors, from the custom errors of the contract ABIs."""
 
@@ -85,10 +179,9 @@ class ErrorDecoder:
             for item in abi:
                 if item.get("type") != "error":
                     continue
-                types = [_canonical_type(i) for i in item["inputs"]]
+                types = [canonical_type(i) for i in item["inputs"]]
                 names = [i["name"] or f"arg{n}" for n, i in enumerate(item["inputs"])]
-                selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-                self._by_selector[selector] = (item["name"], types, names)
+                self._by_selector[selector(item)] = (item["name"], types, names)
 
     def decode(self, data: bytes | str | None, *, tx_hash: str | None = None) -> ContractRevert | None:
         """The typed error for revert `data`, or None when there is no revert data."""
@@ -97,35 +190,32 @@ class ErrorDecoder:
         raw = bytes(HexBytes(data)) if isinstance(data, str) else bytes(data)
         if len(raw) < 4:
             return None
-        selector, body = raw[:4], raw[4:]
-        if selector == ERROR_STRING_SELECTOR:
-            (reason,) = abi_decode(["string"], body)
-            return ContractRevert.create("RevertedWithReason", {"reason": reason}, tx_hash=tx_hash)
-        if selector == PANIC_SELECTOR:
-            (code,) = abi_decode(["uint256"], body)
-            return ContractRevert.create("Panicked", {"code": code}, tx_hash=tx_hash)
-        known = self._by_selector.get(selector)
-        if known is None:
+        selector_, body = raw[:4], raw[4:]
+        try:
+            if selector_ == ERROR_STRING_SELECTOR:
+                (reason,) = abi_decode(["string"], body)
+                return ContractRevert.create("RevertedWithReason", {"reason": reason}, tx_hash=tx_hash)
+            if selector_ == PANIC_SELECTOR:
+                (code,) = abi_decode(["uint256"], body)
+                return ContractRevert.create("Panicked", {"code": code}, tx_hash=tx_hash)
+            known = self._by_selector.get(selector_)
+            if known is None:
+                return ContractRevert("UnknownError", {"data": "0x" + raw.hex()}, tx_hash=tx_hash)
+            name, types, names = known
+            values = [
+                Web3.to_checksum_address(v) if t == "address" else v
+                for t, v in zip(types, abi_decode(types, body), strict=True)
+            ]
+        except (DecodingError, ValueError, OverflowError):  # revert data is input: never trusted
             return ContractRevert("UnknownError", {"data": "0x" + raw.hex()}, tx_hash=tx_hash)
-        name, types, names = known
-        values = [
-            Web3.to_checksum_address(v) if t == "address" else v
-            for t, v in zip(types, abi_decode(types, body))
-        ]
-        return ContractRevert.create(name, dict(zip(names, values)), tx_hash=tx_hash)
-
-
-def _canonical_type(param: dict[str, Any]) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in param["components"])
-        return f"({inner}){kind[5:]}"
-    return kind
+        return ContractRevert.create(name, dict(zip(names, values, strict=True)), tx_hash=tx_hash)
 
 
 def _tester_failure() -> tuple[type[BaseException], ...]:
     try:
-        from eth_tester.exceptions import TransactionFailed as TesterFailed
+        from eth_tester.exceptions import (  # type: ignore[import-untyped]
+            TransactionFailed as TesterFailed,
+        )
     except ImportError:  # the in-process backend is optional
         return ()
     return (TesterFailed,)
@@ -133,6 +223,8 @@ def _tester_failure() -> tuple[type[BaseException], ...]:
 
 # Exceptions that carry a revert: web3's, a node's RPC error, and eth-tester's own.
 REVERT_ERRORS: tuple[type[BaseException], ...] = (ContractLogicError, Web3RPCError, *_tester_failure())
+# Exceptions the in-process chain (eth-tester) raises for a transaction it does not take.
+TESTER_REFUSALS: tuple[type[BaseException], ...] = (ValueError, EthValidationError)
 
 
 def _revert_data(err: BaseException) -> Any:
@@ -141,7 +233,7 @@ def _revert_data(err: BaseException) -> Any:
     if data:
         return data
     if isinstance(err, Web3RPCError):
-        payload = (err.rpc_response or {}).get("error") or {}
+        payload: Any = (err.rpc_response or {}).get("error")
         if isinstance(payload, dict):
             return payload.get("data")
     cause: BaseException | None = err
@@ -170,16 +262,125 @@ def _bytes_literal(message: str) -> bytes | None:
     return None
 
 
-class DevControls:
-    """Powers only a development chain has (the in-process EVM and anvil): snapshots, mining
-    on demand and moving the clock."""
+def _node_message(err: BaseException) -> str:
+    """The node's own words for an error: the JSON-RPC error message when there is one."""
+    if isinstance(err, Web3RPCError):
+        payload = (err.rpc_response or {}).get("error")
+        if isinstance(payload, dict) and payload.get("message"):
+            return str(payload["message"])
+    return str(getattr(err, "message", None) or err)
 
-    def __init__(self, w3: Web3, kind: str) -> None:
-        self._w3 = w3
-        self._kind = kind
+
+# What nodes say when they refuse a transaction (geth, anvil, Besu, eth-tester; matched lowercase).
+_FUNDS_REFUSALS = ("insufficient funds", "cannot afford", "upfront cost exceeds")
+_FEE_REFUSALS = (
+    "underpriced",  # geth/anvil/Besu: "(replacement) transaction underpriced"
+    "base fee",  # "max fee per gas less than block base fee", "gas price is below the current base fee"
+    "fee cap",  # Besu "transaction fee cap exceeded", geth "fee cap less than block base fee"
+    "exceeds the configured cap",  # geth: "tx fee (2 ether) exceeds the configured cap (1 ether)"
+    "minimum gas price",  # Besu: "gas price below configured minimum gas price"
+    "gas price too low",
+    "priority fee",  # "max priority fee per gas higher than max fee per gas"
+)
+_TESTER_NONCE = re.compile(r"expected (\d+), but got (\d+)")  # eth-tester's wording
+
+
+def _refusal_class(message: str) -> type[TransactionRefused]:
+    """The class of a node's refusal of a transaction, from the node's message."""
+    text = message.lower()
+    if "nonce" in text:
+        tester = _TESTER_NONCE.search(text)
+        if "too low" in text or "already used" in text or (tester and int(tester[2]) < int(tester[1])):
+            return NonceTaken
+    if any(words in text for words in _FUNDS_REFUSALS):
+        return InsufficientFunds
+    if any(words in text for words in _FEE_REFUSALS):
+        return FeeTooLow
+    return TransactionRefused
+
+
+# -- transport -----------------------------------------------------------------------------------
+
+# Exceptions of the way to the node (not of the node's answer): sockets and HTTP.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # includes ConnectionError, TimeoutError and every requests exception
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    ProviderConnectionError,
+)
+
+_TRANSPORT_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((ConnectionRefusedError,), "connection refused"),
+    ((socket.gaierror, urllib3.exceptions.NameResolutionError), "unknown host"),
+    (
+        (TimeoutError, requests.exceptions.Timeout, urllib3.exceptions.TimeoutError),
+        "no answer within the timeout",
+    ),
+    ((ConnectionResetError, http.client.RemoteDisconnected), "the node closed the connection"),
+    ((ConnectionAbortedError, BrokenPipeError), "the connection was broken"),
+)
+
+
+def _causes(err: BaseException) -> list[BaseException]:
+    """`err` and everything it wraps (causes, contexts, urllib3's `reason`), outermost first."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [err]
+    while todo and len(seen) < 32:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        inner = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        inner += [a for a in current.args if isinstance(a, BaseException)]
+        todo += [i for i in inner if isinstance(i, BaseException)]
+    return seen
+
+
+def _transport_reason(err: BaseException) -> str:
+    """A short reason for a transport exception, for a human: "connection refused", never
+    urllib3's "HTTPConnectionPool(host=...): Max retries exceeded ..."."""
+    causes = _causes(err)
+    for kinds, reason in _TRANSPORT_REASONS:
+        if any(isinstance(c, kinds) for c in causes):
+            return reason
+    for cause in causes:
+        response = getattr(cause, "response", None)
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int):
+            return f"the node answered HTTP {status} {getattr(response, 'reason', '') or ''}".rstrip()
+    for cause in reversed(causes):  # the root cause first
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[0].lower() + cause.strerror[1:]
+    root = causes[-1]
+    text = str(root).splitlines()[0] if str(root) else ""
+    return f"{type(root).__name__}: {text[:120]}" if text else type(root).__name__
+
+
+@contextmanager
+def _reaching(endpoint: str) -> Iterator[None]:
+    """The one translation of transport errors into :class:`ChainUnavailable`."""
+    try:
+        yield
+    except TRANSPORT_ERRORS as err:
+        raise ChainUnavailable(f"cannot reach the chain at {endpoint}: {_transport_reason(err)}") from err
+
+
+def _hex(value: Any) -> str:
+    return "0x" + bytes(HexBytes(value)).hex()
+
+
+# -- the client ----------------------------------------------------------------------------------
+
+
+class DevControls:
+    """Powers only a development chain has (the in-process EVM and anvil): snapshots."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self._client = client
 
     def _rpc(self, method: str, params: list[Any]) -> Any:
-        response = self._w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        with self._client._reaching():
+            response = self._client.w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
             raise ChainError(f"{method} failed: {response['error']}")
         return response["result"]
@@ -189,10 +390,6 @@ class DevControls:
 
     def revert(self, snapshot_id: Any) -> None:
         self._rpc("evm_revert", [snapshot_id])
-
-    def mine(self, blocks: int = 1) -> None:
-        for _ in range(blocks):
-            self._rpc("evm_mine", [])
 
 
 class ChainClient:
@@ -206,8 +403,8 @@ class ChainClient:
         confirmations: int = 0,
         dev_accounts: list[LocalSigner] | None = None,
         receipt_timeout: float = 120.0,
+        rpc_url: str | None = None,
     ) -> None:
-        self.w3 = w3
         # The client fills in chain id, nonce, gas and fees itself and signs locally; web3's
         # request-rewriting middleware would only add round trips (validation asks the node for
         # its chain id on every call).
@@ -218,17 +415,17 @@ class ChainClient:
         self.kind = kind
         self.confirmations = confirmations
         self.receipt_timeout = receipt_timeout
+        self.rpc_url = rpc_url
         self._dev_accounts = list(dev_accounts or [])
         self._abis: dict[str, list[dict[str, Any]]] = {}
         self._decoder: ErrorDecoder | None = None
-        self.rpc_url: str | None = None
 
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
     def in_process(cls, *, confirmations: int = 0) -> ChainClient:
         """A fresh py-evm chain inside this process, with ten funded test accounts."""
-        from eth_tester import EthereumTester, PyEVMBackend
+        from eth_tester import EthereumTester, PyEVMBackend  # type: ignore[import-untyped]
         from web3 import EthereumTesterProvider
 
         backend = PyEVMBackend()
@@ -238,40 +435,113 @@ class ChainClient:
 
     @classmethod
     def connect(cls, rpc_url: str, *, confirmations: int = 0, timeout: float = 30.0) -> ChainClient:
-        """A JSON-RPC node: anvil here, a Besu QBFT network in production."""
+        """A JSON-RPC node: anvil here, a Besu QBFT network in production. Raises
+        :class:`ChainUnavailable` if nothing answers there as an Ethereum node."""
         w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         try:
-            client_version = w3.client_version
-        except (OSError, Web3Exception, ValueError) as err:
-            raise ChainUnavailable(f"cannot reach the chain at {rpc_url}: {err}") from None
+            with _reaching(rpc_url):
+                client_version = w3.client_version
+        except (Web3Exception, ValueError) as err:
+            detail = _node_message(err) if isinstance(err, Web3RPCError) else "its answer is not JSON-RPC"
+            raise ChainUnavailable(
+                f"cannot reach the chain at {rpc_url}: not an Ethereum JSON-RPC node ({detail})"
+            ) from err
         kind = "anvil" if client_version.lower().startswith("anvil") else "rpc"
-        client = cls(w3, kind=kind, confirmations=confirmations)
-        client.rpc_url = rpc_url
-        return client
+        return cls(w3, kind=kind, confirmations=confirmations, rpc_url=rpc_url)
+
+    @property
+    def endpoint(self) -> str:
+        """Where the chain is, for messages: its RPC URL, or "the in-process chain"."""
+        return self.rpc_url or f"the {self.kind} chain"
+
+    def _reaching(self) -> AbstractContextManager[None]:
+        return _reaching(self.endpoint)
 
     # -- facts -------------------------------------------------------------------------------
 
     @cached_property
     def chain_id(self) -> int:
-        return int(self._guard(lambda: self.w3.eth.chain_id))
+        with self._reaching():
+            return int(self.w3.eth.chain_id)
 
     def block_number(self) -> int:
-        return int(self._guard(lambda: self.w3.eth.block_number))
+        with self._reaching():
+            return int(self.w3.eth.block_number)
+
+    def block(self, number: int | str = "latest") -> dict[str, Any]:
+        """A block's header facts: ``number``, ``hash`` and ``parentHash`` (0x-hex),
+        ``timestamp`` (unix seconds) and ``baseFeePerGas`` (None before London)."""
+        try:
+            with self._reaching():
+                raw = self.w3.eth.get_block(number)  # type: ignore[arg-type]
+        except BlockNotFound:
+            raise ChainError(f"the chain has no block {number}") from None
+        base_fee = raw.get("baseFeePerGas")
+        return {
+            "number": int(raw["number"]),
+            "hash": _hex(raw["hash"]),
+            "parentHash": _hex(raw["parentHash"]),
+            "timestamp": int(raw["timestamp"]),
+            "baseFeePerGas": None if base_fee is None else int(base_fee),
+        }
+
+    def has_code(self, address: str) -> bool:
+        """Whether a contract lives at `address`."""
+        with self._reaching():
+            return len(self.w3.eth.get_code(Web3.to_checksum_address(address))) > 0
+
+    def get_transaction(self, tx_hash: str) -> dict[str, Any]:
+        """A transaction the node knows: ``hash``, ``from``, ``to`` (None for a deployment),
+        ``nonce``, ``value``, ``gas``, ``input`` (bytes), ``blockNumber`` (None while pending)
+        and its fee fields. Raises ChainError if the node does not know it."""
+        try:
+            with self._reaching():
+                tx: dict[str, Any] = dict(self.w3.eth.get_transaction(HexBytes(tx_hash)))
+        except TransactionNotFound:
+            raise ChainError(f"the chain has no transaction {tx_hash}") from None
+        to = tx.get("to")
+        block = tx.get("blockNumber")
+        facts: dict[str, Any] = {
+            "hash": _hex(tx["hash"]),
+            "from": Web3.to_checksum_address(tx["from"]),
+            "to": Web3.to_checksum_address(to) if to else None,
+            "nonce": int(tx["nonce"]),
+            "value": int(tx["value"]),
+            "gas": int(tx["gas"]),
+            "input": bytes(HexBytes(tx["input"])),
+            "blockNumber": None if block is None else int(block),
+        }
+        for key in ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas"):
+            if tx.get(key) is not None:
+                facts[key] = int(tx[key])
+        return facts
+
+    def get_logs(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The raw logs of an ``eth_getLogs`` filter (``address``, ``fromBlock``, ``toBlock``,
+        ``topics``). A node that refuses the filter (e.g. too wide a range) raises ChainError."""
+        try:
+            with self._reaching():
+                logs = self.w3.eth.get_logs(params)  # type: ignore[arg-type]
+        except Web3RPCError as err:
+            raise ChainError(f"the node refused the log query: {_node_message(err)}") from None
+        return [dict(log) for log in logs]
+
+    def balance(self, address: str) -> int:
+        with self._reaching():
+            return int(self.w3.eth.get_balance(Web3.to_checksum_address(address)))
 
     @property
     def dev(self) -> DevControls:
         """Development-only controls; raises ChainError on a production node."""
         if self.kind not in ("in-process", "anvil"):
             raise ChainError(f"a {self.kind} chain has no development controls")
-        return DevControls(self.w3, self.kind)
-
-    def _guard(self, fn: Callable[[], Any]) -> Any:
-        try:
-            return fn()
-        except (OSError, ConnectionError) as err:
-            raise ChainUnavailable(f"the chain stopped answering: {err}") from None
+        return DevControls(self)
 
     # -- signers -----------------------------------------------------------------------------
+
+    def _node_accounts(self) -> list[ChecksumAddress]:
+        with self._reaching():
+            return list(self.w3.eth.accounts)
 
     def default_signer(self, private_key: str | None = None) -> Signer:
         """The operator's signer: `private_key` when given; else the first account of a dev
@@ -280,7 +550,7 @@ class ChainClient:
             return LocalSigner.from_key(private_key)
         if self._dev_accounts:
             return self._dev_accounts[0]
-        accounts = self._guard(lambda: self.w3.eth.accounts)
+        accounts = self._node_accounts()
         if not accounts:
             raise NoSigner("no signing key is configured and the node has no unlocked account")
         return NodeSigner(self.w3, accounts[0])
@@ -289,10 +559,7 @@ class ChainClient:
         """Every funded account of a development chain."""
         if self._dev_accounts:
             return list(self._dev_accounts)
-        return [NodeSigner(self.w3, a) for a in self._guard(lambda: self.w3.eth.accounts)]
-
-    def balance(self, address: str) -> int:
-        return int(self._guard(lambda: self.w3.eth.get_balance(Web3.to_checksum_address(address))))
+        return [NodeSigner(self.w3, a) for a in self._node_accounts()]
 
     # -- contracts ---------------------------------------------------------------------------
 
@@ -313,32 +580,37 @@ class ChainClient:
     def call(self, fn: ContractFunction, *, block: int | str = "latest") -> Any:
         """Calls a view (or simulates a write) and translates a revert into its typed error."""
         try:
-            return fn.call(block_identifier=block)
+            with self._reaching():
+                return fn.call(block_identifier=block)  # type: ignore[arg-type]
         except REVERT_ERRORS as err:
             raise self._translate(err) from None
-        except (OSError, ConnectionError) as err:
-            raise ChainUnavailable(f"the chain stopped answering: {err}") from None
 
     # -- transactions ------------------------------------------------------------------------
 
     def fee_fields(self) -> dict[str, int]:
         """Fee fields for a new transaction: EIP-1559 when blocks carry a base fee, else legacy."""
-        block = self._guard(lambda: self.w3.eth.get_block("latest"))
-        base_fee = block.get("baseFeePerGas")
+        base_fee = self.block("latest")["baseFeePerGas"]
         if base_fee is None:
-            return {"gasPrice": int(self._guard(lambda: self.w3.eth.gas_price))}
+            with self._reaching():
+                return {"gasPrice": int(self.w3.eth.gas_price)}
         return {"maxFeePerGas": 2 * int(base_fee), "maxPriorityFeePerGas": 0}
 
     def next_nonce(self, address: str) -> int:
-        return int(
-            self._guard(
-                lambda: self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending")
-            )
-        )
+        with self._reaching():
+            return int(self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending"))
+
+    def estimate(self, tx: dict[str, Any]) -> int:
+        """The node's gas estimate for transaction fields `tx` (without margin); raises the
+        typed error of a call that would revert."""
+        try:
+            with self._reaching():
+                return int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except REVERT_ERRORS as err:
+            raise self._translate(err) from None
 
     def prepare(
         self,
-        fn: ContractFunction | None,
+        call: ContractCall | None,
         signer: Signer,
         *,
         nonce: int | None = None,
@@ -350,14 +622,14 @@ class ChainClient:
     ) -> SignedTransaction:
         """Builds and signs a transaction without sending it.
 
-        `fn` is a contract call; `deploy` an (artifact, constructor args) pair; with neither,
+        `call` is a contract call; `deploy` an (artifact, constructor args) pair; with neither,
         a plain value transfer to `to`. Without `gas`, the gas is estimated, which also raises
         the typed error of a call that would revert.
         """
         tx: dict[str, Any] = {"from": signer.address, "chainId": self.chain_id, "value": value}
-        if fn is not None:
-            tx["to"] = fn.address
-            tx["data"] = fn._encode_transaction_data()
+        if call is not None:
+            tx["to"] = call.to
+            tx["data"] = "0x" + call.data.hex()
         elif deploy is not None:
             artifact, args = deploy
             factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
@@ -369,58 +641,94 @@ class ChainClient:
         tx["nonce"] = self.next_nonce(signer.address) if nonce is None else nonce
         tx.update(fees if fees is not None else self.fee_fields())
         if gas is None:
-            estimate_fields = {k: v for k, v in tx.items() if k not in ("nonce",)}
-            try:
-                gas = int(self.w3.eth.estimate_gas(estimate_fields))  # type: ignore[arg-type]
-            except REVERT_ERRORS as err:
-                raise self._translate(err) from None
-            except (OSError, ConnectionError) as err:
-                raise ChainUnavailable(f"the chain stopped answering: {err}") from None
+            gas = self.estimate({k: v for k, v in tx.items() if k != "nonce"})
             gas = gas * 6 // 5 + 10_000
         tx["gas"] = gas
-        raw = signer.sign(tx)
+        return self._sign(tx, signer)
+
+    def resign(
+        self, signed: SignedTransaction, signer: Signer, *, nonce: int, fees: dict[str, int]
+    ) -> SignedTransaction:
+        """The same call as `signed` (to, data, value, gas, chain id), signed again by `signer`
+        with a new nonce and fees."""
+        if signer.address != signed.sender:
+            raise ValueError(f"{signed.tx_hash} was signed by {signed.sender}, not by {signer.address}")
+        fields = signed.fields()
+        tx: dict[str, Any] = {
+            "from": signer.address,
+            "value": fields["value"],
+            "gas": fields["gas"],
+            "data": "0x" + fields["data"].hex(),
+            "nonce": nonce,
+            "chainId": fields["chainId"] if fields["chainId"] is not None else self.chain_id,
+            **fees,
+        }
+        if fields["to"] is not None:
+            tx["to"] = fields["to"]
+        return self._sign(tx, signer)
+
+    def nonce_filler(self, signer: Signer, *, nonce: int, fees: dict[str, int]) -> SignedTransaction:
+        """A zero-value transfer from `signer` to itself with `nonce`: it uses a nonce whose
+        own transaction can never succeed, so the sender's later transactions can be mined."""
+        tx: dict[str, Any] = {
+            "from": signer.address,
+            "to": signer.address,
+            "value": 0,
+            "data": "0x",
+            "gas": TRANSFER_GAS,
+            "nonce": nonce,
+            "chainId": self.chain_id,
+            **fees,
+        }
+        return self._sign(tx, signer)
+
+    def _sign(self, tx: dict[str, Any], signer: Signer) -> SignedTransaction:
+        with self._reaching():  # a node signer asks the node
+            raw = signer.sign(tx)
         return SignedTransaction(
-            sender=signer.address, nonce=int(tx["nonce"]), tx_hash="0x" + keccak(raw).hex(), raw=raw
+            sender=signer.address, nonce=int(tx["nonce"]), tx_hash=_tx_hash(raw), raw=raw
         )
 
     def send(self, signed: SignedTransaction) -> str:
         """Broadcasts a signed transaction and returns its hash. Sending a transaction the node
-        already has, or has already mined, is not an error: a retry is harmless. A transaction
-        the node does not take raises :class:`TransactionRefused` (or the typed revert when the
-        node simulates it first); either way its nonce is still free."""
+        already has, or has already mined, is not an error: a retry is harmless.
+
+        A transaction the node does not take raises the typed revert when the node simulated
+        it, else :class:`NonceTaken` (its nonce was used by another transaction),
+        :class:`FeeTooLow`, :class:`InsufficientFunds` or :class:`TransactionRefused`; except
+        for NonceTaken, its nonce is still free."""
         try:
-            self.w3.eth.send_raw_transaction(signed.raw)
+            with self._reaching():
+                self.w3.eth.send_raw_transaction(signed.raw)
         except REVERT_ERRORS as err:
-            message = str(err).lower()
-            if "already known" in message or "already imported" in message or "known transaction" in message:
-                return signed.tx_hash
-            if self.find_receipt(signed.tx_hash) is not None:
-                return signed.tx_hash
-            translated = self._translate(err, tx_hash=signed.tx_hash)
-            if isinstance(translated, ContractRevert):
-                raise translated from None
-            raise TransactionRefused(str(translated), tx_hash=signed.tx_hash) from None
-        except (OSError, ConnectionError) as err:
-            raise ChainUnavailable(f"the chain stopped answering: {err}") from None
-        except (
-            ValueError,
-            EthValidationError,
-        ) as err:  # eth-tester reports duplicates and bad nonces this way
-            if self.find_receipt(signed.tx_hash) is not None:
-                return signed.tx_hash
-            raise TransactionRefused(
-                f"the node refused the transaction: {err}", tx_hash=signed.tx_hash
-            ) from None
+            return self._refused(signed, err, revert_data=True)
+        except TESTER_REFUSALS as err:  # eth-tester reports duplicates and refusals this way
+            return self._refused(signed, err, revert_data=False)
         return signed.tx_hash
+
+    def _refused(self, signed: SignedTransaction, err: BaseException, *, revert_data: bool) -> str:
+        """The hash of a transaction the node turned down but already has; else raises the
+        typed refusal."""
+        message = _node_message(err)
+        lowered = message.lower()
+        if "already known" in lowered or "already imported" in lowered or "known transaction" in lowered:
+            return signed.tx_hash
+        if self.find_receipt(signed.tx_hash) is not None:
+            return signed.tx_hash
+        if revert_data:
+            revert = self.errors.decode(_revert_data(err), tx_hash=signed.tx_hash)
+            if revert is not None:
+                raise revert from None
+        refusal = _refusal_class(message)
+        raise refusal(f"the node refused the transaction: {message}", tx_hash=signed.tx_hash) from None
 
     def find_receipt(self, tx_hash: str) -> dict[str, Any] | None:
         """The raw receipt of a mined transaction, or None if it is not mined (yet)."""
         try:
-            return dict(self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+            with self._reaching():
+                return dict(self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
         except TransactionNotFound:
             return None
-        except (OSError, ConnectionError) as err:
-            raise ChainUnavailable(f"the chain stopped answering: {err}") from None
 
     def wait(self, tx_hash: str, *, timeout: float | None = None) -> Receipt:
         """Waits for the receipt and the configured confirmations; raises the typed error of a
@@ -442,9 +750,9 @@ class ChainClient:
             return True
         return self.block_number() - int(raw["blockNumber"]) + 1 >= self.confirmations
 
-    def transact(self, fn: ContractFunction, signer: Signer, **kwargs: Any) -> Receipt:
+    def transact(self, call: ContractCall, signer: Signer, **kwargs: Any) -> Receipt:
         """Prepares, sends and waits for one transaction."""
-        return self.wait(self.send(self.prepare(fn, signer, **kwargs)))
+        return self.wait(self.send(self.prepare(call, signer, **kwargs)))
 
     def receipt_of(self, tx_hash: str, raw: dict[str, Any]) -> Receipt:
         """The receipt of a mined transaction; the typed error (final) if it reverted."""
@@ -454,7 +762,7 @@ class ChainClient:
         return Receipt(
             tx_hash=tx_hash,
             block_number=int(raw["blockNumber"]),
-            block_hash="0x" + bytes(HexBytes(raw["blockHash"])).hex(),
+            block_hash=_hex(raw["blockHash"]),
             gas_used=int(raw["gasUsed"]),
             logs=[dict(log) for log in raw["logs"]],
             contract_address=Web3.to_checksum_address(address) if address else None,
@@ -463,23 +771,19 @@ class ChainClient:
     def _diagnose(self, tx_hash: str, raw: dict[str, Any]) -> ChainError:
         """The typed error of a transaction mined with status 0: replays it on the state before
         its block (a node's debug tracer is not assumed)."""
+        tx = self.get_transaction(tx_hash)
+        replay = {k: tx[k] for k in ("from", "to", "value", "gas")}
+        replay["data"] = _hex(tx["input"])
         try:
-            tx = self.w3.eth.get_transaction(HexBytes(tx_hash))
-            call = {
-                "from": tx["from"],
-                "to": tx["to"],
-                "data": tx["input"],
-                "value": tx["value"],
-                "gas": tx["gas"],
-            }
-            self.w3.eth.call(call, block_identifier=int(raw["blockNumber"]) - 1)  # type: ignore[arg-type]
+            with self._reaching():
+                self.w3.eth.call(replay, block_identifier=int(raw["blockNumber"]) - 1)  # type: ignore[arg-type]
         except REVERT_ERRORS as err:
             translated = self._translate(err, tx_hash=tx_hash)
             if isinstance(translated, ContractRevert):
                 return translated
         except (Web3Exception, ValueError):
             pass
-        if int(raw["gasUsed"]) >= int(self.w3.eth.get_transaction(HexBytes(tx_hash))["gas"]):
+        if int(raw["gasUsed"]) >= tx["gas"]:
             return TransactionReverted(f"transaction {tx_hash} ran out of gas", tx_hash=tx_hash)
         return TransactionReverted(f"transaction {tx_hash} reverted on chain", tx_hash=tx_hash)
 
@@ -487,5 +791,4 @@ class ChainClient:
         decoded = self.errors.decode(_revert_data(err), tx_hash=tx_hash)
         if decoded is not None:
             return decoded
-        message = getattr(err, "message", None) or str(err)
-        return TransactionFailed(f"the node refused the transaction: {message}", tx_hash=tx_hash)
+        return TransactionFailed(f"the node refused the transaction: {_node_message(err)}", tx_hash=tx_hash)

@@ -1,8 +1,8 @@
 """Typed access to the deployed Tanhui contracts: roles, enums, views and write calls.
 
-Write methods return a web3 ``ContractFunction``; the caller signs and sends it through the
-:class:`~chain.client.ChainClient` (directly, or through the registry's outbox). Views return
-frozen dataclasses.
+Write methods return a :class:`ContractCall` (the encoded call, nothing sent); the caller signs
+and sends it through the :class:`~chain.client.ChainClient` (directly, or through the registry's
+outbox). Views return frozen dataclasses.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from eth_typing import ChecksumAddress
-from eth_utils import keccak
+from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 from web3 import Web3
-from web3.contract.contract import ContractFunction
+from web3.contract import Contract
 
+from chain.abi import ContractCall as ContractCall  # defined with the ABI helpers, public here
 from chain.client import ChainClient
 from chain.errors import DeploymentNotFound
 
@@ -210,10 +212,14 @@ class Tanhui:
 
     def is_live(self) -> bool:
         """Whether both contracts have code on this chain and point at each other."""
-        w3 = self.client.w3
-        if not w3.eth.get_code(self.registry.address) or not w3.eth.get_code(self.credits.address):
+        if not self.client.has_code(self.registry.address) or not self.client.has_code(self.credits.address):
             return False
         return bool(self.client.call(self.credits.functions.registry()) == self.registry.address)
+
+    @staticmethod
+    def _encode(contract: Contract, function: str, *args: Any) -> ContractCall:
+        data = contract.encode_abi(function, args=list(args))
+        return ContractCall(to=contract.address, data=bytes(HexBytes(data)), function=function)
 
     # -- roles -------------------------------------------------------------------------------
 
@@ -224,76 +230,86 @@ class Tanhui:
             )
         )
 
-    def grant_role(self, role: str, account: str) -> ContractFunction:
-        return self.registry.functions.grantRole(role_id(role), Web3.to_checksum_address(account))
-
-    def revoke_role(self, role: str, account: str) -> ContractFunction:
-        return self.registry.functions.revokeRole(role_id(role), Web3.to_checksum_address(account))
+    def grant_role(self, role: str, account: str) -> ContractCall:
+        return self._encode(self.registry, "grantRole", role_id(role), Web3.to_checksum_address(account))
 
     # -- registry writes ---------------------------------------------------------------------
 
-    def register_participant(self, account: str, kind: ParticipantKind) -> ContractFunction:
-        return self.registry.functions.registerParticipant(Web3.to_checksum_address(account), int(kind))
+    def register_participant(self, account: str, kind: ParticipantKind) -> ContractCall:
+        return self._encode(
+            self.registry, "registerParticipant", Web3.to_checksum_address(account), int(kind)
+        )
 
-    def set_participant_status(self, account: str, status: ParticipantStatus) -> ContractFunction:
-        return self.registry.functions.setParticipantStatus(Web3.to_checksum_address(account), int(status))
+    def set_participant_status(self, account: str, status: ParticipantStatus) -> ContractCall:
+        return self._encode(
+            self.registry, "setParticipantStatus", Web3.to_checksum_address(account), int(status)
+        )
 
-    def publish_methodology(
-        self, methodology_id: bytes, version: int, content_hash: bytes
-    ) -> ContractFunction:
-        return self.registry.functions.publishMethodology(methodology_id, version, content_hash)
-
-    def deprecate_methodology(self, methodology_id: bytes, version: int) -> ContractFunction:
-        return self.registry.functions.deprecateMethodology(methodology_id, version)
+    def publish_methodology(self, methodology_id: bytes, version: int, content_hash: bytes) -> ContractCall:
+        return self._encode(self.registry, "publishMethodology", methodology_id, version, content_hash)
 
     def register_project(
         self, project_id: bytes, owner: str, methodology_id: bytes, version: int, document_hash: bytes
-    ) -> ContractFunction:
-        return self.registry.functions.registerProject(
-            project_id, Web3.to_checksum_address(owner), methodology_id, version, document_hash
+    ) -> ContractCall:
+        return self._encode(
+            self.registry,
+            "registerProject",
+            project_id,
+            Web3.to_checksum_address(owner),
+            methodology_id,
+            version,
+            document_hash,
         )
 
-    def update_project_documents(self, project_id: bytes, document_hash: bytes) -> ContractFunction:
-        return self.registry.functions.updateProjectDocuments(project_id, document_hash)
-
-    def set_project_status(self, project_id: bytes, status: ProjectStatus) -> ContractFunction:
-        return self.registry.functions.setProjectStatus(project_id, int(status))
+    def update_project_documents(self, project_id: bytes, document_hash: bytes) -> ContractCall:
+        return self._encode(self.registry, "updateProjectDocuments", project_id, document_hash)
 
     def record_verified_report(
         self, report_hash: bytes, project_id: bytes, period_start: int, period_end: int, amount: int
-    ) -> ContractFunction:
-        return self.registry.functions.recordVerifiedReport(
-            report_hash, project_id, period_start, period_end, amount
+    ) -> ContractCall:
+        return self._encode(
+            self.registry, "recordVerifiedReport", report_hash, project_id, period_start, period_end, amount
         )
 
     # -- credits writes ----------------------------------------------------------------------
 
-    def issue(self, report_hash: bytes) -> ContractFunction:
-        return self.credits.functions.issue(report_hash)
+    def issue(self, report_hash: bytes) -> ContractCall:
+        return self._encode(self.credits, "issue", report_hash)
 
-    def transfer(self, sender: str, recipient: str, batch_id: int, amount: int) -> ContractFunction:
-        return self.credits.functions.safeTransferFrom(
-            Web3.to_checksum_address(sender), Web3.to_checksum_address(recipient), batch_id, amount, b""
+    def transfer(self, sender: str, recipient: str, batch_id: int, amount: int) -> ContractCall:
+        return self._encode(
+            self.credits,
+            "safeTransferFrom",
+            Web3.to_checksum_address(sender),
+            Web3.to_checksum_address(recipient),
+            batch_id,
+            amount,
+            b"",
         )
 
-    def retire(self, batch_id: int, amount: int, details: RetirementDetails) -> ContractFunction:
-        return self.credits.functions.retire(batch_id, amount, details.as_tuple())
+    def retire(self, batch_id: int, amount: int, details: RetirementDetails) -> ContractCall:
+        """WARNING: retiring credits is permanent."""
+        return self._encode(self.credits, "retire", batch_id, amount, details.as_tuple())
 
-    def invalidate(self, holder: str, batch_id: int, amount: int, reason: str) -> ContractFunction:
-        return self.credits.functions.invalidate(Web3.to_checksum_address(holder), batch_id, amount, reason)
+    def invalidate(self, holder: str, batch_id: int, amount: int, reason: str) -> ContractCall:
+        return self._encode(
+            self.credits, "invalidate", Web3.to_checksum_address(holder), batch_id, amount, reason
+        )
 
-    def set_account_frozen(self, account: str, frozen: bool, reason: str) -> ContractFunction:
-        return self.credits.functions.setAccountFrozen(Web3.to_checksum_address(account), frozen, reason)
+    def set_account_frozen(self, account: str, frozen: bool, reason: str) -> ContractCall:
+        return self._encode(
+            self.credits, "setAccountFrozen", Web3.to_checksum_address(account), frozen, reason
+        )
 
-    def set_batch_frozen(self, batch_id: int, frozen: bool, reason: str) -> ContractFunction:
-        return self.credits.functions.setBatchFrozen(batch_id, frozen, reason)
+    def set_batch_frozen(self, batch_id: int, frozen: bool, reason: str) -> ContractCall:
+        return self._encode(self.credits, "setBatchFrozen", batch_id, frozen, reason)
 
-    def pause_calls(self) -> list[ContractFunction]:
+    def pause_calls(self) -> list[ContractCall]:
         """Pausing the scheme pauses both contracts."""
-        return [self.registry.functions.pause(), self.credits.functions.pause()]
+        return [self._encode(self.registry, "pause"), self._encode(self.credits, "pause")]
 
-    def unpause_calls(self) -> list[ContractFunction]:
-        return [self.registry.functions.unpause(), self.credits.functions.unpause()]
+    def unpause_calls(self) -> list[ContractCall]:
+        return [self._encode(self.registry, "unpause"), self._encode(self.credits, "unpause")]
 
     # -- views -------------------------------------------------------------------------------
 
@@ -302,9 +318,11 @@ class Tanhui:
             self.client.call(self.registry.functions.isActiveParticipant(Web3.to_checksum_address(account)))
         )
 
-    def participant(self, account: str) -> tuple[ParticipantKind, ParticipantStatus, int]:
+    def participant(
+        self, account: str, *, block: int | str = "latest"
+    ) -> tuple[ParticipantKind, ParticipantStatus, int]:
         kind, status, registered_at = self.client.call(
-            self.registry.functions.participant(Web3.to_checksum_address(account))
+            self.registry.functions.participant(Web3.to_checksum_address(account)), block=block
         )
         return ParticipantKind(kind), ParticipantStatus(status), int(registered_at)
 
@@ -387,15 +405,20 @@ class Tanhui:
     def certificate_count(self, *, block: int | str = "latest") -> int:
         return int(self.client.call(self.credits.functions.certificateCount(), block=block))
 
-    def batch_of_report(self, report_hash: bytes) -> int:
-        return int(self.client.call(self.credits.functions.batchOfReport(report_hash)))
+    def is_paused_each(self, *, block: int | str = "latest") -> dict[str, bool]:
+        """Whether each contract is paused: ``{"registry": ..., "credits": ...}``."""
+        return {
+            "registry": bool(self.client.call(self.registry.functions.paused(), block=block)),
+            "credits": bool(self.client.call(self.credits.functions.paused(), block=block)),
+        }
 
     def is_paused(self) -> bool:
-        return bool(self.client.call(self.credits.functions.paused())) or bool(
-            self.client.call(self.registry.functions.paused())
-        )
+        """Whether either contract is paused."""
+        return any(self.is_paused_each().values())
 
-    def is_account_frozen(self, account: str) -> bool:
+    def is_account_frozen(self, account: str, *, block: int | str = "latest") -> bool:
         return bool(
-            self.client.call(self.credits.functions.isAccountFrozen(Web3.to_checksum_address(account)))
+            self.client.call(
+                self.credits.functions.isAccountFrozen(Web3.to_checksum_address(account)), block=block
+            )
         )

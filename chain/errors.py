@@ -27,7 +27,8 @@ class CompileError(ChainError):
 
 
 class ChainUnavailable(ChainError):
-    """The node could not be reached or answered with a transport error."""
+    """The node could not be reached or answered with a transport error. The message names the
+    node and a short reason: ``cannot reach the chain at http://127.0.0.1:1: connection refused``."""
 
 
 class NoSigner(ChainError):
@@ -53,7 +54,21 @@ class TransactionReverted(TransactionFailed):
 
 class TransactionRefused(TransactionFailed):
     """The node did not accept the transaction (funds, fees, nonce): it was not mined and its
-    nonce is still free."""
+    nonce is still free, unless the subclass says otherwise."""
+
+
+class NonceTaken(TransactionRefused):
+    """The transaction's nonce was already used by a mined transaction. Its nonce is NOT free:
+    the same call must be signed again with a new nonce."""
+
+
+class FeeTooLow(TransactionRefused):
+    """The node does not take the transaction at its fees (underpriced, below the block's base
+    fee, or outside the node's fee cap). Its nonce is still free: sign again with current fees."""
+
+
+class InsufficientFunds(TransactionRefused):
+    """The sender cannot pay gas * price + value. Its nonce is still free."""
 
 
 class ReceiptTimeout(TransactionFailed):
@@ -178,7 +193,7 @@ class CreditsNotFrozen(CreditsError):
 
 
 class CreditsPeriodOverlaps(CreditsError):
-    """CreditsPeriodOverlaps(bytes32 projectId, uint64 periodStart, uint64 periodEnd, uint64 issuedStart, uint64 issuedEnd)"""
+    """CreditsPeriodOverlaps(bytes32 projectId, uint64 periodStart, uint64 periodEnd, uint64 issuedStart, uint64 issuedEnd)"""  # noqa: E501
 
 
 class CreditsProjectNotRegistered(CreditsError):

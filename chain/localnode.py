@@ -1,9 +1,12 @@
-"""A local anvil chain whose state persists in a data directory.
+"""Local anvil chains: one whose state persists in a data directory, and throwaway ones.
 
 ``start`` launches anvil detached from the calling process (its output goes to a log file), so
 ``tanhui chain up`` can print the RPC URL and return while the chain keeps running; ``stop``
 ends it with SIGTERM, on which anvil writes its state. The state is also written every second
 (``--state-interval``), so a crash loses at most the last second.
+
+``spawn_anvil`` starts a throwaway anvil owned by the calling process (tests, the benchmark),
+with no state on disk; :meth:`AnvilProcess.stop` ends it.
 """
 
 from __future__ import annotations
@@ -176,3 +179,46 @@ def stop(data_dir: Path, *, timeout: float = 15.0) -> bool:
         time.sleep(0.05)
     info_file.unlink(missing_ok=True)
     return True
+
+
+@dataclass
+class AnvilProcess:
+    """A throwaway anvil node started by :func:`spawn_anvil`."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Terminates the node and waits for it to exit (killing it after `timeout` seconds)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def spawn_anvil(*extra_args: str, host: str = DEFAULT_HOST, timeout: float = 30.0) -> AnvilProcess:
+    """Starts a throwaway anvil on a free port, with `extra_args` (e.g. ``"--block-base-fee-per-gas",
+    "1000000000"``), and returns once it answers. Its state lives in memory only."""
+    binary = node_tool("anvil")
+    if not binary.exists():
+        raise ChainError("anvil is not installed: run scripts/setup (npm ci)")
+    port = free_port(host)
+    process = subprocess.Popen(
+        [str(binary), "--host", host, "--port", str(port), "--silent", *extra_args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    node = AnvilProcess(f"http://{host}:{port}", process)
+    deadline = time.monotonic() + timeout
+    while not _answers(node.url):
+        if process.poll() is not None:
+            raise ChainError(f"anvil exited with status {process.returncode} (arguments {extra_args})")
+        if time.monotonic() > deadline:
+            node.stop()
+            raise ChainUnavailable(f"anvil did not answer at {node.url} within {timeout:.0f}s")
+        time.sleep(0.05)
+    return node

@@ -56,18 +56,11 @@ class Database:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
-
-    def session(self) -> Session:
-        return self._sessions()
 
     def migrate(self) -> None:
         """Brings the schema to the newest migration (Alembic)."""

@@ -120,7 +120,9 @@ class ChainRejected(RegistryError):
     status = 409
 
 
-class ChainUnavailable(RegistryError):
+class ChainOffline(RegistryError):
+    """The chain could not be reached (the chain layer's ``ChainUnavailable``, as a domain error)."""
+
     code = "chain_unavailable"
     status = 503
 
@@ -146,7 +148,7 @@ def from_chain(err: Exception) -> RegistryError:
     from chain import errors as chain_errors
 
     if isinstance(err, chain_errors.ChainUnavailable):
-        return ChainUnavailable(str(err))
+        return ChainOffline(str(err))
     if isinstance(err, chain_errors.ContractRevert):
         klass = _CHAIN_TO_DOMAIN.get(err.name, ChainRejected)
         return klass(f"the chain refused it: {err}", chain_error=err.name)

@@ -64,8 +64,9 @@ def remember(
     return record
 
 
-def store_response(session: Session, record_id: int, status_code: int, response: Any) -> None:
+def store_response(session: Session, record_id: int, outcome: str, response: Any) -> None:
+    """Keeps the first final answer (its outcome and body) for replays."""
     record = session.get(IdempotencyRecord, record_id)
     if record is not None and record.response is None:
-        record.status_code = status_code
+        record.outcome = outcome
         record.response = response

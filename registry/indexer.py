@@ -9,14 +9,18 @@ together with the new ``indexed_block``, so a crash applies a range entirely or 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from chain.contracts import RetirementPurpose
+from chain.client import ChainClient
+from chain.contracts import Deployment, RetirementPurpose
 from chain.events import ChainEvent, EventDecoder, decoder_for, fetch_events
+from registry.db import Database
 from registry.models import (
     Batch,
     ChainEventRecord,
@@ -31,13 +35,16 @@ from registry.models import (
     Retirement,
     Transfer,
 )
-
-if TYPE_CHECKING:
-    from registry.runtime import Runtime
+from registry.states import (
+    PROJECT_ON_CHAIN,
+    STANDING_ON_CHAIN,
+    ProjectStatus,
+    Publication,
+    ReportStatus,
+    Standing,
+)
 
 ZERO = "0x0000000000000000000000000000000000000000"
-PARTICIPANT_STATUS = {1: "active", 2: "suspended"}
-PROJECT_STATUS = {1: "registered", 2: "suspended", 3: "closed"}
 
 
 def hexify(value: Any) -> Any:
@@ -56,49 +63,52 @@ def purpose_name(value: int) -> str:
 
 
 class Indexer:
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self._decoder: EventDecoder | None = None
-
-    @property
-    def decoder(self) -> EventDecoder:
-        if self._decoder is None:
-            self._decoder = decoder_for(self.runtime.client, self.runtime.deployment)
-        return self._decoder
+    def __init__(
+        self,
+        db: Database,
+        client: ChainClient,
+        deployment: Deployment,
+        *,
+        confirmations: int = 0,
+        max_logs_range: int = 1000,
+    ) -> None:
+        self._db = db
+        self._client = client
+        self._deployment = deployment
+        self.confirmations = confirmations
+        self.max_logs_range = max_logs_range
+        self._decoder: EventDecoder = decoder_for(client, deployment)
 
     def head(self) -> int:
         """The newest block with the configured confirmations."""
-        return self.runtime.client.block_number() - max(0, self.runtime.settings.confirmations - 1)
+        return self._client.block_number() - max(0, self.confirmations - 1)
 
     def sync(self, to_block: int | None = None) -> int:
         """Indexes every event up to `to_block` (default: the confirmed head), one transaction
         per block range. Returns how many events it applied."""
-        target = self._target(to_block)
-        applied = 0
-        while True:
-            with self.runtime.db.transaction() as session:
-                count, done = self._step(session, target)
-            applied += count
-            if done:
-                return applied
+        return self._drain(self._db.transaction, to_block)
 
     def sync_within(self, session: Session, to_block: int) -> int:
         """Like :meth:`sync`, inside the caller's transaction (the relay confirms an operation
         and indexes its block in one commit)."""
-        target = self._target(to_block)
-        applied = 0
-        while True:
-            count, done = self._step(session, target)
-            applied += count
-            if done:
-                return applied
+        return self._drain(lambda: nullcontext(session), to_block)
 
     def caught_up_to(self, session: Session, block: int) -> bool:
         """Whether the index has applied every block up to `block`."""
         return _meta(session).indexed_block >= block
 
+    def _drain(self, transaction: Callable[[], AbstractContextManager[Session]], to_block: int | None) -> int:
+        target = self._target(to_block)
+        applied = 0
+        while True:
+            with transaction() as session:
+                count, done = self._step(session, target)
+            applied += count
+            if done:
+                return applied
+
     def _target(self, to_block: int | None) -> int:
-        if to_block is not None and self.runtime.settings.confirmations <= 1:
+        if to_block is not None and self.confirmations <= 1:
             return to_block  # a block with a receipt is confirmed at depth 1
         head = self.head()
         return head if to_block is None else min(to_block, head)
@@ -114,14 +124,14 @@ class Indexer:
         first = meta.indexed_block + 1
         if first > target:
             return 0, True
-        last = min(target, first + self.runtime.settings.max_logs_range - 1)
+        last = min(target, first + self.max_logs_range - 1)
         events = fetch_events(
-            self.runtime.client,
-            self.runtime.deployment,
+            self._client,
+            self._deployment,
             first,
             last,
-            max_range=self.runtime.settings.max_logs_range,
-            decoder=self.decoder,
+            max_range=self.max_logs_range,
+            decoder=self._decoder,
         )
         self.apply(session, events)
         meta.indexed_block = last
@@ -158,9 +168,8 @@ class Indexer:
     def _timestamps(self, events: list[ChainEvent]) -> dict[int, int]:
         """Block times of `events`: from the logs when the node gives them, else from the blocks."""
         known = {e.block_number: e.block_timestamp for e in events if e.block_timestamp is not None}
-        w3 = self.runtime.client.w3
         for number in {e.block_number for e in events} - set(known):
-            known[number] = int(w3.eth.get_block(number)["timestamp"])
+            known[number] = int(self._client.block(number)["timestamp"])
         return known
 
     @staticmethod
@@ -172,30 +181,25 @@ class Indexer:
         return batch
 
     def _on_ParticipantRegistered(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        _set_participant(session, e.args["account"], "active")
+        _set_participant(session, e.args["account"], Standing.ACTIVE)
 
     def _on_ParticipantStatusChanged(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        _set_participant(session, e.args["account"], PARTICIPANT_STATUS.get(int(e.args["status"]), "pending"))
+        _set_participant(
+            session, e.args["account"], STANDING_ON_CHAIN.get(int(e.args["status"]), Standing.PENDING)
+        )
 
     def _on_MethodologyPublished(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        for m in session.execute(
-            select(Methodology).where(Methodology.version == int(e.args["version"]))
-        ).scalars():
-            if keccak(text=m.code) == e.args["methodologyId"]:
-                m.chain_status = "published"
+        _set_methodology(session, e, Publication.PUBLISHED)
 
     def _on_MethodologyDeprecated(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        for m in session.execute(
-            select(Methodology).where(Methodology.version == int(e.args["version"]))
-        ).scalars():
-            if keccak(text=m.code) == e.args["methodologyId"]:
-                m.chain_status = "deprecated"
+        _set_methodology(session, e, Publication.DEPRECATED)
 
     def _on_ProjectRegistered(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        _set_project(session, e.args["projectId"], "registered")
+        _set_project(session, e.args["projectId"], ProjectStatus.REGISTERED)
 
     def _on_ProjectStatusChanged(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        _set_project(session, e.args["projectId"], PROJECT_STATUS.get(int(e.args["status"]), "registered"))
+        status = PROJECT_ON_CHAIN.get(int(e.args["status"]), ProjectStatus.REGISTERED)
+        _set_project(session, e.args["projectId"], status)
 
     def _on_CreditsIssued(
         self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
@@ -221,7 +225,7 @@ class Indexer:
             select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
         ).scalar_one_or_none()
         if report is not None:
-            report.status = "issued"
+            report.status = ReportStatus.ISSUED
 
     def _on_TransferSingle(
         self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any
@@ -231,7 +235,7 @@ class Indexer:
     def _on_TransferBatch(
         self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any
     ) -> None:
-        for batch_id, value in zip(e.args["ids"], e.args["values"]):
+        for batch_id, value in zip(e.args["ids"], e.args["values"], strict=True):
             self._move(session, e, holdings, int(batch_id), int(value))
 
     @staticmethod
@@ -264,7 +268,7 @@ class Indexer:
         **_: Any,
     ) -> None:
         a = e.args
-        beneficiary, purpose, event_id, jurisdiction, start, end, note = a["details"]
+        details = e.retirement_details()
         self._batch(session, batches, int(a["batchId"])).retired_kg += int(a["amount"])
         session.add(
             Retirement(
@@ -274,13 +278,13 @@ class Indexer:
                 amount_kg=int(a["amount"]),
                 serial_first=int(a["serialFirst"]),
                 serial_last=int(a["serialLast"]),
-                beneficiary=beneficiary,
-                purpose=purpose_name(int(purpose)),
-                event_id="0x" + bytes(event_id).hex(),
-                jurisdiction=jurisdiction,
-                consumption_start=int(start),
-                consumption_end=int(end),
-                note=note,
+                beneficiary=details.beneficiary,
+                purpose=purpose_name(details.purpose),
+                event_id="0x" + details.event_id.hex(),
+                jurisdiction=details.jurisdiction,
+                consumption_start=details.consumption_start,
+                consumption_end=details.consumption_end,
+                note=details.note,
                 retired_at=timestamps[e.block_number],
                 tx_hash=e.tx_hash,
                 block_number=e.block_number,
@@ -385,7 +389,7 @@ def _set_paused(session: Session, contract: str, paused: bool) -> None:
         meta.registry_paused = paused
 
 
-def _set_participant(session: Session, address: str, status: str) -> None:
+def _set_participant(session: Session, address: str, status: Standing) -> None:
     participant = session.execute(
         select(Participant).where(Participant.address == address)
     ).scalar_one_or_none()
@@ -393,9 +397,17 @@ def _set_participant(session: Session, address: str, status: str) -> None:
         participant.chain_status = status
 
 
-def _set_project(session: Session, project_hash: bytes, status: str) -> None:
+def _set_methodology(session: Session, e: ChainEvent, status: Publication) -> None:
+    for m in session.execute(
+        select(Methodology).where(Methodology.version == int(e.args["version"]))
+    ).scalars():
+        if keccak(text=m.code) == e.args["methodologyId"]:
+            m.chain_status = status
+
+
+def _set_project(session: Session, project_hash: bytes, status: ProjectStatus) -> None:
     project = session.execute(
-        select(Project).where(Project.chain_id_hash == "0x" + project_hash.hex())
+        select(Project).where(Project.onchain_id == "0x" + project_hash.hex())
     ).scalar_one_or_none()
     if project is not None:
         project.status = status

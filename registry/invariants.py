@@ -53,7 +53,7 @@ def serial_blocks(batches: Iterable[Batch], retirements: Iterable[Retirement]) -
     by_batch: dict[int, list[Retirement]] = defaultdict(list)
     for r in retirements:
         by_batch[r.batch_id].append(r)
-    violations = []
+    violations: list[Violation] = []
     for b in batches:
         expected_next = 1
         for r in sorted(by_batch.get(b.id, []), key=lambda r: r.serial_first):

@@ -7,28 +7,29 @@ hash, so anyone can check that the formula used is the one the committee passed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry import methodologies as catalogue
 from registry import views
 from registry.clock import now
-from registry.errors import AlreadyExists, AlreadyReviewed, InvalidRequest, InvalidState, NotFound
+from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
+from registry.errors import AlreadyExists, AlreadyReviewed, InvalidState, NotFound
 from registry.models import ChainOperation, Methodology, MethodologyReview, Participant, ParticipantRole
-from registry.outbox import enqueue
-from registry.relay import on_failure
+from registry.outbox import Outbox
+from registry.states import MethodologyStatus, Publication, decided, move
 
-if TYPE_CHECKING:
-    from registry.runtime import Runtime
-
+#: A committee member's decision, and the status it votes for.
+REVIEW_OUTCOMES = {"approve": MethodologyStatus.PUBLISHED, "reject": MethodologyStatus.REJECTED}
 # Approvals (or rejections) needed to decide: a majority of the committee, at least 2 (e.g. 2 of 3).
 MIN_QUORUM = 2
 
 
-def chain_id(code: str) -> bytes:
+def methodology_key(code: str) -> bytes:
+    """The methodology's bytes32 id on chain: keccak256 of its code."""
     return keccak(text=code)
 
 
@@ -68,10 +69,10 @@ def propose(session: Session, actor: Participant, code: str, version: int) -> Me
         title=module.title,
         category=module.category,
         content_hash="0x" + module.content_hash().hex(),
-        status="proposed",
+        status=MethodologyStatus.PROPOSED,
         proposed_by_id=actor.id,
         proposed_at=now(),
-        chain_status="none",
+        chain_status=Publication.NONE,
     )
     session.add(m)
     session.flush()
@@ -79,17 +80,13 @@ def propose(session: Session, actor: Participant, code: str, version: int) -> Me
 
 
 def review(
-    session: Session, runtime: Runtime, actor: Participant, m: Methodology, decision: str, reason: str
+    session: Session, outbox: Outbox, actor: Participant, m: Methodology, decision: str, reason: str
 ) -> Methodology:
     """Records a committee member's decision; at quorum, publishes (on chain) or rejects."""
-    if decision not in ("approve", "reject"):
-        raise InvalidRequest("decision must be approve or reject", field="decision")
-    if not reason.strip():
-        raise InvalidRequest("a review needs a reason", field="reason")
-    if m.status != "proposed":
-        raise InvalidState(
-            f"methodology {m.code} v{m.version} is {m.status}, not under review", status=m.status
-        )
+    decided(decision, REVIEW_OUTCOMES, reason, what="a review")
+    subject = f"methodology {m.code} v{m.version}"
+    if m.status != MethodologyStatus.PROPOSED:
+        raise InvalidState(f"{subject} is {m.status}, not under review", status=str(m.status))
     if any(r.reviewer_id == actor.id for r in m.reviews):
         raise AlreadyReviewed(f"{actor.public_id} has already reviewed {m.code} v{m.version}")
     session.add(
@@ -103,27 +100,36 @@ def review(
     approvals = sum(r.decision == "approve" for r in m.reviews)
     rejections = sum(r.decision == "reject" for r in m.reviews)
     if approvals >= needed:
-        m.status = "published"
+        m.status = move(m.status, MethodologyStatus.PUBLISHED, subject=subject)
         m.decided_at = now()
-        m.chain_status = "pending"
-        op = enqueue(
+        m.chain_status = move(m.chain_status, Publication.PENDING, subject=f"{subject} on chain")
+        op = outbox.enqueue(
             session,
-            runtime,
             kind="publish_methodology",
-            fn=runtime.tanhui.publish_methodology(
-                chain_id(m.code), m.version, bytes.fromhex(m.content_hash[2:])
+            call=outbox.calls.publish_methodology(
+                methodology_key(m.code), m.version, bytes.fromhex(m.content_hash[2:])
             ),
-            signer=runtime.operator,
+            signer=outbox.operator,
             payload={"methodology": m.id, "code": m.code, "version": m.version},
         )
         m.operation_id = op.id
     elif rejections >= needed:
-        m.status = "rejected"
+        m.status = move(m.status, MethodologyStatus.REJECTED, subject=subject)
         m.decided_at = now()
     return m
 
 
-def view(m: Methodology, session: Session) -> dict[str, Any]:
+def publication_failed(session: Session, op: ChainOperation) -> None:
+    """Compensation when a methodology's publication fails on chain."""
+    m = session.get(Methodology, op.payload["methodology"])
+    if m is not None and m.chain_status == Publication.PENDING:
+        m.chain_status = Publication.FAILED
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def view(session: Session, m: Methodology) -> dict[str, Any]:
     module = catalogue.get(m.code, m.version)
     return {
         "id": m.id,
@@ -132,16 +138,54 @@ def view(m: Methodology, session: Session) -> dict[str, Any]:
         "title": m.title,
         "category": m.category,
         "content_hash": m.content_hash,
-        "status": m.status,
-        "chain_status": m.chain_status,
+        "status": str(m.status),
+        "chain_status": str(m.chain_status),
         "quorum": quorum(session),
         "reviews": views.decisions(session, m.reviews, "reviewer_id"),
         "input_schema": module.Input.model_json_schema(),
     }
 
 
-@on_failure("publish_methodology")
-def _publication_failed(session: Session, op: ChainOperation) -> None:
-    m = session.get(Methodology, op.payload["methodology"])
-    if m is not None and m.chain_status == "pending":
-        m.chain_status = "failed"
+def listing(session: Session) -> list[dict[str, Any]]:
+    return [view(session, m) for m in session.execute(select(Methodology).order_by(Methodology.id)).scalars()]
+
+
+def catalogue_listing() -> list[dict[str, Any]]:
+    """The methodology modules available to propose."""
+    return [m.describe() for m in catalogue.all_methodologies()]
+
+
+def render(session: Session, resource: Resource) -> dict[str, Any]:
+    return view(session, get(session, int(resource.id)))
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def propose_command(
+    commands: Commands, actor: Participant, *, code: str, version: int, idempotency: IdempotencyKey | None
+) -> Answer:
+    def action(session: Session, me: Participant) -> Done:
+        return Done(Resource("methodology", propose(session, me, code, version).id))
+
+    return commands.run(actor, action, render, idempotency=idempotency)
+
+
+def review_command(
+    commands: Commands,
+    outbox: Outbox,
+    actor: Participant,
+    methodology_id: int,
+    *,
+    decision: str,
+    reason: str,
+    idempotency: IdempotencyKey | None,
+) -> Answer:
+    """A committee member's review; at quorum, the publication goes on chain."""
+
+    def action(session: Session, me: Participant) -> Done:
+        m = review(session, outbox, me, get(session, methodology_id), decision, reason)
+        published = m.operation_id is not None and m.status == MethodologyStatus.PUBLISHED
+        return Done(Resource("methodology", m.id), [m.operation_id] if published and m.operation_id else [])
+
+    return commands.run(actor, action, render, idempotency=idempotency)

@@ -12,7 +12,8 @@ Carbon amounts are integer kilograms of CO2e (1 t = 1000 kg). Hashes are 0x-pref
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +33,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql import false
+
+from registry.states import (
+    CreditRequestKind,
+    Custody,
+    MethodologyStatus,
+    OperationStatus,
+    ProjectStatus,
+    Publication,
+    ReportStatus,
+    Standing,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -44,9 +57,14 @@ Hash = String(66)
 Address = String(42)
 
 
+def State(enum: type[StrEnum], length: int) -> Enum:
+    """A workflow state column: VARCHAR holding the enum's value, read back as the enum."""
+    return Enum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 # -- deployment binding -------------------------------------------------------------------------
@@ -78,10 +96,9 @@ class Participant(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # organisation | person
     address: Mapped[str] = mapped_column(Address, unique=True)
-    custody: Mapped[str] = mapped_column(String(20))  # keystore | self
+    custody: Mapped[Custody] = mapped_column(State(Custody, 20))
     keystore: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # pending: its registration transaction is not yet confirmed; active; suspended
-    chain_status: Mapped[str] = mapped_column(String(20), default="pending")
+    chain_status: Mapped[Standing] = mapped_column(State(Standing, 20), default=Standing.PENDING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     # Loaded on use (authentication loads them eagerly): most reads of a participant need none.
@@ -128,12 +145,11 @@ class Methodology(Base):
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(40))
     content_hash: Mapped[str] = mapped_column(Hash)
-    # proposed -> published (committee quorum, then on chain) | rejected
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[MethodologyStatus] = mapped_column(State(MethodologyStatus, 20))
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    chain_status: Mapped[str] = mapped_column(String(20), default="none")  # none | pending | published
+    chain_status: Mapped[Publication] = mapped_column(State(Publication, 20), default=Publication.NONE)
     operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
 
     reviews: Mapped[list[MethodologyReview]] = relationship(
@@ -165,14 +181,14 @@ class Project(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
-    chain_id_hash: Mapped[str] = mapped_column(Hash, unique=True)  # bytes32 id on chain
+    # The project's bytes32 id on chain (the column keeps its first name).
+    onchain_id: Mapped[str] = mapped_column("chain_id_hash", Hash, unique=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     methodology_id: Mapped[int] = mapped_column(ForeignKey("methodologies.id"))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     location: Mapped[str] = mapped_column(String(200))
-    # draft -> submitted -> (changes_requested -> submitted)* -> approved -> registered | rejected
-    status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[ProjectStatus] = mapped_column(State(ProjectStatus, 30))
     document_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
@@ -220,8 +236,7 @@ class MonitoringReport(Base):
     quantification: Mapped[dict[str, Any]] = mapped_column(JSON)
     net_kg: Mapped[int] = mapped_column(BigInteger)
     report_hash: Mapped[str] = mapped_column(Hash, unique=True)
-    # submitted -> (changes_requested -> submitted)* -> verified -> issued | rejected
-    status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[ReportStatus] = mapped_column(State(ReportStatus, 30))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -256,8 +271,9 @@ class ChainAccount(Base):
 class ChainOperation(Base):
     """One chain transaction the registry intends, signed before it is sent.
 
-    signed -> sent -> confirmed | failed. A crash leaves it signed or sent; the relay resumes it
-    and the pre-signed transaction (fixed nonce) can take effect at most once.
+    signed -> sent -> confirmed | failed (``registry.states.OperationStatus``). A crash leaves it
+    signed or sent; the relay resumes it and the pre-signed transaction (fixed nonce) can take
+    effect at most once.
     """
 
     __tablename__ = "chain_operations"
@@ -274,7 +290,7 @@ class ChainOperation(Base):
     tx_hash: Mapped[str] = mapped_column(Hash, unique=True)
     raw_tx: Mapped[str] = mapped_column(Text)
     depends_on_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[OperationStatus] = mapped_column(State(OperationStatus, 20))
     error_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -294,18 +310,19 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     resource: Mapped[str] = mapped_column(String(60))  # e.g. "credit_request:12"
     operation_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The first answer, once final: its outcome (registry.commands.Outcome) and body.
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class TransferRequest(Base):
-    """A transfer or retirement asked for through the API, and its chain operation."""
+class CreditRequest(Base):
+    """A transfer or a retirement a holder asked for, and its chain operation."""
 
     __tablename__ = "credit_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # transfer | retirement
+    kind: Mapped[CreditRequestKind] = mapped_column(State(CreditRequestKind, 20))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     batch_id: Mapped[int] = mapped_column(BigInteger)
     amount_kg: Mapped[int] = mapped_column(BigInteger)

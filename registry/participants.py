@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from web3 import Web3
 
 from chain.contracts import ParticipantKind
-from registry.clock import now
+from registry.amounts import tonnes
+from registry.clock import iso, now
+from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
 from registry.custody import create_keystore
 from registry.errors import AlreadyExists, Forbidden, InvalidRequest, NotFound, Unauthenticated
-from registry.models import ApiToken, ChainOperation, Participant, ParticipantRole
-from registry.outbox import enqueue
-from registry.relay import on_failure
-
-if TYPE_CHECKING:
-    from registry.runtime import Runtime
+from registry.models import ApiToken, ChainOperation, Holding, Participant, ParticipantRole
+from registry.outbox import Outbox
+from registry.states import Custody, Standing
 
 ROLES = ("registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange")
 KINDS = {"organisation": ParticipantKind.ORGANISATION, "person": ParticipantKind.PERSON}
 OPERATOR_NAME = "Tanhui registry operator"
+OPERATOR_ID = "par_operator"
 
 
 def hash_token(token: str) -> str:
@@ -79,7 +79,7 @@ def by_address(session: Session, address: str) -> Participant | None:
 
 def register(
     session: Session,
-    runtime: Runtime,
+    outbox: Outbox,
     *,
     name: str,
     kind: str,
@@ -98,10 +98,10 @@ def register(
         address = Web3.to_checksum_address(address)
         if int(address, 16) == 0:
             raise InvalidRequest("the zero address cannot be a participant's address", field="address")
-        custody, keystore = "self", None
+        custody, keystore = Custody.SELF, None
     else:
-        address, keystore = create_keystore(runtime.keystore_password())
-        custody = "keystore"
+        address, keystore = create_keystore(outbox.keystore_password())
+        custody = Custody.KEYSTORE
     if by_address(session, address) is not None:
         raise AlreadyExists(f"a participant with address {address} exists", field="address")
     participant = Participant(
@@ -111,92 +111,155 @@ def register(
         address=address,
         custody=custody,
         keystore=keystore,
-        chain_status="pending",
+        chain_status=Standing.PENDING,
         created_at=now(),
         roles=[ParticipantRole(role=r) for r in sorted(set(roles))],
     )
     session.add(participant)
     session.flush()
-    operations = queue_onboarding(session, runtime, participant)
+    operations = queue_onboarding(session, outbox, participant)
     return participant, issue_token(session, participant), operations
 
 
-def queue_onboarding(session: Session, runtime: Runtime, participant: Participant) -> list[ChainOperation]:
+def queue_onboarding(session: Session, outbox: Outbox, participant: Participant) -> list[ChainOperation]:
     """The chain side of a new participant: registration, the verifier role, gas money."""
-    tanhui, operator = runtime.tanhui, runtime.operator
+    calls, operator = outbox.calls, outbox.operator
     payload = {"participant": participant.public_id, "address": participant.address}
     ops = [
-        enqueue(
+        outbox.enqueue(
             session,
-            runtime,
             kind="register_participant",
-            fn=tanhui.register_participant(participant.address, KINDS[participant.kind]),
+            call=calls.register_participant(participant.address, KINDS[participant.kind]),
             signer=operator,
             payload=payload,
         )
     ]
     if "verifier" in participant.role_names:
         ops.append(
-            enqueue(
+            outbox.enqueue(
                 session,
-                runtime,
                 kind="grant_role",
-                fn=tanhui.grant_role("verifier", participant.address),
+                call=calls.grant_role("verifier", participant.address),
                 signer=operator,
                 payload={**payload, "role": "verifier"},
             )
         )
-    if participant.custody == "keystore" and runtime.charges_gas():
+    if participant.custody == Custody.KEYSTORE and outbox.charges_gas():
         ops.append(
-            enqueue(
+            outbox.enqueue(
                 session,
-                runtime,
                 kind="fund_account",
-                fn=None,
+                call=None,
                 signer=operator,
-                payload={**payload, "wei": runtime.settings.account_funding_wei},
-                value=runtime.settings.account_funding_wei,
+                payload={**payload, "wei": outbox.funding_wei},
+                value=outbox.funding_wei,
                 to=participant.address,
             )
         )
     return ops
 
 
-def ensure_operator(session: Session, runtime: Runtime) -> tuple[Participant, str | None]:
+def ensure_operator(session: Session, outbox: Outbox) -> tuple[Participant, str | None]:
     """The operator participant (registrar, supervisor), created on first start with a token;
     returns the token only when it was created."""
-    existing = by_address(session, runtime.operator.address)
+    existing = by_address(session, outbox.operator.address)
     if existing is not None:
         return existing, None
     participant = Participant(
-        public_id="par_operator",
+        public_id=OPERATOR_ID,
         name=OPERATOR_NAME,
         kind="organisation",
-        address=runtime.operator.address,
-        custody="operator",
+        address=outbox.operator.address,
+        custody=Custody.OPERATOR,
         keystore=None,
-        chain_status="pending",
+        chain_status=Standing.PENDING,
         created_at=now(),
         roles=[ParticipantRole(role=r) for r in ("registrar", "supervisor", "holder")],
     )
     session.add(participant)
     session.flush()
-    if not runtime.tanhui.is_active_participant(participant.address):
-        enqueue(
+    if not outbox.calls.is_active_participant(participant.address):
+        outbox.enqueue(
             session,
-            runtime,
             kind="register_participant",
-            fn=runtime.tanhui.register_participant(participant.address, ParticipantKind.ORGANISATION),
-            signer=runtime.operator,
+            call=outbox.calls.register_participant(participant.address, ParticipantKind.ORGANISATION),
+            signer=outbox.operator,
             payload={"participant": participant.public_id, "address": participant.address},
         )
     else:
-        participant.chain_status = "active"
+        participant.chain_status = Standing.ACTIVE
     return participant, issue_token(session, participant)
 
 
-@on_failure("register_participant")
-def _registration_failed(session: Session, op: ChainOperation) -> None:
+def registration_failed(session: Session, op: ChainOperation) -> None:
+    """Compensation when a participant's on-chain registration fails."""
     participant = by_address(session, op.payload["address"])
-    if participant is not None and participant.chain_status == "pending":
-        participant.chain_status = "failed"
+    if participant is not None and participant.chain_status == Standing.PENDING:
+        participant.chain_status = Standing.FAILED
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def view(p: Participant) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        "name": p.name,
+        "kind": p.kind,
+        "roles": sorted(p.role_names),
+        "address": p.address,
+        "custody": str(p.custody),
+        "chain_status": str(p.chain_status),
+        "created_at": iso(p.created_at),
+    }
+
+
+def holdings(session: Session, p: Participant) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Holding).where(Holding.address == p.address, Holding.amount_kg > 0).order_by(Holding.batch_id)
+    ).scalars()
+    return [{"batch_id": h.batch_id, "amount_kg": h.amount_kg, "amount_t": tonnes(h.amount_kg)} for h in rows]
+
+
+def view_with_holdings(session: Session, public_id: str) -> dict[str, Any]:
+    p = get(session, public_id)
+    return {**view(p), "holdings": holdings(session, p)}
+
+
+def listing(session: Session) -> list[dict[str, Any]]:
+    return [view(p) for p in session.execute(select(Participant).order_by(Participant.id)).scalars()]
+
+
+def render(session: Session, resource: Resource) -> dict[str, Any]:
+    return view(get(session, str(resource.id)))
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def register_command(
+    commands: Commands,
+    outbox: Outbox,
+    actor: Participant,
+    *,
+    name: str,
+    kind: str,
+    roles: list[str],
+    address: str | None = None,
+    idempotency: IdempotencyKey | None = None,
+) -> Answer:
+    """Registers a participant; the first answer carries its API token (shown once)."""
+    token: dict[str, Any] = {}
+
+    def action(session: Session, _: Participant) -> Done:
+        p, api_token, ops = register(session, outbox, name=name, kind=kind, roles=roles, address=address)
+        token["token"] = api_token
+        return Done(Resource("participant", p.public_id), [op.id for op in ops])
+
+    return commands.run(actor, action, render, idempotency=idempotency, once=token)
+
+
+def new_operator_token(session: Session, outbox: Outbox) -> str:
+    """A new API token for the operator participant (created if needed)."""
+    operator, token = ensure_operator(session, outbox)
+    return token if token is not None else issue_token(session, operator)

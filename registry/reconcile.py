@@ -3,21 +3,24 @@
 Every batch's supply, every holding, every retirement (its record and its event's details) is
 compared with what the contracts say, and the chain's counts of batches and certificates with
 the database's; so are the pause flags, frozen accounts and participants' standing that the
-domain checks rely on, and every outbox operation with its receipt. Nothing here trusts the index: the chain is read at one block, so a
-transaction mined during the check cannot produce a false difference.
+domain checks rely on, and every outbox operation with its receipt. Nothing here trusts the
+index: the chain is read at one block, so a transaction mined during the check cannot produce a
+false difference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from chain.contracts import Tanhui
+from chain.client import ChainClient
+from chain.contracts import Deployment, Tanhui
 from chain.events import fetch_events
 from registry import invariants
-from registry.indexer import purpose_name
+from registry.db import Database
+from registry.indexer import Indexer, purpose_name
 from registry.models import (
     Batch,
     ChainOperation,
@@ -27,7 +30,17 @@ from registry.models import (
     RegistryMeta,
     Retirement,
 )
-from registry.runtime import Runtime
+from registry.states import PENDING_OPERATIONS, STANDING_ON_CHAIN, OperationStatus, Standing
+
+
+class Parts(Protocol):
+    """What reconciliation reads: the database, its index, and the chain."""
+
+    db: Database
+    client: ChainClient
+    deployment: Deployment
+    tanhui: Tanhui
+    indexer: Indexer
 
 
 @dataclass
@@ -46,7 +59,7 @@ class Report:
         )
 
 
-def reconcile(runtime: Runtime) -> Report:
+def reconcile(runtime: Parts) -> Report:
     runtime.indexer.sync()
     tanhui: Tanhui = runtime.tanhui
     with runtime.db.transaction() as session:
@@ -94,34 +107,25 @@ def reconcile(runtime: Runtime) -> Report:
         report.differ("retirements", "count", len(retirements), chain_certificates)
     details_by_cert = _retirement_details(runtime, retirements)
     for r in retirements:
-        on_chain = tanhui.retirement(r.certificate_id, block=block)
+        record = tanhui.retirement(r.certificate_id, block=block)
         for name, db_value, chain_value in (
-            ("holder", r.holder, on_chain.holder),
-            ("batch_id", r.batch_id, on_chain.batch_id),
-            ("serial_first", r.serial_first, on_chain.serial_first),
-            ("serial_last", r.serial_last, on_chain.serial_last),
-            ("purpose", r.purpose, purpose_name(on_chain.purpose)),
-            ("block_number", r.block_number, on_chain.block_number),
-            ("retired_at", r.retired_at, on_chain.retired_at),
+            ("holder", r.holder, record.holder),
+            ("batch_id", r.batch_id, record.batch_id),
+            ("serial_first", r.serial_first, record.serial_first),
+            ("serial_last", r.serial_last, record.serial_last),
+            ("purpose", r.purpose, purpose_name(record.purpose)),
+            ("block_number", r.block_number, record.block_number),
+            ("retired_at", r.retired_at, record.retired_at),
         ):
             if db_value != chain_value:
                 report.differ(f"certificate {r.certificate_id}", name, db_value, chain_value)
         details = details_by_cert.get(r.certificate_id)
-        db_details = (
-            r.beneficiary,
-            r.event_id,
-            r.jurisdiction,
-            r.consumption_start,
-            r.consumption_end,
-            r.note,
-        )
-        if details != db_details:
-            report.differ(
-                f"certificate {r.certificate_id}",
-                "details",
-                list(db_details),
-                list(details) if details else None,
-            )
+        if details is None:
+            report.differ(f"certificate {r.certificate_id}", "CreditsRetired event", "present", None)
+            continue
+        for name in DETAIL_FIELDS:
+            if getattr(r, name) != details[name]:
+                report.differ(f"certificate {r.certificate_id}", name, getattr(r, name), details[name])
 
     _check_supervision(runtime, report, block)
     report.checked.update(
@@ -131,10 +135,10 @@ def reconcile(runtime: Runtime) -> Report:
     return report
 
 
-def _check_supervision(runtime: Runtime, report: Report, block: int) -> None:
+def _check_supervision(runtime: Parts, report: Report, block: int) -> None:
     """What the domain checks spends and registrations against: pause flags, frozen accounts,
     participants' standing."""
-    tanhui, client = runtime.tanhui, runtime.client
+    tanhui = runtime.tanhui
     with runtime.db.transaction() as session:
         meta = session.get(RegistryMeta, 1)
         assert meta is not None
@@ -143,24 +147,23 @@ def _check_supervision(runtime: Runtime, report: Report, block: int) -> None:
         people = [
             (p.public_id, p.address, p.chain_status) for p in session.execute(select(Participant)).scalars()
         ]
-    for name, contract in (("registry", tanhui.registry), ("credits", tanhui.credits)):
-        on_chain = bool(client.call(contract.functions.paused(), block=block))
+    for name, on_chain in tanhui.is_paused_each(block=block).items():
         if on_chain != flags[name]:
             report.differ(f"{name} contract", "paused", flags[name], on_chain)
-    for address in frozen | {address for _, address, _ in people}:
-        on_chain = bool(client.call(tanhui.credits.functions.isAccountFrozen(address), block=block))
+    for address in sorted(frozen | {address for _, address, _ in people}):
+        on_chain = tanhui.is_account_frozen(address, block=block)
         if on_chain != (address in frozen):
             report.differ(f"account {address}", "frozen", address in frozen, on_chain)
-    standing = {1: "active", 2: "suspended"}
     for public_id, address, status in people:
-        _, chain_status, _ = client.call(tanhui.registry.functions.participant(address), block=block)
-        expected = standing.get(int(chain_status), "pending")
-        if status in ("active", "suspended") or expected != "pending":
+        _, chain_status, _ = tanhui.participant(address, block=block)
+        expected = STANDING_ON_CHAIN.get(int(chain_status), Standing.PENDING)
+        # A pending or failed registration is the registry's own state; the chain has none.
+        if status in (Standing.ACTIVE, Standing.SUSPENDED) or expected != Standing.PENDING:
             if status != expected:
-                report.differ(f"participant {public_id}", "chain_status", status, expected)
+                report.differ(f"participant {public_id}", "chain_status", str(status), str(expected))
 
 
-def _check_operations(runtime: Runtime, report: Report) -> int:
+def _check_operations(runtime: Parts, report: Report) -> int:
     """Every outbox operation against its receipt: confirmed ones mined with status 1 in the
     recorded block, failed ones not mined as successes, pending ones not mined at all."""
     client = runtime.client
@@ -172,35 +175,33 @@ def _check_operations(runtime: Runtime, report: Report) -> int:
     for op_id, status, tx_hash, recorded_block in ops:
         raw = client.find_receipt(tx_hash)
         mined = None if raw is None else (int(raw["status"]), int(raw["blockNumber"]))
-        if status == "confirmed" and mined != (1, recorded_block):
-            report.differ(f"operation {op_id}", "receipt", f"confirmed in block {recorded_block}", mined)
-        elif status == "failed" and mined is not None and mined[0] == 1:
-            report.differ(
-                f"operation {op_id}", "receipt", "failed", f"mined successfully in block {mined[1]}"
-            )
-        elif status in ("signed", "sent") and mined is not None:
-            report.differ(
-                f"operation {op_id}", "receipt", status, f"mined in block {mined[1]} (status {mined[0]})"
-            )
+        subject = f"operation {op_id}"
+        if status == OperationStatus.CONFIRMED and mined != (1, recorded_block):
+            report.differ(subject, "receipt", f"confirmed in block {recorded_block}", mined)
+        elif status == OperationStatus.FAILED and mined is not None and mined[0] == 1:
+            report.differ(subject, "receipt", "failed", f"mined successfully in block {mined[1]}")
+        elif status in PENDING_OPERATIONS and mined is not None:
+            report.differ(subject, "receipt", str(status), f"mined in block {mined[1]} (status {mined[0]})")
     return len(ops)
 
 
-def _retirement_details(runtime: Runtime, retirements: list[Retirement]) -> dict[int, tuple[Any, ...]]:
+DETAIL_FIELDS = ("beneficiary", "event_id", "jurisdiction", "consumption_start", "consumption_end", "note")
+
+
+def _retirement_details(runtime: Parts, retirements: list[Retirement]) -> dict[int, dict[str, Any]]:
     """The details of each certificate as its CreditsRetired event on chain states them."""
-    found: dict[int, tuple[Any, ...]] = {}
-    blocks = sorted({r.block_number for r in retirements})
-    client = runtime.client
-    for block in blocks:
-        for event in fetch_events(client, runtime.deployment, block, block):
+    found: dict[int, dict[str, Any]] = {}
+    for block in sorted({r.block_number for r in retirements}):
+        for event in fetch_events(runtime.client, runtime.deployment, block, block):
             if event.name != "CreditsRetired":
                 continue
-            beneficiary, _purpose, event_id, jurisdiction, start, end, note = event.args["details"]
-            found[int(event.args["certificateId"])] = (
-                beneficiary,
-                "0x" + bytes(event_id).hex(),
-                jurisdiction,
-                int(start),
-                int(end),
-                note,
-            )
+            d = event.retirement_details()
+            found[int(event.args["certificateId"])] = {
+                "beneficiary": d.beneficiary,
+                "event_id": "0x" + d.event_id.hex(),
+                "jurisdiction": d.jurisdiction,
+                "consumption_start": d.consumption_start,
+                "consumption_end": d.consumption_end,
+                "note": d.note,
+            }
     return found

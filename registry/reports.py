@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from registry import methodologies as catalogue
 from registry import methodology_review, projects, views
 from registry.amounts import tonnes
 from registry.clock import EPOCH, day_start, iso, now
+from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
 from registry.errors import (
     InvalidRequest,
     InvalidState,
@@ -30,12 +31,7 @@ from registry.errors import (
     PeriodOverlapsPending,
 )
 from registry.models import Batch, MonitoringReport, Participant, Project
-
-if TYPE_CHECKING:
-    from registry.runtime import Runtime
-
-LIVE = ("submitted", "verified", "issued")
-SETTLED = ("verified", "issued")
+from registry.states import LIVE_REPORTS, ProjectStatus, ReportStatus
 
 
 def get(session: Session, public_id: str) -> MonitoringReport:
@@ -57,7 +53,7 @@ def _overlapping(session: Session, project: Project, start: date, end: date) -> 
         session.execute(
             select(MonitoringReport).where(
                 MonitoringReport.project_id == project.id,
-                MonitoringReport.status.in_(LIVE),
+                MonitoringReport.status.in_(LIVE_REPORTS),
                 MonitoringReport.period_start <= end,
                 MonitoringReport.period_end >= start,
             )
@@ -73,16 +69,16 @@ def check_period_free(
     for other in _overlapping(session, project, start, end):
         if other.id == exclude:
             continue
-        klass = PeriodOverlapsPending if other.status == "submitted" else PeriodOverlaps
+        klass = PeriodOverlapsPending if other.status == ReportStatus.SUBMITTED else PeriodOverlaps
         raise klass(
-            f"the period {start}..{end} overlaps report {other.public_id} ({other.period_start}..{other.period_end}, "
-            f"{other.status})",
+            f"the period {start}..{end} overlaps report {other.public_id} "
+            f"({other.period_start}..{other.period_end}, {other.status})",
             report=other.public_id,
             period_start=str(other.period_start),
             period_end=str(other.period_end),
         )
     first, last = chain_period(start, end)
-    for batch in session.execute(select(Batch).where(Batch.project_hash == project.chain_id_hash)).scalars():
+    for batch in session.execute(select(Batch).where(Batch.project_hash == project.onchain_id)).scalars():
         if first < batch.period_end and batch.period_start < last:
             raise PeriodOverlaps(
                 f"the period {start}..{end} overlaps batch {batch.id}, already issued", batch=batch.id
@@ -91,7 +87,6 @@ def check_period_free(
 
 def submit(
     session: Session,
-    runtime: Runtime,
     actor: Participant,
     project: Project,
     *,
@@ -100,10 +95,11 @@ def submit(
     data: dict[str, Any],
 ) -> MonitoringReport:
     projects.require_owner(project, actor)
-    if project.status != "registered":
+    if project.status != ProjectStatus.REGISTERED:
         raise InvalidState(
-            f"project {project.public_id} is {project.status}; reports are accepted once it is registered on chain",
-            status=project.status,
+            f"project {project.public_id} is {project.status}; "
+            "reports are accepted once it is registered on chain",
+            status=str(project.status),
         )
     if period_start > period_end:
         raise InvalidRequest("period_start is after period_end", field="period_start")
@@ -132,7 +128,7 @@ def submit(
     canonical = json.dumps(
         {
             "report": public_id,
-            "project": project.chain_id_hash,
+            "project": project.onchain_id,
             "methodology": {"code": m.code, "version": m.version, "content_hash": m.content_hash},
             "period": [str(period_start), str(period_end)],
             "data": normalised,
@@ -156,7 +152,7 @@ def submit(
         },
         net_kg=result.net_kg,
         report_hash="0x" + keccak(text=canonical).hex(),
-        status="submitted",
+        status=ReportStatus.SUBMITTED,
         submitted_at=now(),
     )
     session.add(report)
@@ -184,8 +180,48 @@ def view(session: Session, report: MonitoringReport) -> dict[str, Any]:
             "steps": q["steps"],
         },
         "report_hash": report.report_hash,
-        "status": report.status,
+        "status": str(report.status),
         "batch_id": batch.id if batch else None,
         "verifications": views.decisions(session, report.verifications, "verifier_id", label="verifier"),
         "submitted_at": iso(report.submitted_at),
     }
+
+
+def listing(session: Session, project_id: str) -> list[dict[str, Any]]:
+    project = projects.get(session, project_id)
+    rows = session.execute(
+        select(MonitoringReport)
+        .where(MonitoringReport.project_id == project.id)
+        .order_by(MonitoringReport.id)
+    ).scalars()
+    return [view(session, r) for r in rows]
+
+
+def render(session: Session, resource: Resource) -> dict[str, Any]:
+    return view(session, get(session, str(resource.id)))
+
+
+def submit_command(
+    commands: Commands,
+    actor: Participant,
+    project_id: str,
+    *,
+    period_start: date,
+    period_end: date,
+    data: dict[str, Any],
+    idempotency: IdempotencyKey | None,
+) -> Answer:
+    """The owner's monitoring report, quantified at once by the project's methodology."""
+
+    def action(session: Session, me: Participant) -> Done:
+        report = submit(
+            session,
+            me,
+            projects.get(session, project_id),
+            period_start=period_start,
+            period_end=period_end,
+            data=data,
+        )
+        return Done(Resource("report", report.public_id))
+
+    return commands.run(actor, action, render, idempotency=idempotency)

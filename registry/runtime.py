@@ -4,25 +4,36 @@ deployment the database indexes, the operator's signer, the relay and the indexe
 from __future__ import annotations
 
 import os
-import threading
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from web3 import Web3
 
 from chain.client import ChainClient
 from chain.contracts import Deployment, Tanhui
 from chain.deploy import deploy, deployment_path
 from chain.errors import DeploymentNotFound
 from chain.signers import Signer
-from registry.custody import signer_for
+from registry import methodology_review, participants, projects, verification
+from registry.commands import Commands
 from registry.db import Database
 from registry.errors import Conflict
 from registry.indexer import Indexer
-from registry.models import Participant, RegistryMeta
-from registry.relay import Relay
+from registry.models import RegistryMeta
+from registry.outbox import Outbox
+from registry.relay import FailureHandler, Relay
 from registry.settings import Settings
+
+#: What each kind of chain operation's failure undoes in the domain (run by the relay in the
+#: transaction that records the failure).
+FAILURE_HANDLERS: Mapping[str, FailureHandler] = {
+    "register_participant": participants.registration_failed,
+    "publish_methodology": methodology_review.publication_failed,
+    "register_project": projects.registration_failed,
+    "record_report": verification.issuance_failed,
+    "issue": verification.issuance_failed,
+}
 
 
 class DeploymentMismatch(Conflict):
@@ -31,23 +42,47 @@ class DeploymentMismatch(Conflict):
 
 @dataclass
 class Runtime:
+    """The wiring: settings, database, chain client, the deployment the database indexes, the
+    operator's signer, and the parts built from them — the outbox (the services' seam to the
+    chain), the indexer, the relay and the command runner."""
+
     settings: Settings
     db: Database
     client: ChainClient
     deployment: Deployment
     operator: Signer
-    receipt_timeout: float = 60.0
-    _fees: tuple[float, dict[str, int]] | None = field(default=None, repr=False)
-    _fees_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    tanhui: Tanhui = field(init=False, repr=False)
+    outbox: Outbox = field(init=False, repr=False)
+    indexer: Indexer = field(init=False, repr=False)
+    relay: Relay = field(init=False, repr=False)
+    commands: Commands = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # The domain modules register their compensations for failed chain operations with the
-        # relay when imported; any process that relays must have them.
-        from registry import methodology_review, participants, projects, verification  # noqa: F401
-
         self.tanhui = Tanhui(self.client, self.deployment)
-        self.relay = Relay(self)
-        self.indexer = Indexer(self)
+        self.outbox = Outbox(
+            self.client,
+            self.tanhui,
+            self.operator,
+            keystore_password=self.settings.keystore_password,
+            funding_wei=self.settings.account_funding_wei,
+        )
+        self.indexer = Indexer(
+            self.db,
+            self.client,
+            self.deployment,
+            confirmations=self.settings.confirmations,
+            max_logs_range=self.settings.max_logs_range,
+        )
+        self.relay = Relay(self.db, self.client, self.deployment, self.outbox, self.indexer, FAILURE_HANDLERS)
+        self.commands = Commands(self.db, self.relay)
+
+    @property
+    def receipt_timeout(self) -> float:
+        return self.relay.receipt_timeout
+
+    @receipt_timeout.setter
+    def receipt_timeout(self, seconds: float) -> None:
+        self.relay.receipt_timeout = seconds
 
     @classmethod
     def open(
@@ -70,28 +105,28 @@ class Runtime:
         with db.transaction() as session:
             meta = session.get(RegistryMeta, 1)
             if meta is not None:
-                deployment = Deployment(
+                bound = Deployment(
                     chain_id=meta.chain_id,
                     contracts={
-                        "TanhuiRegistry": meta.registry_address,
-                        "TanhuiCredits": meta.credits_address,
+                        "TanhuiRegistry": Web3.to_checksum_address(meta.registry_address),
+                        "TanhuiCredits": Web3.to_checksum_address(meta.credits_address),
                     },
                     block_number=meta.deployed_block,
                     deployer=operator.address,
                     admin_delay=settings.admin_delay,
                 )
-                if meta.chain_id != client.chain_id or not Tanhui(client, deployment).is_live():
+                if meta.chain_id != client.chain_id or not Tanhui(client, bound).is_live():
                     raise DeploymentMismatch(
                         f"the database indexes contracts {meta.credits_address} on chain {meta.chain_id}, "
                         f"which the chain at hand does not have; use another database or chain",
                         chain_id=meta.chain_id,
                     )
-                return cls(settings, db, client, deployment, operator)
+                return cls(settings, db, client, bound, operator)
         if not bind:
             raise DeploymentMismatch(
                 "the database is not bound to any deployment (start the service on it first)"
             )
-        deployment = None
+        deployment: Deployment | None = None
         path = deployment_path(settings.data_dir, client.chain_id)
         if reuse_deployment_file:
             try:
@@ -116,34 +151,10 @@ class Runtime:
             )
         return cls(settings, db, client, deployment, operator)
 
-    # -- chain helpers -------------------------------------------------------------------------
-
-    def fees(self) -> dict[str, int]:
-        """Fee fields for new transactions, refreshed every few seconds."""
-        with self._fees_lock:
-            if self._fees is None or time.monotonic() - self._fees[0] > 5.0:
-                self._fees = (time.monotonic(), self.client.fee_fields())
-            return dict(self._fees[1])
-
-    def charges_gas(self) -> bool:
-        return any(v > 0 for v in self.fees().values())
-
-    def keystore_password(self) -> str:
-        return self.settings.keystore_password()
-
-    def signer_of(self, participant: Participant) -> Signer:
-        if participant.address == self.operator.address:
-            return self.operator
-        return signer_for(participant, self.keystore_password())
-
-    def signer_for_address(self, address: str) -> Signer:
-        if address == self.operator.address:
-            return self.operator
+    def new_operator_token(self) -> str:
+        """A new API token for the operator participant."""
         with self.db.transaction() as session:
-            participant = session.execute(
-                select(Participant).where(Participant.address == address)
-            ).scalar_one()
-            return self.signer_of(participant)
+            return participants.new_operator_token(session, self.outbox)
 
     def close(self) -> None:
         self.db.dispose()
@@ -160,10 +171,8 @@ class Runtime:
 def bootstrap(runtime: Runtime) -> str | None:
     """First-start duties: the operator participant (its API token is returned, and kept in
     the data directory, only when it is created) and any chain operation left pending."""
-    from registry.participants import ensure_operator
-
     with runtime.db.transaction() as session:
-        _, token = ensure_operator(session, runtime)
+        _, token = participants.ensure_operator(session, runtime.outbox)
     runtime.relay.resume()
     runtime.indexer.sync()
     if token is not None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     solc: Path | None = None
     # Wei sent to each account the registry creates, on a chain that charges gas.
     account_funding_wei: int = 10**17
+    # Where `tanhui serve` listens (its --host and --port override them).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

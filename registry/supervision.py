@@ -5,18 +5,18 @@ supervisor and pauser roles; the API admits participants with the supervisor rol
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import credits, participants
+from registry import participants, views
 from registry.amounts import MAX_KG, tonnes
+from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
 from registry.errors import InsufficientBalance, InvalidRequest, InvalidState
-from registry.models import ChainOperation, FrozenAccount, Holding, RegistryMeta
-from registry.outbox import enqueue
-
-if TYPE_CHECKING:
-    from registry.runtime import Runtime
+from registry.models import ChainOperation, FrozenAccount, Holding, Participant, RegistryMeta
+from registry.outbox import Outbox, describe
 
 
 def _reason(reason: str) -> str:
@@ -26,40 +26,38 @@ def _reason(reason: str) -> str:
 
 
 def freeze_account(
-    session: Session, runtime: Runtime, participant_id: str, frozen: bool, reason: str
+    session: Session, outbox: Outbox, participant_id: str, frozen: bool, reason: str
 ) -> ChainOperation:
     target = participants.get(session, participant_id)
     is_frozen = session.get(FrozenAccount, target.address) is not None
     if is_frozen == frozen:
         raise InvalidState(f"the account of {target.public_id} is {'already' if frozen else 'not'} frozen")
-    return enqueue(
+    return outbox.enqueue(
         session,
-        runtime,
         kind="freeze_account" if frozen else "unfreeze_account",
-        fn=runtime.tanhui.set_account_frozen(target.address, frozen, _reason(reason)),
-        signer=runtime.operator,
+        call=outbox.calls.set_account_frozen(target.address, frozen, _reason(reason)),
+        signer=outbox.operator,
         payload={"participant": target.public_id, "reason": reason},
     )
 
 
 def freeze_batch(
-    session: Session, runtime: Runtime, batch_id: int, frozen: bool, reason: str
+    session: Session, outbox: Outbox, batch_id: int, frozen: bool, reason: str
 ) -> ChainOperation:
-    batch = credits.batch(session, batch_id)
+    batch = views.get_batch(session, batch_id)
     if batch.frozen == frozen:
         raise InvalidState(f"batch {batch_id} is {'already' if frozen else 'not'} frozen")
-    return enqueue(
+    return outbox.enqueue(
         session,
-        runtime,
         kind="freeze_batch" if frozen else "unfreeze_batch",
-        fn=runtime.tanhui.set_batch_frozen(batch_id, frozen, _reason(reason)),
-        signer=runtime.operator,
+        call=outbox.calls.set_batch_frozen(batch_id, frozen, _reason(reason)),
+        signer=outbox.operator,
         payload={"batch_id": batch_id, "reason": reason},
     )
 
 
 def invalidate(
-    session: Session, runtime: Runtime, batch_id: int, holder_id: str, amount_kg: int, reason: str
+    session: Session, outbox: Outbox, batch_id: int, holder_id: str, amount_kg: int, reason: str
 ) -> ChainOperation:
     """Invalidates `amount_kg` of a holder's credits of a batch (e.g. a verification found wrong).
 
@@ -67,7 +65,7 @@ def invalidate(
     """
     if amount_kg <= 0 or amount_kg > MAX_KG:
         raise InvalidRequest("the amount must be a positive number of kilograms", field="amount_kg")
-    credits.batch(session, batch_id)
+    views.get_batch(session, batch_id)
     holder = participants.get(session, holder_id)
     held = session.get(Holding, (holder.address, batch_id))
     if held is None or held.amount_kg < amount_kg:
@@ -77,32 +75,30 @@ def invalidate(
             held_kg=have,
             requested_kg=amount_kg,
         )
-    return enqueue(
+    return outbox.enqueue(
         session,
-        runtime,
         kind="invalidate",
-        fn=runtime.tanhui.invalidate(holder.address, batch_id, amount_kg, _reason(reason)),
-        signer=runtime.operator,
+        call=outbox.calls.invalidate(holder.address, batch_id, amount_kg, _reason(reason)),
+        signer=outbox.operator,
         payload={"batch_id": batch_id, "holder": holder.public_id, "amount_kg": amount_kg, "reason": reason},
     )
 
 
-def set_paused(session: Session, runtime: Runtime, paused: bool) -> list[ChainOperation]:
+def set_paused(session: Session, outbox: Outbox, paused: bool) -> list[ChainOperation]:
     """Pauses (or resumes) every state change of the scheme: both contracts."""
     meta = session.get(RegistryMeta, 1)
     assert meta is not None
-    calls = runtime.tanhui.pause_calls() if paused else runtime.tanhui.unpause_calls()
+    calls = outbox.calls.pause_calls() if paused else outbox.calls.unpause_calls()
     flags = (meta.registry_paused, meta.credits_paused)
     ops = []
-    for fn, flag, name in zip(calls, flags, ("registry", "credits")):
+    for fn, flag, name in zip(calls, flags, ("registry", "credits"), strict=True):
         if flag != paused:
             ops.append(
-                enqueue(
+                outbox.enqueue(
                     session,
-                    runtime,
                     kind="pause" if paused else "unpause",
-                    fn=fn,
-                    signer=runtime.operator,
+                    call=fn,
+                    signer=outbox.operator,
                     payload={"contract": name},
                 )
             )
@@ -114,7 +110,7 @@ def set_paused(session: Session, runtime: Runtime, paused: bool) -> list[ChainOp
 def status(session: Session) -> dict[str, Any]:
     meta = session.get(RegistryMeta, 1)
     assert meta is not None
-    frozen = session.query(FrozenAccount).order_by(FrozenAccount.address).all()
+    frozen = session.execute(select(FrozenAccount).order_by(FrozenAccount.address)).scalars().all()
     return {
         "paused": {"registry": meta.registry_paused, "credits": meta.credits_paused},
         "frozen_accounts": [
@@ -127,3 +123,27 @@ def status(session: Session) -> dict[str, Any]:
             for f in frozen
         ],
     }
+
+
+def render(session: Session, resource: Resource) -> dict[str, Any]:
+    """The operations of a supervisory action, with the supervision status after them."""
+    ids = [int(i) for i in str(resource.id).split(",")]
+    ops = [session.get(ChainOperation, i) for i in ids]
+    return {"operations": [describe(op) for op in ops if op is not None], **status(session)}
+
+
+def act(
+    commands: Commands,
+    actor: Participant,
+    make: Callable[[Session], ChainOperation | list[ChainOperation]],
+    *,
+    idempotency: IdempotencyKey | None,
+) -> Answer:
+    """Runs one supervisory action (`make` queues its operations)."""
+
+    def action(session: Session, _: Participant) -> Done:
+        made = make(session)
+        ops = made if isinstance(made, list) else [made]
+        return Done(Resource("operations", ",".join(str(op.id) for op in ops)), [op.id for op in ops])
+
+    return commands.run(actor, action, render, idempotency=idempotency)

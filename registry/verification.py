@@ -7,40 +7,40 @@ the batch to the project owner. The issuance depends on the record and is sent a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.orm import Session
 
 from registry import reports
 from registry.clock import now
-from registry.errors import Forbidden, InvalidRequest, InvalidState
+from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
+from registry.errors import Forbidden, InvalidState
 from registry.models import ChainOperation, MonitoringReport, Participant, Project, Verification
-from registry.outbox import enqueue
-from registry.relay import on_failure
-
-if TYPE_CHECKING:
-    from registry.runtime import Runtime
+from registry.outbox import Outbox
+from registry.states import ReportStatus, decided, move
 
 # Issuance is ~216k gas; scanning earlier periods of the project when a report back-fills a gap
 # costs ~2.2k per issued period. Gas is charged as used, so the limit is generous.
 ISSUE_GAS = 1_500_000
 
+OUTCOMES = {
+    "approve": ReportStatus.VERIFIED,
+    "reject": ReportStatus.REJECTED,
+    "request_changes": ReportStatus.CHANGES_REQUESTED,
+}
+
 
 def decide(
     session: Session,
-    runtime: Runtime,
+    outbox: Outbox,
     actor: Participant,
     report: MonitoringReport,
     decision: str,
     reason: str,
 ) -> Verification:
-    if decision not in ("approve", "reject", "request_changes"):
-        raise InvalidRequest("decision must be approve, reject or request_changes", field="decision")
-    if not reason.strip():
-        raise InvalidRequest("a verification needs a reason", field="reason")
-    if report.status != "submitted":
+    outcome = decided(decision, OUTCOMES, reason, what="a verification")
+    if report.status != ReportStatus.SUBMITTED:
         raise InvalidState(
-            f"report {report.public_id} is {report.status}, not awaiting verification", status=report.status
+            f"report {report.public_id} is {report.status}, not awaiting verification",
+            status=str(report.status),
         )
     project = session.get(Project, report.project_id)
     assert project is not None
@@ -50,44 +50,58 @@ def decide(
         report_id=report.id, verifier_id=actor.id, decision=decision, reason=reason, created_at=now()
     )
     session.add(verification)
-    if decision == "reject":
-        report.status = "rejected"
-    elif decision == "request_changes":
-        report.status = "changes_requested"
-    else:
+    if decision == "approve":
         reports.check_period_free(session, project, report.period_start, report.period_end, exclude=report.id)
         start, end = reports.chain_period(report.period_start, report.period_end)
         report_hash = bytes.fromhex(report.report_hash[2:])
-        record = enqueue(
+        record = outbox.enqueue(
             session,
-            runtime,
             kind="record_report",
-            fn=runtime.tanhui.record_verified_report(
-                report_hash, bytes.fromhex(project.chain_id_hash[2:]), start, end, report.net_kg
+            call=outbox.calls.record_verified_report(
+                report_hash, bytes.fromhex(project.onchain_id[2:]), start, end, report.net_kg
             ),
-            signer=runtime.signer_of(actor),
+            signer=outbox.signer_of(actor),
             payload={"report": report.public_id},
         )
-        issue = enqueue(
+        issue = outbox.enqueue(
             session,
-            runtime,
             kind="issue",
-            fn=runtime.tanhui.issue(report_hash),
-            signer=runtime.operator,
+            call=outbox.calls.issue(report_hash),
+            signer=outbox.operator,
             payload={"report": report.public_id},
             gas=ISSUE_GAS,
             depends_on=record,
         )
         verification.record_operation_id = record.id
         verification.issue_operation_id = issue.id
-        report.status = "verified"
+    report.status = move(report.status, outcome, subject=f"report {report.public_id}")
     session.flush()
     return verification
 
 
-@on_failure("record_report")
-@on_failure("issue")
-def _issuance_failed(session: Session, op: ChainOperation) -> None:
+def issuance_failed(session: Session, op: ChainOperation) -> None:
+    """Compensation when the verifier's record or the issuance fails on chain."""
     report = reports.get(session, op.payload["report"])
-    if report.status == "verified":
-        report.status = "issue_failed"
+    if report.status == ReportStatus.VERIFIED:
+        report.status = ReportStatus.ISSUE_FAILED
+
+
+def verify_command(
+    commands: Commands,
+    outbox: Outbox,
+    actor: Participant,
+    report_id: str,
+    *,
+    decision: str,
+    reason: str,
+    idempotency: IdempotencyKey | None,
+) -> Answer:
+    """A verifier's decision; approval records the report on chain and issues its batch."""
+
+    def action(session: Session, me: Participant) -> Done:
+        report = reports.get(session, report_id)
+        v = decide(session, outbox, me, report, decision, reason)
+        ops = [op for op in (v.record_operation_id, v.issue_operation_id) if op is not None]
+        return Done(Resource("report", report.public_id), ops)
+
+    return commands.run(actor, action, reports.render, idempotency=idempotency)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from registry import participants
 from registry.amounts import tonnes
 from registry.clock import from_unix, iso
+from registry.errors import NotFound
 from registry.models import (
     Batch,
     Methodology,
@@ -20,6 +21,7 @@ from registry.models import (
     Project,
     RegistryMeta,
     Retirement,
+    Transfer,
 )
 
 
@@ -62,7 +64,7 @@ def _day(seconds: int) -> str:
 def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
     meta = _meta(session)
     project = session.execute(
-        select(Project).where(Project.chain_id_hash == batch.project_hash)
+        select(Project).where(Project.onchain_id == batch.project_hash)
     ).scalar_one_or_none()
     report = session.execute(
         select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
@@ -74,7 +76,7 @@ def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
         "project": {"id": project.public_id, "name": project.name, "location": project.location}
         if project
         else None,
-        "project_chain_id": batch.project_hash,
+        "project_onchain_id": batch.project_hash,
         "methodology": {"code": methodology.code, "version": methodology.version} if methodology else None,
         "vintage": {
             "start": _day(batch.period_start),
@@ -139,3 +141,55 @@ def retirement_view(session: Session, r: Retirement) -> dict[str, Any]:
         },
         "batch": batch_view(session, batch) if batch else None,
     }
+
+
+def get_batch(session: Session, batch_id: int) -> Batch:
+    row = session.get(Batch, batch_id)
+    if row is None:
+        raise NotFound(f"no batch {batch_id}", batch=batch_id)
+    return row
+
+
+def batches(session: Session, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    rows = session.execute(select(Batch).order_by(Batch.id).limit(limit).offset(offset)).scalars()
+    return [batch_view(session, b) for b in rows]
+
+
+def batch_detail(session: Session, batch_id: int) -> dict[str, Any]:
+    """A batch with its transfers and retirements."""
+    view = batch_view(session, get_batch(session, batch_id))
+    transfers = session.execute(
+        select(Transfer).where(Transfer.batch_id == batch_id).order_by(Transfer.id)
+    ).scalars()
+    retired = session.execute(
+        select(Retirement).where(Retirement.batch_id == batch_id).order_by(Retirement.certificate_id)
+    ).scalars()
+    view["transfers"] = [
+        {
+            "from": t.sender,
+            "to": t.recipient,
+            "amount_kg": t.amount_kg,
+            "tx_hash": t.tx_hash,
+            "block_number": t.block_number,
+        }
+        for t in transfers
+    ]
+    view["retirements"] = [
+        {"certificate_id": r.certificate_id, "amount_kg": r.amount_kg, "beneficiary": r.beneficiary}
+        for r in retired
+    ]
+    return view
+
+
+def retirements(session: Session, *, batch_id: int | None, limit: int, offset: int) -> list[dict[str, Any]]:
+    query = select(Retirement).order_by(Retirement.certificate_id).limit(limit).offset(offset)
+    if batch_id is not None:
+        query = query.where(Retirement.batch_id == batch_id)
+    return [retirement_view(session, r) for r in session.execute(query).scalars()]
+
+
+def certificate(session: Session, certificate_id: int) -> dict[str, Any]:
+    r = session.get(Retirement, certificate_id)
+    if r is None:
+        raise NotFound(f"no retirement certificate {certificate_id}", certificate_id=certificate_id)
+    return retirement_view(session, r)

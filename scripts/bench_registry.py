@@ -37,9 +37,8 @@ sys.path.insert(0, str(REPO))
 from chain import ChainClient  # noqa: E402
 from chain.contracts import Deployment, Tanhui  # noqa: E402
 from chain.deploy import deployment_path  # noqa: E402
-from chain.localnode import free_port  # noqa: E402
+from chain.localnode import free_port, spawn_anvil  # noqa: E402
 from chain.signers import LocalSigner  # noqa: E402
-from tests.conftest import start_anvil  # noqa: E402
 
 BOILER = {
     "heat_delivered_gj": "1000",
@@ -60,7 +59,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.ops
 
-    node = start_anvil()
+    node = spawn_anvil()
     data_dir = Path(tempfile.mkdtemp(prefix="tanhui-bench-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -213,7 +213,7 @@ def main() -> None:
         for i in range(n):
             fn = tanhui.transfer(signer.address, buyer["address"], batch, 10)
             tx = {
-                "from": signer.address, "to": fn.address, "data": fn._encode_transaction_data(), "value": 0,
+                "from": signer.address, "to": fn.to, "data": "0x" + fn.data.hex(), "value": 0,
                 "nonce": nonce + i, "gas": 200_000, "chainId": client.chain_id, **fees,
             }  # fmt: skip
             raw = signer.sign(tx)
@@ -240,15 +240,17 @@ def main() -> None:
     node.process.terminate()
 
     gas = subprocess.run(
-        [str(REPO / "node_modules/.bin/forge"), "test", "--offline", "--gas-report", "--match-contract", "GasTest"],
+        [
+            str(REPO / "node_modules/.bin/forge"),
+            "test", "--offline", "--gas-report", "--match-contract", "GasTest",
+        ],
         cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     gas_rows = [line for line in gas.stdout.splitlines() if re.match(r"\|\s*(issue|retire)\s*\|", line)]
 
     print(f"machine: {machine()}")
-    print(
-        f"database: {args.database_url or 'SQLite'}; chain: anvil (local, automine); {n} operations of each kind"
-    )
+    database = args.database_url or "SQLite"
+    print(f"database: {database}; chain: anvil (local, automine); {n} operations of each kind")
     print(f"raw signed transfers (web3, sign + send + receipt): {raw_rate:8.1f} tx/s")
     for name, value in (
         ("issuance (verify: record + issue)", issuance),

@@ -3,8 +3,6 @@ test by snapshot and revert."""
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,43 +10,22 @@ import pytest
 
 from chain import ChainClient, Deployment, Tanhui
 from chain.deploy import deploy
-from chain.localnode import _answers, free_port
-from chain.paths import node_tool
+from chain.localnode import AnvilProcess, spawn_anvil
 from chain.signers import Signer
 
 BACKENDS = ("in-process", "anvil")
 
-
-@dataclass
-class AnvilNode:
-    url: str
-    process: subprocess.Popen[bytes]
-
-
-def start_anvil(*extra: str) -> AnvilNode:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(node_tool("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent", *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _answers(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("anvil did not start")
-        time.sleep(0.05)
-    return AnvilNode(url, process)
+# Older names, still imported by test modules.
+AnvilNode = AnvilProcess
+start_anvil = spawn_anvil
 
 
 @pytest.fixture(scope="session")
-def anvil() -> Iterator[AnvilNode]:
+def anvil() -> Iterator[AnvilProcess]:
     """One anvil node for the whole session, started from the npm binary."""
-    node = start_anvil()
+    node = spawn_anvil()
     yield node
-    node.process.terminate()
-    node.process.wait(timeout=10)
+    node.stop()
 
 
 @dataclass
@@ -68,7 +45,7 @@ class DeployedChain:
 def _client_for(backend: str, request: pytest.FixtureRequest) -> ChainClient:
     if backend == "in-process":
         return ChainClient.in_process()
-    node: AnvilNode = request.getfixturevalue("anvil")
+    node: AnvilProcess = request.getfixturevalue("anvil")
     return ChainClient.connect(node.url)
 
 

@@ -4,51 +4,63 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from api.commands import execute
-from api.deps import CurrentParticipant, RuntimeDep, SerialId, requires
-from api.routers.participants import holdings_view
+from api.answers import keyed, respond
+from api.deps import CurrentParticipant, IdempotencyKey, RuntimeDep, SerialId, requires
+from api.responses import CreditRequestOut, HoldingOut, errors
 from api.schemas import RetirementIn, TransferIn
-from registry import credits as service
-from registry import participants
-from registry.errors import Forbidden, NotFound
-from registry.models import Participant, TransferRequest
+from registry import participants, retirements, spending, transfers
+from registry.models import Participant
 
 router = APIRouter(tags=["credits"])
 Holder = Annotated[Participant, Depends(requires("holder", "project_owner"))]
 
 
-def _request(session: Session, resource: str) -> dict[str, Any]:
-    request = session.get(TransferRequest, int(resource.split(":")[1]))
-    assert request is not None
-    return service.request_view(session, request)
-
-
-@router.get("/v1/holdings", summary="The authenticated participant's holdings")
+@router.get(
+    "/v1/holdings",
+    response_model=list[HoldingOut],
+    responses=errors(401),
+    summary="The authenticated participant's holdings",
+)
 def holdings(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
-        return holdings_view(session, participants.get(session, actor.public_id))
+        return participants.holdings(session, actor)
 
 
-@router.post("/v1/transfers", status_code=201, summary="Transfer credits to another registered participant")
-def transfer(body: TransferIn, request: Request, runtime: RuntimeDep, actor: Holder) -> JSONResponse:
-    def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        r = service.transfer(
-            session, runtime, me, batch_id=body.batch_id, recipient=body.to, amount_kg=body.kg
+@router.post(
+    "/v1/transfers",
+    status_code=201,
+    response_model=CreditRequestOut,
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
+    summary="Transfer credits to another registered participant (signed with the holder's own key)",
+)
+def transfer(
+    body: TransferIn, request: Request, runtime: RuntimeDep, actor: Holder, key: IdempotencyKey = None
+) -> JSONResponse:
+    return respond(
+        transfers.transfer_command(
+            runtime.commands,
+            runtime.outbox,
+            actor,
+            batch_id=body.batch_id,
+            recipient=body.to,
+            amount_kg=body.kg,
+            idempotency=keyed(request, key, body),
         )
-        return f"credit_request:{r.id}", [r.operation_id]
-
-    return execute(runtime, request, body, actor, action, _request)
+    )
 
 
 @router.post(
     "/v1/retirements",
     status_code=201,
+    response_model=CreditRequestOut,
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
     summary="Retire credits (permanent), receiving a certificate",
 )
-def retire(body: RetirementIn, request: Request, runtime: RuntimeDep, actor: Holder) -> JSONResponse:
-    details = service.RetirementInput(
+def retire(
+    body: RetirementIn, request: Request, runtime: RuntimeDep, actor: Holder, key: IdempotencyKey = None
+) -> JSONResponse:
+    details = retirements.RetirementInput(
         beneficiary=body.beneficiary,
         purpose=body.purpose,
         event_id=body.event_id,
@@ -57,22 +69,25 @@ def retire(body: RetirementIn, request: Request, runtime: RuntimeDep, actor: Hol
         consumption_end=body.consumption_end,
         note=body.note,
     )
-
-    def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        r = service.retire(session, runtime, me, batch_id=body.batch_id, amount_kg=body.kg, details=details)
-        return f"credit_request:{r.id}", [r.operation_id]
-
-    return execute(runtime, request, body, actor, action, _request)
+    return respond(
+        retirements.retire_command(
+            runtime.commands,
+            runtime.outbox,
+            actor,
+            batch_id=body.batch_id,
+            amount_kg=body.kg,
+            details=details,
+            idempotency=keyed(request, key, body),
+        )
+    )
 
 
 @router.get(
-    "/v1/credit-requests/{request_id}", summary="A transfer or retirement request and its chain operation"
+    "/v1/credit-requests/{request_id}",
+    response_model=CreditRequestOut,
+    responses=errors(401, 403, 404, 422),
+    summary="A transfer or retirement request and its chain operation",
 )
 def get_request(request_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
-        request = session.get(TransferRequest, request_id)
-        if request is None:
-            raise NotFound(f"no credit request {request_id}")
-        if request.participant_id != actor.id and "registrar" not in actor.role_names:
-            raise Forbidden("only the requester or the registrar may see this")
-        return service.request_view(session, request)
+        return spending.get_request(session, actor, request_id)

@@ -4,62 +4,91 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from api.commands import execute
-from api.deps import RuntimeDep, SerialId, requires
+from api.answers import keyed, respond
+from api.deps import IdempotencyKey, RuntimeDep, SerialId, requires
+from api.responses import CatalogueEntry, MethodologyOut, errors
 from api.schemas import MethodologyIn, ReviewIn
-from registry import methodologies as catalogue
 from registry import methodology_review as service
-from registry.models import Methodology, Participant
+from registry.models import Participant
 
 router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"])
 Proposer = Annotated[Participant, Depends(requires("registrar", "project_owner"))]
 Committee = Annotated[Participant, Depends(requires("committee"))]
 
 
-@router.get("/catalogue", summary="Methodology modules available to propose (public)")
+@router.get(
+    "/catalogue",
+    response_model=list[CatalogueEntry],
+    summary="Methodology modules available to propose (public)",
+)
 def catalogue_list() -> list[dict[str, Any]]:
-    return [m.describe() for m in catalogue.all_methodologies()]
+    return service.catalogue_listing()
 
 
-@router.get("", summary="Proposed, published and rejected methodologies (public)")
+@router.get(
+    "", response_model=list[MethodologyOut], summary="Proposed, published and rejected methodologies (public)"
+)
 def list_methodologies(runtime: RuntimeDep) -> list[dict[str, Any]]:
     with runtime.db.transaction() as session:
-        return [
-            service.view(m, session)
-            for m in session.execute(select(Methodology).order_by(Methodology.id)).scalars()
-        ]
+        return service.listing(session)
 
 
-@router.get("/{methodology_id}", summary="A methodology with its committee reviews (public)")
+@router.get(
+    "/{methodology_id}",
+    response_model=MethodologyOut,
+    responses=errors(404, 422),
+    summary="A methodology with its committee reviews (public)",
+)
 def get_methodology(methodology_id: SerialId, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.db.transaction() as session:
-        return service.view(service.get(session, methodology_id), session)
+        return service.view(session, service.get(session, methodology_id))
 
 
-def _render(session: Session, resource: str) -> dict[str, Any]:
-    return service.view(service.get(session, int(resource.split(":")[1])), session)
-
-
-@router.post("", status_code=201, summary="Propose a methodology version for committee review")
-def propose(body: MethodologyIn, request: Request, runtime: RuntimeDep, actor: Proposer) -> JSONResponse:
-    def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        m = service.propose(session, me, body.code, body.version)
-        return f"methodology:{m.id}", []
-
-    return execute(runtime, request, body, actor, action, _render)
-
-
-@router.post("/{methodology_id}/reviews", status_code=201, summary="Review a methodology (expert committee)")
-def review(
-    methodology_id: SerialId, body: ReviewIn, request: Request, runtime: RuntimeDep, actor: Committee
+@router.post(
+    "",
+    status_code=201,
+    response_model=MethodologyOut,
+    responses=errors(400, 401, 403, 404, 409, 422),
+    summary="Propose a methodology version for committee review",
+)
+def propose(
+    body: MethodologyIn, request: Request, runtime: RuntimeDep, actor: Proposer, key: IdempotencyKey = None
 ) -> JSONResponse:
-    def action(session: Session, me: Participant) -> tuple[str, list[int]]:
-        m = service.review(
-            session, runtime, me, service.get(session, methodology_id), body.decision, body.reason
+    return respond(
+        service.propose_command(
+            runtime.commands,
+            actor,
+            code=body.code,
+            version=body.version,
+            idempotency=keyed(request, key, body),
         )
-        return f"methodology:{m.id}", [m.operation_id] if m.operation_id and m.status == "published" else []
+    )
 
-    return execute(runtime, request, body, actor, action, _render)
+
+@router.post(
+    "/{methodology_id}/reviews",
+    status_code=201,
+    response_model=MethodologyOut,
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
+    summary="Review a methodology (expert committee); at quorum it is published on chain or rejected",
+)
+def review(
+    methodology_id: SerialId,
+    body: ReviewIn,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: Committee,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        service.review_command(
+            runtime.commands,
+            runtime.outbox,
+            actor,
+            methodology_id,
+            decision=body.decision,
+            reason=body.reason,
+            idempotency=keyed(request, key, body),
+        )
+    )

@@ -5,22 +5,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import CurrentParticipant, RuntimeDep, SerialId
-from registry.errors import Forbidden, NotFound
-from registry.models import ChainOperation
-from registry.outbox import describe
+from api.responses import OperationOut, errors
+from registry import outbox
 
 router = APIRouter(prefix="/v1/operations", tags=["operations"])
 
 
 @router.get(
     "/{operation_id}",
-    summary="A chain operation of the outbox: its transaction and status (its sender, the registrar or a supervisor)",
+    response_model=OperationOut,
+    responses=errors(401, 403, 404, 422),
+    summary="A chain operation of the outbox: its transaction and status",
+    description="Visible to the operation's sender, the registrar and supervisors.",
 )
 def get_operation(operation_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
     with runtime.db.transaction() as session:
-        op = session.get(ChainOperation, operation_id)
-        if op is None:
-            raise NotFound(f"no chain operation {operation_id}")
-        if op.sender != actor.address and not actor.role_names & {"registrar", "supervisor"}:
-            raise Forbidden("only the operation's sender, the registrar or a supervisor may see it")
-        return describe(op)
+        return outbox.operation_for(session, actor, operation_id)

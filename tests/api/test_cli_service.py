@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -12,9 +13,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from api.cli._common import count
 from chain.localnode import free_port
 from chain.paths import ARTIFACTS_DIR, node_tool
+from registry.settings import Settings
 from tests.chain.test_cli_deploy import signature
 from tests.conftest import start_anvil
 
@@ -45,11 +49,60 @@ def stop(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=30)
 
 
+def test_help__shows_the_bracketed_hints_and_argument_names() -> None:
+    serve = run("serve", "--help")
+    assert serve.returncode == 0, serve.stderr
+    text = " ".join(serve.stdout.split())  # as wrapped to the terminal's width
+    assert "[env TANHUI_DATA_DIR; default ./.tanhui]" in text
+    assert "[env TANHUI_PORT; default 8000]" in text
+    api = run("api", "--help")
+    assert api.returncode == 0, api.stderr
+    assert "METHOD" in api.stdout and "PATH" in api.stdout
+    assert "{method}" not in api.stdout and "{path}" not in api.stdout
+    verify = run("verify", "--help")
+    assert "ID" in verify.stdout and "{certificate_id}" not in verify.stdout
+    assert "--event NAME" in verify.stdout
+
+
+def test_verify__unreachable_chain_is_one_clear_line() -> None:
+    done = run("verify", "1", "--rpc-url", "http://127.0.0.1:1", "--contract", "0x" + "11" * 20)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: cannot reach the chain at http://127.0.0.1:1")
+    assert "HTTPConnectionPool" not in lines[0] and "Traceback" not in lines[0]
+
+
+def test_settings__host_and_port_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (Settings().host, Settings().port) == ("127.0.0.1", 8000)
+    monkeypatch.setenv("TANHUI_HOST", "0.0.0.0")
+    monkeypatch.setenv("TANHUI_PORT", "9123")
+    assert (Settings().host, Settings().port) == ("0.0.0.0", 9123)
+    for bad in (0, 65536):
+        with pytest.raises(ValueError, match="port"):
+            Settings(port=bad)
+    refused = run("serve", "--port", "70000")
+    assert refused.returncode == 1
+    assert (
+        refused.stderr.strip() == "error: invalid settings: port: Input should be less than or equal to 65535"
+    )
+
+
+def test_count__singular_for_one() -> None:
+    assert count(1, "batches") == "1 batch"
+    assert count(1, "differences") == "1 difference"
+    assert count(1, "holdings") == "1 holding"
+    assert count(1, "pending operations") == "1 pending operation"
+    assert count(0, "batches") == "0 batches" and count(2, "events") == "2 events"
+
+
 def test_serve__embedded_defaults_survive_a_restart(tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [*TANHUI, "serve", "--data-dir", str(tmp_path), "--port", str(port)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TANHUI_")}
+    # The port from the environment (TANHUI_PORT), as `scripts/serve` users set it.
+    command = [*TANHUI, "serve", "--data-dir", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANHUI_")} | {"TANHUI_PORT": str(port)}
     first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
         health = wait_healthy(url, first)
@@ -110,12 +163,40 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         assert evidence["tx_hash"] == demo["retirement_tx"]
         assert evidence["batch_id"] == demo["batch_id"]
         assert evidence["beneficiary"] == "Chengdu Marathon 2025" and evidence["amount_kg"] == 120_500
+        # Unix seconds as on chain, and ISO dates next to them.
+        assert isinstance(evidence["retired_at"], int)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", evidence["retired_at_iso"])
+        assert evidence["consumption_start_iso"] == evidence["consumption_end_iso"] == "2025-10-26"
+        assert evidence["batch"]["period_start_iso"] == "2025-01-01"
+        assert evidence["batch"]["period_end_iso"] == "2025-03-31"
+        assert isinstance(evidence["batch"]["period_end"], int)
+
+        table = run("verify", cert, "--rpc-url", node.url, "--contract", credits)
+        assert table.returncode == 0, table.stderr
+        rows = table.stdout
+        assert "verified on chain" in rows
+        assert re.search(rf"retired_at\s+│?\s*{evidence['retired_at_iso']} \(local \d{{4}}-", rows), rows
+        assert re.search(r"consumption_start\s+│?\s*2025-10-26", rows), rows
+        assert re.search(r"batch\.period_start\s+│?\s*2025-01-01", rows), rows
+        assert re.search(r"batch\.period_end\s+│?\s*2025-03-31", rows), rows
+        assert "keccak-256 of the event's name" in rows
+        assert str(evidence["retired_at"]) not in rows
+
+        matched = run(
+            "verify", cert, "--rpc-url", node.url, "--contract", credits, "--event", "chengdu-marathon-2025"
+        )
+        assert matched.returncode == 0, matched.stderr
+        assert matched.stdout.splitlines()[-1] == "event id matches chengdu-marathon-2025"
+        other = run("verify", cert, "--rpc-url", node.url, "--contract", credits, "--event", "another-race")
+        assert other.returncode == 1
+        assert "does not match another-race" in other.stderr
 
         # A third-party client: Foundry's cast with the ABI artifacts.
         cast = subprocess.run(
             [
                 str(node_tool("cast")), "call", credits,
-                signature(ARTIFACTS_DIR / "TanhuiCredits.abi.json", "retirement"), cert, "--rpc-url", node.url,
+                signature(ARTIFACTS_DIR / "TanhuiCredits.abi.json", "retirement"), cert,
+                "--rpc-url", node.url,
             ],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
@@ -132,7 +213,10 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
             "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)
         )
         assert clean.returncode == 0, clean.stdout + clean.stderr
-        assert "no differences" in clean.stdout
+        # One batch, counted in the singular.
+        assert re.fullmatch(
+            r"no differences at block \d+ \(1 batch, \d+ holdings?, 1 retirement, .*\)\n", clean.stdout
+        )
 
         # Drift is reported and fails the command.
         path = database.removeprefix("sqlite:///")
@@ -151,6 +235,31 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         assert drift.returncode == 1
         differences = json.loads(drift.stdout)["differences"]
         assert any(d["field"] == "amount_kg" and d["database"] == d["chain"] + 5 for d in differences)
+        drift_table = run(
+            "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)
+        )
+        assert drift_table.returncode == 1
+        n = len(differences)
+        assert f"{n} {'difference' if n == 1 else 'differences'} at block" in drift_table.stdout
+    finally:
+        node.process.terminate()
+        node.process.wait(timeout=10)
+
+
+def test_demo__one_plain_line_per_step(tmp_path: Path) -> None:
+    node = start_anvil()
+    try:
+        done = run("demo", "--rpc-url", node.url, "--data-dir", str(tmp_path))
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert any(
+            re.fullmatch(
+                r"  registered Chengdu Tianfu Food Co\. \(project_owner\): par_\S+ 0x[0-9a-fA-F]{40}", line
+            )
+            for line in lines
+        ), done.stdout
+        assert "(project owner)" not in done.stdout
+        assert lines[-1].startswith("certificate ") and f"--rpc-url {node.url}" in lines[-1]
     finally:
         node.process.terminate()
         node.process.wait(timeout=10)

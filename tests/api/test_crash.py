@@ -153,7 +153,7 @@ def test_gas_chain__registry_funds_the_accounts_it_creates(anvil_env: dict[str, 
     pays for its own transfer."""
     runtime: Runtime = anvil_env["runtime"]
     api: Api = anvil_env["api"]
-    assert runtime.charges_gas()
+    assert runtime.outbox.charges_gas()
     batch_id, owner, _ = api.issued_batch()
     funded = runtime.settings.account_funding_wei
     assert runtime.client.balance(owner["address"]) == funded

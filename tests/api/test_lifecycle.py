@@ -41,7 +41,7 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
 
     # A project with its document, reviewed, registered on chain with the documents' hash.
     project = api.registered_project(owner)
-    on_chain = runtime.tanhui.project(bytes.fromhex(project["chain_id"][2:]))
+    on_chain = runtime.tanhui.project(bytes.fromhex(project["onchain_id"][2:]))
     assert on_chain["owner"] == owner["address"]
     assert "0x" + on_chain["document_hash"].hex() == project["document_hash"]
 

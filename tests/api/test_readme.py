@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 from pathlib import Path
 
 from chain.localnode import free_port
-from tests.api.test_cli_service import TANHUI, stop, wait_healthy
+from tests.api.test_cli_service import TANHUI, run, stop, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,7 +18,9 @@ def walkthrough() -> str:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     match = re.search(r"<!-- walkthrough:start -->\n```bash\n(.*?)```\n<!-- walkthrough:end -->", text, re.S)
     assert match, "README.md has no walk-through block"
-    return match.group(1)
+    script = match.group(1)
+    assert "/tmp/" not in script, "the walk-through writes no fixed file"
+    return script
 
 
 def test_readme_walkthrough__from_nothing_to_a_verified_certificate(tmp_path: Path) -> None:
@@ -32,7 +35,7 @@ def test_readme_walkthrough__from_nothing_to_a_verified_certificate(tmp_path: Pa
         cwd=REPO,
     )
     try:
-        wait_healthy(f"http://127.0.0.1:{port}", service)
+        health = wait_healthy(f"http://127.0.0.1:{port}", service)
         done = subprocess.run(
             ["bash", "-c", walkthrough()],
             cwd=REPO,
@@ -47,11 +50,31 @@ def test_readme_walkthrough__from_nothing_to_a_verified_certificate(tmp_path: Pa
             timeout=300,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        out = done.stdout
-        assert "published" in out and "registered" in out and "confirmed" in out
-        assert "'issued_kg': 950560" in out
-        assert '"beneficiary":"Chengdu Marathon 2025"' in out
-        assert "verified on chain" in out
+        # What the walk-through prints, line by line: the methodology's status, the project's,
+        # the batch's supply, the transfer's status, the public certificate, then `tanhui verify`.
+        methodology, project, supply, transfer, certificate, *verified = done.stdout.splitlines()
+        assert methodology == "published"
+        assert project == "registered"
+        assert json.loads(supply)["issued_kg"] == 950_560
+        assert transfer == "confirmed"
+        cert = json.loads(certificate)
+        assert cert["beneficiary"] == "Chengdu Marathon 2025" and cert["amount_kg"] == 120_500
+        assert any("verified on chain" in line for line in verified), done.stdout
+        assert verified[-1] == "event id matches chengdu-marathon-2025"
+
+        # The certificate the API gave, checked against the chain alone.
+        contracts = health["contracts"]
+        assert isinstance(contracts, dict)
+        on_chain = run(
+            "verify", str(cert["certificate_id"]), "--json",
+            "--rpc-url", str(health["rpc_url"]), "--contract", contracts["TanhuiCredits"],
+        )  # fmt: skip
+        assert on_chain.returncode == 0, on_chain.stderr
+        evidence = json.loads(on_chain.stdout)
+        assert evidence["verified"] is True
+        assert evidence["beneficiary"] == cert["beneficiary"]
+        assert evidence["amount_kg"] == cert["amount_kg"] == 120_500
+        assert evidence["tx_hash"] == cert["chain"]["tx_hash"]
     finally:
         stop(service)
         subprocess.run(

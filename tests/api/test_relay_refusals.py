@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.models import ChainAccount, ChainOperation, Participant
-from registry.outbox import enqueue
-from registry.relay import _signed
+from registry.outbox import signed_transaction
 from registry.runtime import Runtime
 from tests.api.conftest import Api
 
@@ -34,7 +33,7 @@ def register_op(api: Api, runtime: Runtime, name: str) -> int:
     from registry import participants
 
     with runtime.db.transaction() as session:
-        _, _, ops = participants.register(session, runtime, name=name, kind="person", roles=["holder"])
+        _, _, ops = participants.register(session, runtime.outbox, name=name, kind="person", roles=["holder"])
         assert [op.kind for op in ops] == ["register_participant", "fund_account"]
         return ops[0].id
 
@@ -111,9 +110,10 @@ def test_mined_failure__is_final_even_without_a_decodable_reason(anvil_env: dict
         from registry import participants
 
         me = participants.get(session, owner["id"])
-        op = enqueue(
-            session, runtime, kind="transfer", payload={"test": "out of gas"}, gas=30_000,
-            fn=runtime.tanhui.transfer(owner["address"], buyer["address"], batch_id, 1), signer=runtime.signer_of(me),
+        op = runtime.outbox.enqueue(
+            session, kind="transfer", payload={"test": "out of gas"}, gas=30_000,
+            call=runtime.tanhui.transfer(owner["address"], buyer["address"], batch_id, 1),
+            signer=runtime.outbox.signer_of(me),
         )  # fmt: skip
         op_id = op.id
     runtime.relay.process(op_id, timeout=10)
@@ -154,7 +154,7 @@ def test_reconcile__reports_an_operation_mined_but_recorded_pending(anvil_env: d
     api: Api = anvil_env["api"]
     op_id = register_op(api, runtime, "mined behind the relay's back")
     row = op_row(runtime, op_id)
-    runtime.client.wait(runtime.client.send(_signed(row)))
+    runtime.client.wait(runtime.client.send(signed_transaction(row)))
     report = reconcile(runtime)
     assert any(d["subject"] == f"operation {op_id}" and d["database"] == "signed" for d in report.differences)
     runtime.relay.resume()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_utils import keccak
 
-from chain import RetirementDetails, RetirementPurpose
+from chain import ContractCall, Receipt, RetirementDetails, RetirementPurpose
 from chain.contracts import ParticipantKind
 from chain.signers import Signer
 from tests.conftest import DeployedChain
@@ -25,8 +26,8 @@ class Scenario:
     buyer: Signer
     outsider: Signer
 
-    def send(self, fn, signer: Signer | None = None, **kwargs):  # type: ignore[no-untyped-def]
-        return self.chain.client.transact(fn, signer or self.chain.admin, **kwargs)
+    def send(self, call: ContractCall, signer: Signer | None = None, **kwargs: Any) -> Receipt:
+        return self.chain.client.transact(call, signer or self.chain.admin, **kwargs)
 
     def verify(self, report: bytes, start: int, end: int, amount: int) -> None:
         self.send(self.chain.tanhui.record_verified_report(report, PROJECT, start, end, amount))

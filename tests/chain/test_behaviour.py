@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from chain import errors
+from chain import ChainError, Deployment, SignedTransaction, Tanhui, errors
+from chain.abi import selector
+from chain.certificates import verify_certificate
 from chain.contracts import ROLE_NAMES, ParticipantKind, ParticipantStatus, RetirementPurpose
-from chain.events import fetch_events
+from chain.events import decoder_for, fetch_events, receipt_facts
 from tests.chain.scenario import APR, JAN, JUL, METHODOLOGY, PROJECT, details, registered_project
 from tests.conftest import DeployedChain
 
@@ -245,3 +247,198 @@ def test_events__shared_event_is_attributed_to_the_contract_that_emitted_it(depl
         ("Paused", "TanhuiRegistry"),
         ("Paused", "TanhuiCredits"),
     ]
+
+
+def test_calls__encode_the_named_function_for_the_right_contract(deployed: DeployedChain) -> None:
+    t, d = deployed.tanhui, deployed.deployment
+    retire = t.retire(1, 10, details())
+    (abi_item,) = [
+        i for i in deployed.client.abi("TanhuiCredits") if i["type"] == "function" and i["name"] == "retire"
+    ]
+    assert (retire.to, retire.function, retire.data[:4]) == (d.credits, "retire", selector(abi_item))
+    assert [(c.to, c.function) for c in t.pause_calls()] == [(d.registry, "pause"), (d.credits, "pause")]
+    assert [(c.to, c.function) for c in t.unpause_calls()] == [
+        (d.registry, "unpause"),
+        (d.credits, "unpause"),
+    ]
+
+
+def test_receipt_facts__issuance_and_retirement_receipts(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    decoder = decoder_for(deployed.client, deployed.deployment)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.verify(keccak(text="q2"), APR, JUL, 7_000)
+    s.issue(keccak(text="q1"))
+    issued = s.send(deployed.tanhui.issue(keccak(text="q2")))
+    assert receipt_facts(decoder.decode_all(issued.logs)) == {"batch_id": 2}
+    s.send(deployed.tanhui.retire(2, 1_000, details()), s.owner)
+    retired = s.send(deployed.tanhui.retire(2, 500, details("Alice")), s.owner)
+    assert receipt_facts(decoder.decode_all(retired.logs)) == {
+        "certificate_id": 2,
+        "serial_first": 1_001,
+        "serial_last": 1_500,
+    }
+    registered = s.send(deployed.tanhui.register_participant(s.outsider.address, ParticipantKind.PERSON))
+    assert receipt_facts(decoder.decode_all(registered.logs)) == {}
+
+
+def test_events__retirement_details_read_back_from_the_event(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    receipt = s.send(deployed.tanhui.retire(1, 10, details()), s.owner)
+    events = decoder_for(deployed.client, deployed.deployment).decode_all(receipt.logs)
+    (retired,) = [e for e in events if e.name == "CreditsRetired"]
+    assert retired.retirement_details() == details()
+    assert retired.block_hash == receipt.block_hash
+    other = next(e for e in events if e.name != "CreditsRetired")
+    with pytest.raises(ValueError, match="not a CreditsRetired event"):
+        other.retirement_details()
+
+
+def test_certificate__verified_from_the_chain_alone(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    receipt = s.send(deployed.tanhui.retire(1, 1_200, details()), s.owner)
+    evidence = verify_certificate(deployed.client, deployed.deployment.credits, 1)
+    assert evidence.details == details()
+    assert evidence.tx_hash == receipt.tx_hash
+    assert evidence.registry == deployed.deployment.registry
+    assert evidence.block_timestamp == deployed.client.block(receipt.block_number)["timestamp"]
+    shown = evidence.to_json()
+    assert (shown["amount_kg"], shown["serial_first"], shown["serial_last"]) == (1_200, 1, 1_200)
+    with pytest.raises(errors.CreditsUnknownCertificate):
+        verify_certificate(deployed.client, deployed.deployment.credits, 2)
+
+
+def test_views__read_at_an_earlier_block(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    before = deployed.client.block_number()
+    s.send(t.register_participant(s.outsider.address, ParticipantKind.PERSON))
+    s.send(t.set_account_frozen(s.owner.address, True, "dispute"))
+    assert t.participant(s.outsider.address)[:2] == (ParticipantKind.PERSON, ParticipantStatus.ACTIVE)
+    assert t.participant(s.outsider.address, block=before)[:2] == (
+        ParticipantKind.NONE,
+        ParticipantStatus.NONE,
+    )
+    assert t.is_account_frozen(s.owner.address)
+    assert not t.is_account_frozen(s.owner.address, block=before)
+
+
+def test_pause__each_contract_is_reported_on_its_own(deployed: DeployedChain) -> None:
+    t = deployed.tanhui
+    assert t.is_paused_each() == {"registry": False, "credits": False} and not t.is_paused()
+    before = deployed.client.block_number()
+    deployed.client.transact(t.pause_calls()[1], deployed.admin)
+    assert t.is_paused_each() == {"registry": False, "credits": True}
+    assert t.is_paused()
+    assert t.is_paused_each(block=before) == {"registry": False, "credits": False}
+
+
+def test_is_live__false_where_the_contracts_are_not(deployed: DeployedChain) -> None:
+    nowhere = Deployment(
+        chain_id=deployed.client.chain_id,
+        contracts={"TanhuiRegistry": deployed.admin.address, "TanhuiCredits": deployed.signers[1].address},
+        block_number=0,
+        deployer=deployed.admin.address,
+        admin_delay=0,
+    )
+    assert not Tanhui(deployed.client, nowhere).is_live()
+    assert deployed.client.has_code(deployed.deployment.credits)
+    assert not deployed.client.has_code(deployed.admin.address)
+
+
+def test_block__header_facts_link_to_the_parent(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    receipt = s.send(deployed.tanhui.register_participant(s.outsider.address, ParticipantKind.PERSON))
+    block = deployed.client.block(receipt.block_number)
+    parent = deployed.client.block(receipt.block_number - 1)
+    assert (block["number"], block["hash"]) == (receipt.block_number, receipt.block_hash)
+    assert block["parentHash"] == parent["hash"] and parent["hash"] != block["hash"]
+    assert block["timestamp"] >= parent["timestamp"] > 1_600_000_000
+    assert deployed.client.block()["number"] == deployed.client.block_number()
+    with pytest.raises(ChainError, match="no block"):
+        deployed.client.block(receipt.block_number + 1_000_000)
+
+
+def test_get_transaction__what_was_signed(deployed: DeployedChain) -> None:
+    call = deployed.tanhui.register_participant(deployed.signers[3].address, ParticipantKind.PERSON)
+    receipt = deployed.client.transact(call, deployed.admin)
+    tx = deployed.client.get_transaction(receipt.tx_hash)
+    assert (tx["hash"], tx["from"], tx["to"], tx["input"], tx["value"]) == (
+        receipt.tx_hash,
+        deployed.admin.address,
+        call.to,
+        call.data,
+        0,
+    )
+    assert tx["blockNumber"] == receipt.block_number
+    with pytest.raises(ChainError, match="no transaction"):
+        deployed.client.get_transaction("0x" + "ab" * 32)
+
+
+def test_signed_transaction__from_raw_round_trips_prepare(deployed: DeployedChain) -> None:
+    client = deployed.client
+    call = deployed.tanhui.register_participant(deployed.signers[3].address, ParticipantKind.PERSON)
+    dynamic = client.prepare(call, deployed.admin, gas=200_000)
+    legacy = client.prepare(call, deployed.admin, gas=200_000, nonce=dynamic.nonce + 1, fees={"gasPrice": 7})
+    for signed in (dynamic, legacy):
+        assert SignedTransaction.from_raw(signed.raw) == signed
+        assert SignedTransaction.from_raw("0x" + signed.raw.hex()) == signed
+        fields = signed.fields()
+        assert (fields["to"], fields["data"], fields["gas"], fields["chainId"]) == (
+            call.to,
+            call.data,
+            200_000,
+            client.chain_id,
+        )
+    assert legacy.fields()["gasPrice"] == 7 and "gasPrice" not in dynamic.fields()
+    with pytest.raises(ValueError, match="not a signed transaction"):
+        SignedTransaction.from_raw(b"\xc0")
+
+
+def test_resign__taken_nonce_then_the_same_call_with_a_new_one_is_mined(deployed: DeployedChain) -> None:
+    client, admin = deployed.client, deployed.admin
+    newcomer = deployed.signers[3].address
+    call = deployed.tanhui.register_participant(newcomer, ParticipantKind.PERSON)
+    original = client.prepare(call, admin, gas=200_000)
+    # Another transaction of the same sender takes the nonce first.
+    client.wait(client.send(client.prepare(None, admin, to=admin.address, gas=21_000, nonce=original.nonce)))
+    with pytest.raises(errors.NonceTaken) as caught:
+        client.send(original)
+    assert caught.value.tx_hash == original.tx_hash
+    assert isinstance(caught.value, errors.TransactionRefused)
+
+    resigned = client.resign(
+        original, admin, nonce=client.next_nonce(admin.address), fees=client.fee_fields()
+    )
+    assert resigned.nonce == original.nonce + 1 and resigned.tx_hash != original.tx_hash
+    same = ("to", "data", "value", "gas", "chainId")
+    assert {k: resigned.fields()[k] for k in same} == {k: original.fields()[k] for k in same}
+    receipt = client.wait(client.send(resigned))
+    mined = client.get_transaction(receipt.tx_hash)
+    assert (mined["nonce"], mined["input"], mined["to"]) == (original.nonce + 1, call.data, call.to)
+    assert deployed.tanhui.is_active_participant(newcomer)
+    with pytest.raises(ValueError, match="not by"):
+        client.resign(original, deployed.signers[1], nonce=0, fees=client.fee_fields())
+
+
+def test_nonce_filler__uses_the_nonce_with_a_transfer_to_itself(deployed: DeployedChain) -> None:
+    client, admin = deployed.client, deployed.admin
+    nonce = client.next_nonce(admin.address)
+    filler = client.nonce_filler(admin, nonce=nonce, fees=client.fee_fields())
+    assert (filler.sender, filler.nonce) == (admin.address, nonce)
+    receipt = client.wait(client.send(filler))
+    tx = client.get_transaction(receipt.tx_hash)
+    assert (tx["from"], tx["to"], tx["value"], tx["gas"], tx["nonce"], tx["input"]) == (
+        admin.address,
+        admin.address,
+        0,
+        21_000,
+        nonce,
+        b"",
+    )
+    assert receipt.gas_used == 21_000
+    assert client.next_nonce(admin.address) == nonce + 1

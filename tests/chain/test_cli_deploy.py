@@ -12,11 +12,11 @@ from typing import Any
 from eth_utils import keccak
 
 from chain import ChainClient, Deployment, Tanhui
-from chain.client import _canonical_type
+from chain.abi import canonical_type
 from chain.contracts import ParticipantKind
+from chain.localnode import AnvilProcess, spawn_anvil
 from chain.paths import ARTIFACTS_DIR, node_tool
 from tests.chain.scenario import APR, JAN, details
-from tests.conftest import AnvilNode, start_anvil
 
 TANHUI = [sys.executable, "-m", "api.cli"]
 
@@ -31,13 +31,13 @@ def signature(abi_file: Path, name: str) -> str:
     """`name(inputs)(outputs)` built from an ABI artifact, the way a third party would."""
     abi: list[dict[str, Any]] = json.loads(abi_file.read_text())
     (fn,) = [item for item in abi if item.get("type") == "function" and item["name"] == name]
-    inputs = ",".join(_canonical_type(i) for i in fn["inputs"])
-    outputs = ",".join(_canonical_type(o) for o in fn["outputs"])
+    inputs = ",".join(canonical_type(i) for i in fn["inputs"])
+    outputs = ",".join(canonical_type(o) for o in fn["outputs"])
     return f"{name}({inputs})({outputs})"
 
 
 def test_deploy_json__cast_reads_roles_batch_and_retirement(tmp_path: Path) -> None:
-    node: AnvilNode = start_anvil()
+    node: AnvilProcess = spawn_anvil()
     try:
         done = subprocess.run(
             [*TANHUI, "deploy", "--rpc-url", node.url, "--json", "--data-dir", str(tmp_path)],
@@ -91,8 +91,7 @@ def test_deploy_json__cast_reads_roles_batch_and_retirement(tmp_path: Path) -> N
         balance = cast("call", credits, signature(credits_abi, "balanceOf"), owner.address, "1", *rpc)
         assert balance.split()[0] == "10000"
     finally:
-        node.process.terminate()
-        node.process.wait(timeout=10)
+        node.stop()
 
 
 def test_deploy__unreachable_node_is_a_clear_error(tmp_path: Path) -> None:
@@ -119,7 +118,7 @@ def test_deploy__operator_key_from_environment_or_keystore(tmp_path: Path) -> No
 
     keystore = tmp_path / "operator.json"
     keystore.write_text(json.dumps(Account.encrypt(ANVIL_KEY_1, "correct horse")))
-    node = start_anvil()
+    node = spawn_anvil()
     try:
         base = {k: v for k, v in os.environ.items() if not k.startswith("TANHUI_")}
         for extra in (
@@ -132,12 +131,12 @@ def test_deploy__operator_key_from_environment_or_keystore(tmp_path: Path) -> No
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
             assert json.loads(done.stdout)["admin"] == ANVIL_ADDRESS_1
+        wrong_password = {"TANHUI_OPERATOR_KEYSTORE_PASSWORD": "wrong"}
         wrong = subprocess.run(
             [*TANHUI, "deploy", "--rpc-url", node.url, "--json", "--data-dir", str(tmp_path)],
             capture_output=True, text=True, timeout=300,
-            env={**base, "TANHUI_OPERATOR_KEYSTORE": str(keystore), "TANHUI_OPERATOR_KEYSTORE_PASSWORD": "wrong"},
+            env={**base, "TANHUI_OPERATOR_KEYSTORE": str(keystore), **wrong_password},
         )  # fmt: skip
         assert wrong.returncode == 1 and "cannot decrypt keystore" in wrong.stderr
     finally:
-        node.process.terminate()
-        node.process.wait(timeout=10)
+        node.stop()

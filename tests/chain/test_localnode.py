@@ -42,3 +42,14 @@ def test_local_chain__taken_port_is_refused(tmp_path: Path) -> None:
 
 def test_local_chain__stop_without_chain_reports_nothing_running(tmp_path: Path) -> None:
     assert localnode.stop(tmp_path) is False
+
+
+def test_spawn_anvil__throwaway_node_with_extra_arguments_until_stopped() -> None:
+    node = localnode.spawn_anvil("--chain-id", "4242")
+    try:
+        assert ChainClient.connect(node.url).chain_id == 4242
+    finally:
+        node.stop()
+    assert node.process.poll() is not None
+    with pytest.raises(ChainError, match="cannot reach the chain"):
+        ChainClient.connect(node.url)

@@ -1,0 +1,34 @@
+"""The ``tanhui`` command line, one module per command group:
+
+- :mod:`api.cli.chain`: ``chain up|down|status`` (the local anvil chain) and ``deploy``;
+- :mod:`api.cli.service`: ``serve``, ``demo``, ``relay`` and ``reconcile``;
+- :mod:`api.cli.verify`: ``verify`` (a certificate from the chain alone);
+- :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API).
+
+The names and options are stable: README's "Command line" lists them and checks outside the
+project use them. The console script is ``tanhui = "api.cli:app"``.
+"""
+
+from __future__ import annotations
+
+from api.cli import chain, client, service, verify
+from api.cli._common import new_typer
+
+app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
+
+# The command table: every top-level command and group (a group lists its own commands).
+app.add_typer(chain.chain_app, name="chain")
+app.command("deploy")(chain.deploy)
+app.command("serve")(service.serve)
+app.command("demo")(service.demo)
+app.command("verify")(verify.verify)
+app.command("reconcile")(service.reconcile)
+app.command("relay")(service.relay)
+app.command("api")(client.api_call)
+
+
+def main() -> None:
+    app(prog_name="tanhui")
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,616 @@
+"""Response bodies of the API, as pydantic models: what each route answers, for OpenAPI and
+the clients generated from it. They mirror the services' views (``registry/*.view``,
+``registry/views.py``, ``registry/outbox.describe``) field for field; a test validates real
+responses of the whole lifecycle against them and checks that nothing is lost in the round trip.
+
+Responses refuse no unknown field (a newer server may say more); amounts are integer kilograms
+(``amount_kg: int``) with tonnes as a decimal string (``amount_t: "1234.567"``), never floats;
+times are ISO 8601 strings in UTC, dates ``YYYY-MM-DD``.
+
+========================================================  ===========================  ==========
+route                                                     response model               statuses
+========================================================  ===========================  ==========
+GET  /v1/health                                           Health                       200
+POST /v1/participants                                     RegisteredParticipant        201, 202
+GET  /v1/participants                                     list[ParticipantOut]         200
+GET  /v1/participants/me                                  ParticipantWithHoldings      200
+GET  /v1/participants/{participant_id}                    ParticipantWithHoldings      200
+GET  /v1/methodologies/catalogue                          list[CatalogueEntry]         200
+GET  /v1/methodologies                                    list[MethodologyOut]         200
+GET  /v1/methodologies/{methodology_id}                   MethodologyOut               200
+POST /v1/methodologies                                    MethodologyOut               201
+POST /v1/methodologies/{methodology_id}/reviews           MethodologyOut               201, 202
+POST /v1/projects                                         ProjectOut                   201
+GET  /v1/projects                                         list[ProjectOut]             200
+GET  /v1/projects/{project_id}                            ProjectOut                   200
+POST /v1/projects/{project_id}/documents                  ProjectOut                   201, 202
+POST /v1/projects/{project_id}/submit                     ProjectOut                   201
+POST /v1/projects/{project_id}/reviews                    ProjectOut                   201, 202
+POST /v1/projects/{project_id}/reports                    ReportOut                    201
+GET  /v1/projects/{project_id}/reports                    list[ReportOut]              200
+GET  /v1/reports/{report_id}                              ReportOut                    200
+POST /v1/reports/{report_id}/verifications                ReportOut                    201, 202
+GET  /v1/holdings                                         list[HoldingOut]             200
+POST /v1/transfers                                        CreditRequestOut             201, 202
+POST /v1/retirements                                      CreditRequestOut             201, 202
+GET  /v1/credit-requests/{request_id}                     CreditRequestOut             200
+GET  /v1/batches                                          list[BatchOut]               200
+GET  /v1/batches/{batch_id}                               BatchDetail                  200
+GET  /v1/retirements                                      list[RetirementOut]          200
+GET  /v1/retirements/{certificate_id}                     RetirementOut                200
+GET  /v1/operations/{operation_id}                        OperationOut                 200
+GET  /v1/supervision                                      SupervisionStatus            200
+POST /v1/supervision/... (freeze, unfreeze, invalidations,
+     pause, unpause)                                      SupervisionResult            201, 202
+========================================================  ===========================  ==========
+
+Every error answers ``ErrorEnvelope``; routes document theirs with ``responses=errors(...)``
+(e.g. ``errors(401, 403, 404, 409, 503)``), and ``accepted(Model)`` documents the 202 of a
+command whose chain operation is still pending. The app documents two of them on every
+operation by itself (:func:`document_errors`): 401 where the operation needs a token, 422 where
+it takes parameters or a body.
+
+A route that returns a dict has it validated and serialized through its ``response_model``:
+a field a model does not declare would be dropped, hence the round-trip test. Commands return
+their ``JSONResponse`` as rendered; the model documents it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+# -- value types ------------------------------------------------------------------------------
+
+Hash = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="32 bytes, 0x-prefixed hex")]
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="An EVM address (checksummed)")]
+Tonnes = Annotated[
+    str,
+    Field(pattern=r"^-?[0-9]+\.[0-9]{3}$", description="Tonnes of CO2e, three decimals", examples=["1.500"]),
+]
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}",
+        json_schema_extra={"format": "date-time"},
+        description="ISO 8601, UTC",
+    ),
+]
+Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"})]
+
+Role = Literal["registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange"]
+Decision = Literal["approve", "reject", "request_changes"]
+Category = Literal["energy-substitution", "resource-saving", "ecological"]
+Purpose = Literal[
+    "event_neutrality", "voluntary", "compliance", "organisation_neutrality", "personal_neutrality", "other"
+]
+Standing = Literal["pending", "active", "suspended", "failed"]
+MethodologyStatus = Literal["proposed", "published", "rejected"]
+Publication = Literal["none", "pending", "published", "deprecated", "failed"]
+ProjectStatus = Literal[
+    "draft",
+    "submitted",
+    "changes_requested",
+    "approved",
+    "registered",
+    "registration_failed",
+    "rejected",
+    "suspended",
+    "closed",
+]
+ReportStatus = Literal["submitted", "changes_requested", "verified", "issued", "issue_failed", "rejected"]
+OperationStatus = Literal["signed", "sent", "confirmed", "failed"]
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    """What went wrong: a stable machine-readable `code`, a message for people, and details
+    (the offending values, the fields of a validation error, a request id)."""
+
+    code: str = Field(examples=["insufficient_balance"])
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error of the API (4xx and 5xx) answers this body."""
+
+    error: ErrorBody
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The request is not acceptable (`invalid_request`).",
+    401: "No valid API token (`unauthenticated`): send `Authorization: Bearer <token>`.",
+    403: "The participant lacks the role, or does not own the resource (`forbidden`).",
+    404: "No such resource (`not_found`).",
+    409: "The resource's state, an earlier request with the same Idempotency-Key, or the chain "
+    "refuses it (`invalid_state`, `insufficient_balance`, `frozen`, `paused`, `chain_rejected`, ...).",
+    422: "The request is not valid (`validation_error`, with the fields in `details.errors`), "
+    "or its content is not (`monitoring_data_invalid`, `no_reduction`, ...).",
+    500: "An unexpected error (`internal_error`); quote `details.request_id`.",
+    503: "The chain cannot be reached (`chain_unavailable`): retry later with the same Idempotency-Key.",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting `statuses` with the error envelope:
+    ``@router.post(..., responses=errors(401, 403, 409))``."""
+    unknown = sorted(set(statuses) - set(ERROR_DESCRIPTIONS))
+    if unknown:
+        raise ValueError(f"no description of error status {unknown}; known: {sorted(ERROR_DESCRIPTIONS)}")
+    return {
+        status: {"description": ERROR_DESCRIPTIONS[status], "model": ErrorEnvelope} for status in statuses
+    }
+
+
+def accepted(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a command's 202: its chain operation is still pending."""
+    return {
+        202: {
+            "description": "Accepted: a chain operation is still pending; follow `operation` (or "
+            "repeat the request with the same Idempotency-Key) until it is final.",
+            "model": model,
+        }
+    }
+
+
+_ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
+_FASTAPI_422_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _envelope_response(status: int) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": _ENVELOPE_REF}}},
+    }
+
+
+def document_errors(openapi: dict[str, Any]) -> dict[str, Any]:
+    """`openapi`, with the errors that the app itself answers documented on every operation:
+    401 where the operation needs a token, 422 (the envelope, not FastAPI's default
+    ``HTTPValidationError``) where it takes parameters or a body."""
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    envelope = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, schema in envelope.pop("$defs", {}).items():
+        components.setdefault(name, schema)
+    components.setdefault("ErrorEnvelope", envelope)
+    for path in openapi.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            if operation.get("security"):
+                responses.setdefault("401", _envelope_response(401))
+            if operation.get("parameters") or operation.get("requestBody"):
+                default = responses.get("422", {}).get("content", {}).get("application/json", {})
+                if "422" not in responses or "HTTPValidationError" in json.dumps(default):
+                    responses["422"] = _envelope_response(422)
+    text = json.dumps({k: v for k, v in openapi.items() if k != "components"})
+    for name in _FASTAPI_422_SCHEMAS:
+        if f"#/components/schemas/{name}" not in text:
+            components.pop(name, None)
+    return openapi
+
+
+# -- participants -----------------------------------------------------------------------------
+
+
+class HoldingOut(BaseModel):
+    """A participant's tradable balance of one batch."""
+
+    batch_id: int
+    amount_kg: int
+    amount_t: Tonnes
+
+
+class ParticipantOut(BaseModel):
+    """A registered participant: its roles, its chain account and who keeps the account's key."""
+
+    id: str = Field(description="The participant's public id")
+    name: str
+    kind: Literal["organisation", "person"]
+    roles: list[Role]
+    address: Address
+    custody: Literal["keystore", "self", "operator"] = Field(
+        description="Who keeps the chain key: the registry (encrypted), the participant, or the operator"
+    )
+    chain_status: Standing = Field(description="Its registration on chain")
+    created_at: Timestamp
+
+
+class ParticipantWithHoldings(ParticipantOut):
+    """A participant with its non-zero holdings, by batch."""
+
+    holdings: list[HoldingOut]
+
+
+class RegisteredParticipant(ParticipantOut):
+    """A newly registered participant, with its API token: shown in this response only, never
+    again (nor in a replay of the request)."""
+
+    token: str = Field(description="The participant's API token (Authorization: Bearer <token>)")
+
+
+# -- methodologies ----------------------------------------------------------------------------
+
+
+class ReviewOut(BaseModel):
+    """A reviewer's decision: an expert's on a methodology, the registrar's on a project."""
+
+    reviewer: str | None = Field(description="The reviewer's participant id")
+    decision: Decision
+    reason: str
+    created_at: Timestamp
+
+
+class MethodologyOut(BaseModel):
+    """A proposed methodology version, its committee reviews and its publication on chain."""
+
+    id: int
+    code: str = Field(examples=["TH-ES-001"])
+    version: int
+    title: str
+    category: Category
+    content_hash: Hash = Field(description="keccak256 of the module's code and factors, published on chain")
+    status: MethodologyStatus
+    chain_status: Publication
+    quorum: int = Field(description="Approvals (or rejections) of the expert committee that decide")
+    reviews: list[ReviewOut]
+    input_schema: dict[str, Any] = Field(description="JSON schema of the monitoring data it quantifies")
+
+
+class FactorOut(BaseModel):
+    """An emission factor of a methodology version, with its source."""
+
+    key: str
+    value: str = Field(description="A decimal, as a string")
+    unit: str
+    source: str
+    note: str
+
+
+class CatalogueEntry(BaseModel):
+    """A methodology module available to propose: its requirements, monitoring data schema,
+    factors and content hash."""
+
+    code: str
+    version: int
+    title: str
+    title_zh: str
+    category: Category
+    requirements: list[str]
+    input_schema: dict[str, Any]
+    factor_set_version: str
+    factors: list[FactorOut]
+    content_hash: Hash
+
+
+# -- projects and reports ---------------------------------------------------------------------
+
+
+class MethodologyRef(BaseModel):
+    """A methodology version, by code and version."""
+
+    code: str
+    version: int
+
+
+class DocumentOut(BaseModel):
+    """A project document (its content is kept by the registry; its hash goes on chain)."""
+
+    id: int
+    filename: str
+    content_type: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int
+    uploaded_at: Timestamp
+
+
+class ProjectOut(BaseModel):
+    """A project: its owner, methodology, documents, the registrar's reviews and its status."""
+
+    id: str
+    onchain_id: Hash = Field(description="The project's bytes32 id on chain")
+    name: str
+    description: str
+    location: str
+    owner: str | None = Field(description="The owner's participant id")
+    methodology: MethodologyRef
+    status: ProjectStatus
+    document_hash: Hash | None = Field(description="The hash of its documents registered on chain")
+    documents: list[DocumentOut]
+    reviews: list[ReviewOut]
+    created_at: Timestamp
+
+
+class QuantificationOut(BaseModel):
+    """The methodology's result for the period, in whole kg CO2e:
+    ``net_kg = baseline_kg - project_kg - leakage_kg``."""
+
+    baseline_kg: int
+    project_kg: int
+    leakage_kg: int
+    net_kg: int
+    net_t: Tonnes
+    steps: list[tuple[str, str]] = Field(description="The audit trail: (label, value with unit)")
+
+
+class VerificationOut(BaseModel):
+    """A verifier's decision on a monitoring report."""
+
+    verifier: str | None = Field(description="The verifier's participant id")
+    decision: Decision
+    reason: str
+    created_at: Timestamp
+
+
+class ReportOut(BaseModel):
+    """A monitoring report: its data, the quantified reduction, its verifications and, once
+    issued, its batch."""
+
+    id: str
+    project: str = Field(description="The project's id")
+    period_start: Day
+    period_end: Day = Field(description="Inclusive")
+    data: dict[str, Any] = Field(description="The monitoring data, as submitted")
+    quantification: QuantificationOut
+    report_hash: Hash
+    status: ReportStatus
+    batch_id: int | None = Field(description="The batch issued for it")
+    verifications: list[VerificationOut]
+    submitted_at: Timestamp
+
+
+# -- batches and retirements ------------------------------------------------------------------
+
+
+class ProjectRef(BaseModel):
+    """The project a batch was issued for."""
+
+    id: str
+    name: str
+    location: str
+
+
+class Vintage(BaseModel):
+    """The monitoring period of a batch: dates (inclusive) and the chain's unix seconds
+    (end exclusive)."""
+
+    start: Day
+    end: Day
+    chain_start: int
+    chain_end: int
+
+
+class Supply(BaseModel):
+    """A batch's supply: issued = retired + invalidated + held."""
+
+    issued_kg: int
+    retired_kg: int
+    invalidated_kg: int
+    held_kg: int
+    issued_t: Tonnes
+    retired_t: Tonnes
+    invalidated_t: Tonnes
+    held_t: Tonnes
+
+
+class BatchChain(BaseModel):
+    """Where to check a batch's issuance on chain."""
+
+    chain_id: int
+    contract: Address
+    token_id: int
+    tx_hash: Hash
+    block_number: int
+
+
+class BatchOut(BaseModel):
+    """An issued batch with its supply and the chain evidence of its issuance."""
+
+    id: int = Field(description="The batch's token id")
+    project: ProjectRef | None
+    project_onchain_id: Hash
+    methodology: MethodologyRef | None
+    vintage: Vintage
+    report: str | None = Field(description="The monitoring report's id")
+    report_hash: Hash
+    supply: Supply
+    frozen: bool
+    chain: BatchChain
+
+
+class BatchTransfer(BaseModel):
+    """A transfer of a batch's credits between accounts, as indexed from the chain."""
+
+    sender: Address = Field(alias="from")
+    to: Address
+    amount_kg: int
+    tx_hash: Hash
+    block_number: int
+
+
+class BatchRetirement(BaseModel):
+    """A retirement of a batch's credits, in short (the certificate has the rest)."""
+
+    certificate_id: int
+    amount_kg: int
+    beneficiary: str
+
+
+class BatchDetail(BatchOut):
+    """A batch with every transfer and retirement of its credits."""
+
+    transfers: list[BatchTransfer]
+    retirements: list[BatchRetirement]
+
+
+class RetirementHolder(BaseModel):
+    """The account that retired the credits, and its participant if registered."""
+
+    address: Address
+    participant: str | None
+    name: str | None
+
+
+class RetirementChain(BaseModel):
+    """Where to check a retirement on chain."""
+
+    chain_id: int
+    contract: Address
+    tx_hash: Hash
+    block_number: int
+    log_index: int
+
+
+class RetirementOut(BaseModel):
+    """A retirement certificate: what was retired, for whom and why, its serial block, and the
+    chain evidence (with its batch)."""
+
+    certificate_id: int
+    batch_id: int
+    holder: RetirementHolder
+    amount_kg: int
+    amount_t: Tonnes
+    serial_first: int
+    serial_last: int
+    serial_block: str = Field(examples=["TH-1-1-120500"])
+    beneficiary: str
+    purpose: Purpose
+    event_id: Hash = Field(description="bytes32 of the event id (keccak256 of its text); zero when none")
+    jurisdiction: str
+    consumption_start: Day | None
+    consumption_end: Day | None
+    note: str
+    retired_at: Timestamp
+    chain: RetirementChain
+    batch: BatchOut | None
+
+
+# -- chain operations and credit requests -----------------------------------------------------
+
+
+class OperationError(BaseModel):
+    """Why the chain refused an operation: the contract's error name and message."""
+
+    code: str
+    message: str
+
+
+class OperationOut(BaseModel):
+    """A chain operation of the outbox: signed, sent, then confirmed or failed."""
+
+    id: int
+    kind: str = Field(
+        description="What it does: register_participant, grant_role, fund_account, publish_methodology, "
+        "register_project, update_project_documents, record_report, issue, transfer, retire, "
+        "freeze_account, unfreeze_account, freeze_batch, unfreeze_batch, invalidate, pause, unpause",
+        examples=["transfer"],
+    )
+    status: OperationStatus
+    sender: Address
+    nonce: int
+    tx_hash: Hash
+    block_number: int | None
+    result: dict[str, Any] | None = Field(
+        description="What the confirmed transaction produced (ids, amounts)"
+    )
+    error: OperationError | None
+    note: str | None = Field(description="Why a pending operation has not gone out yet")
+
+
+def _absent_when_none(schema: dict[str, Any]) -> None:
+    """The schema of an optional field that is left out rather than null: its present form."""
+    present = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+    if len(present) == 1:
+        schema.update(present[0])
+    schema.pop("default", None)
+
+
+class TransferDetails(BaseModel):
+    """A transfer's recipient."""
+
+    to: str = Field(description="The recipient's participant id")
+
+
+class RetirementDetails(BaseModel):
+    """What a retirement states: for whom, why, for which event, where and when."""
+
+    beneficiary: str
+    purpose: Purpose
+    event_id: str | None
+    jurisdiction: str
+    consumption_start: Day | None
+    consumption_end: Day | None
+    note: str
+
+
+class CreditRequestOut(BaseModel):
+    """A transfer or retirement asked for through the API, with its chain operation; a confirmed
+    retirement adds its certificate."""
+
+    id: int
+    kind: Literal["transfer", "retirement"]
+    participant: str | None = Field(description="The requester's participant id")
+    batch_id: int
+    amount_kg: int
+    amount_t: Tonnes
+    details: TransferDetails | RetirementDetails
+    status: Literal["pending", "confirmed", "failed"]
+    operation: OperationOut
+    certificate_id: int | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        json_schema_extra=_absent_when_none,
+        description="The certificate's id: present only for a confirmed retirement",
+    )
+    certificate: RetirementOut | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        json_schema_extra=_absent_when_none,
+        description="The certificate: present only for a confirmed retirement",
+    )
+
+
+# -- supervision and the service --------------------------------------------------------------
+
+
+class PauseFlags(BaseModel):
+    """Whether each contract is paused."""
+
+    registry: bool
+    credits: bool
+
+
+class FrozenAccountOut(BaseModel):
+    """An account a supervisor froze on chain, with the reason."""
+
+    address: Address
+    participant: str | None
+    reason: str
+    block_number: int
+
+
+class SupervisionStatus(BaseModel):
+    """The scheme's pause flags and the frozen accounts."""
+
+    paused: PauseFlags
+    frozen_accounts: list[FrozenAccountOut]
+
+
+class SupervisionResult(SupervisionStatus):
+    """A supervision command's chain operations, and the status after them."""
+
+    operations: list[OperationOut]
+
+
+class Health(BaseModel):
+    """The service is up; the chain, contracts and operator account it works with."""
+
+    status: Literal["ok"]
+    chain_id: int
+    contracts: dict[str, Address] = Field(description="Contract addresses by name")
+    rpc_url: str | None = Field(description="The chain's JSON-RPC endpoint (none for an in-process chain)")
+    operator: Address

@@ -1,0 +1,371 @@
+"""The API's contract: the response models of ``api/responses.py`` describe what the service
+really answers (validated against a whole lifecycle, nothing lost in the round trip), the
+OpenAPI document names a model for every success and the error envelope for every 4xx, the
+token is an OpenAPI security scheme, every request has an id, and /docs needs no CDN."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+import api.app
+from api import responses
+from api.app import create_app
+from api.deps import current_participant
+from api.responses import (
+    BatchDetail,
+    BatchOut,
+    CatalogueEntry,
+    CreditRequestOut,
+    ErrorEnvelope,
+    Health,
+    HoldingOut,
+    MethodologyOut,
+    OperationOut,
+    ParticipantOut,
+    ParticipantWithHoldings,
+    ProjectOut,
+    RegisteredParticipant,
+    ReportOut,
+    RetirementOut,
+    SupervisionResult,
+    SupervisionStatus,
+    errors,
+)
+from registry.runtime import Runtime
+from tests.api.conftest import Api
+
+# The models a route answers (the error envelope aside).
+ROUTE_MODELS: tuple[type[BaseModel], ...] = (
+    ParticipantOut,
+    ParticipantWithHoldings,
+    RegisteredParticipant,
+    HoldingOut,
+    MethodologyOut,
+    CatalogueEntry,
+    ProjectOut,
+    ReportOut,
+    CreditRequestOut,
+    BatchOut,
+    BatchDetail,
+    RetirementOut,
+    OperationOut,
+    SupervisionStatus,
+    SupervisionResult,
+    Health,
+)
+ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+def bare_app() -> FastAPI:
+    """The app without a runtime: enough for its OpenAPI document, docs and middleware."""
+    return create_app(cast(Runtime, None), background=False)
+
+
+# -- the models accept what the service answers ---------------------------------------------------
+
+
+class Samples:
+    """Real response bodies, each checked against its model as it is collected."""
+
+    def __init__(self) -> None:
+        self.bodies: list[tuple[type[BaseModel], dict[str, Any]]] = []
+
+    def check(self, model: type[BaseModel], body: Any, *, many: bool = False) -> Any:
+        """`body` conforms to `model` (a list of them with `many`) and serializes back to itself,
+        as FastAPI would send it through ``response_model``: no field is lost or altered."""
+        adapter: TypeAdapter[Any] = TypeAdapter(list[model] if many else model)  # type: ignore[valid-type]
+        value = adapter.validate_python(body)
+        assert adapter.dump_python(value, mode="json", by_alias=True) == body, model.__name__
+        items = body if many else [body]
+        assert items, f"no {model.__name__} to check"
+        self.bodies.extend((model, item) for item in items)
+        return body
+
+
+def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(api: Api) -> None:
+    s = Samples()
+    s.check(Health, api.get("/v1/health"))
+    s.check(CatalogueEntry, api.get("/v1/methodologies/catalogue"), many=True)
+
+    batch_id, owner, verifier = api.issued_batch()
+    s.check(RegisteredParticipant, owner)
+    s.check(RegisteredParticipant, verifier)
+    buyer = s.check(RegisteredParticipant, api.participant(["holder"]))
+    methodologies = s.check(MethodologyOut, api.get("/v1/methodologies"), many=True)
+    s.check(MethodologyOut, api.get(f"/v1/methodologies/{methodologies[0]['id']}"))
+
+    # Projects and reports, as their owner sees them.
+    projects = s.check(ProjectOut, api.get("/v1/projects", owner["token"]), many=True)
+    project_id = projects[0]["id"]
+    s.check(ProjectOut, api.get(f"/v1/projects/{project_id}", owner["token"]))
+    draft = s.check(ProjectOut, api.draft_project(owner))
+    assert draft["document_hash"] is None
+    reports = s.check(ReportOut, api.get(f"/v1/projects/{project_id}/reports", owner["token"]), many=True)
+    report = s.check(ReportOut, api.get(f"/v1/reports/{reports[0]['id']}", owner["token"]))
+    assert report["batch_id"] == batch_id
+
+    # A transfer and a retirement, and the requests read back.
+    transfer = s.check(
+        CreditRequestOut,
+        api.ok(
+            "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_t": "300.000"}, owner["token"]
+        ),
+    )
+    assert "certificate" not in transfer
+    retirement = s.check(
+        CreditRequestOut,
+        api.ok(
+            "/v1/retirements",
+            {
+                "batch_id": batch_id,
+                "amount_t": "120.500",
+                "beneficiary": "Chengdu Marathon 2025",
+                "purpose": "event_neutrality",
+                "event_id": "chengdu-marathon-2025",
+                "jurisdiction": "CN-SC-Chengdu",
+                "consumption_start": "2025-10-26",
+                "consumption_end": "2025-10-26",
+                "note": "race day",
+            },
+            buyer["token"],
+        ),
+    )
+    assert retirement["certificate"]["certificate_id"] == retirement["certificate_id"]
+    s.check(CreditRequestOut, api.get(f"/v1/credit-requests/{transfer['id']}", owner["token"]))
+    s.check(CreditRequestOut, api.get(f"/v1/credit-requests/{retirement['id']}", buyer["token"]))
+    s.check(OperationOut, api.get(f"/v1/operations/{transfer['operation']['id']}", owner["token"]))
+
+    # Holdings, participants, batches and certificates.
+    s.check(HoldingOut, api.get("/v1/holdings", buyer["token"]), many=True)
+    s.check(ParticipantWithHoldings, api.get("/v1/participants/me", buyer["token"]))
+    s.check(ParticipantWithHoldings, api.get(f"/v1/participants/{owner['id']}", api.operator))
+    s.check(ParticipantOut, api.get("/v1/participants", api.operator), many=True)
+    s.check(BatchOut, api.get("/v1/batches"), many=True)
+    detail = s.check(BatchDetail, api.get(f"/v1/batches/{batch_id}"))
+    assert detail["transfers"] and detail["retirements"]
+    s.check(RetirementOut, api.get("/v1/retirements"), many=True)
+    s.check(RetirementOut, api.get(f"/v1/retirements/{retirement['certificate_id']}"))
+
+    # Supervision: a frozen account shows in the status.
+    supervisor = s.check(RegisteredParticipant, api.participant(["supervisor"]))
+    s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))
+    frozen = s.check(
+        SupervisionResult,
+        api.ok(f"/v1/supervision/accounts/{buyer['id']}/freeze", {"reason": "dispute"}, supervisor["token"]),
+    )
+    assert frozen["operations"] and frozen["frozen_accounts"]
+    s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))
+
+    assert {model for model, _ in s.bodies} == set(ROUTE_MODELS)
+    # Each model refuses a body that lacks a required field.
+    for model, body in s.bodies:
+        name, field = next((n, f) for n, f in model.model_fields.items() if f.is_required())
+        key = field.alias or name
+        with pytest.raises(ValidationError) as refused:
+            model.model_validate({k: v for k, v in body.items() if k != key})
+        assert refused.value.errors()[0]["type"] == "missing", (model.__name__, key)
+
+
+def test_models__refuse_a_participant_without_its_address() -> None:
+    body = {
+        "id": "par_1",
+        "name": "Tianfu Food Co.",
+        "kind": "organisation",
+        "roles": ["project_owner"],
+        "custody": "keystore",
+        "chain_status": "active",
+        "created_at": "2025-01-01T00:00:00+00:00",
+    }
+    with pytest.raises(ValidationError) as refused:
+        ParticipantOut.model_validate(body)
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [(("address",), "missing")]
+    ParticipantOut.model_validate({**body, "address": "0x" + "ab" * 20})
+
+
+def test_errors__documents_the_statuses_with_the_envelope() -> None:
+    documented = errors(401, 403, 409)
+    assert list(documented) == [401, 403, 409]
+    assert all(entry["model"] is ErrorEnvelope and entry["description"] for entry in documented.values())
+    with pytest.raises(ValueError, match="418"):
+        errors(418)
+
+
+# -- the OpenAPI document -------------------------------------------------------------------------
+
+
+def operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in openapi["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def model_of(schema: dict[str, Any]) -> str | None:
+    """The component a response schema names: itself, or the items of a list."""
+    ref = schema.get("items", schema).get("$ref")
+    return ref.rsplit("/", 1)[1] if isinstance(ref, str) else None
+
+
+def test_openapi__every_operation_names_a_response_model_for_its_success() -> None:
+    """Passes once every route declares its ``response_model``: a JSONResponse, or a route
+    returning ``dict[str, Any]``, documents nothing a client can be generated from."""
+    openapi = TestClient(bare_app()).get("/openapi.json").json()
+    ours = {m.__name__ for m in ROUTE_MODELS}
+    undocumented = []
+    for method, path, operation in operations(openapi):
+        successes = [r for code, r in operation["responses"].items() if code.startswith("2")]
+        schemas = [r.get("content", {}).get("application/json", {}).get("schema", {}) for r in successes]
+        if not schemas or not all(model_of(schema) in ours for schema in schemas):
+            undocumented.append(f"{method} {path}")
+    assert not undocumented, f"operations without a response model: {undocumented}"
+
+
+def test_openapi__every_4xx_answers_the_error_envelope() -> None:
+    openapi = TestClient(bare_app()).get("/openapi.json").json()
+    assert "HTTPValidationError" not in openapi["components"]["schemas"]
+    assert set(openapi["components"]["schemas"]["ErrorEnvelope"]["properties"]) == {"error"}
+    assert set(openapi["components"]["schemas"]["ErrorBody"]["required"]) == {"code", "message", "details"}
+    for method, path, operation in operations(openapi):
+        answers = operation["responses"]
+        for code, answer in answers.items():
+            if code.startswith("4"):
+                schema = answer["content"]["application/json"]["schema"]
+                assert schema == ENVELOPE_REF, (method, path, code)
+        if operation.get("security"):
+            assert "401" in answers, (method, path)
+        if operation.get("parameters") or operation.get("requestBody"):
+            assert "422" in answers, (method, path)
+
+
+def _depends_on(dependant: Dependant, call: Any) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
+def test_openapi__the_api_token_is_a_bearer_security_scheme_of_the_protected_operations() -> None:
+    app = bare_app()
+    openapi = TestClient(app).get("/openapi.json").json()
+    schemes = openapi["components"]["securitySchemes"]
+    bearer = [
+        name for name, scheme in schemes.items() if (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    ]
+    assert len(bearer) == 1
+    protected = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if (
+            isinstance(route, APIRoute)
+            and route.include_in_schema
+            and _depends_on(route.dependant, current_participant)
+        ):
+            protected |= {(m, str(context.path)) for m in context.methods or ()}
+    assert ("POST", "/v1/transfers") in protected and ("GET", "/v1/supervision") in protected
+    for method, path, operation in operations(openapi):
+        expected: list[dict[str, list[str]]] | None = (
+            [{bearer[0]: []}] if (method, path) in protected else None
+        )
+        assert operation.get("security") == expected, (method, path)
+
+
+# -- request ids and unexpected errors ------------------------------------------------------------
+
+
+def test_unexpected_error__answers_the_envelope_with_the_request_id(caplog: pytest.LogCaptureFixture) -> None:
+    app = bare_app()
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    with caplog.at_level(logging.INFO, logger="tanhui.api"):
+        response = client.get("/boom", headers={"X-Request-ID": "req-42.a"})
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {
+            "code": "internal_error",
+            "message": "an unexpected error occurred; quote request id req-42.a",
+            "details": {"request_id": "req-42.a"},
+        }
+    }
+    assert response.headers["X-Request-ID"] == "req-42.a"
+    failures = [r for r in caplog.records if r.name == "tanhui.api" and r.levelno == logging.ERROR]
+    assert len(failures) == 1
+    (failure,) = failures
+    assert failure.request_id == "req-42.a" and "req-42.a" in failure.getMessage()  # type: ignore[attr-defined]
+    assert failure.exc_info is not None and failure.exc_info[0] is RuntimeError
+    access = [r for r in caplog.records if r.name == "tanhui.api" and r.levelno == logging.INFO]
+    assert [(r.request_id, " 500 " in r.getMessage()) for r in access] == [("req-42.a", True)]  # type: ignore[attr-defined]
+
+    # An id that is not a sane token is replaced; the answer quotes the new one.
+    response = client.get("/boom", headers={"X-Request-ID": "no spaces; " + "x" * 100})
+    rid = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", rid)
+    assert response.json()["error"]["details"] == {"request_id": rid}
+
+
+def test_request_id__is_echoed_or_made_on_every_answer() -> None:
+    client = TestClient(bare_app())
+    given = client.get("/openapi.json", headers={"X-Request-ID": "abc-123"})
+    assert given.status_code == 200 and given.headers["X-Request-ID"] == "abc-123"
+    missing = client.get("/v1/nowhere")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert re.fullmatch(r"[0-9a-f]{32}", missing.headers["X-Request-ID"])
+    assert client.get("/openapi.json").headers["X-Request-ID"] != missing.headers["X-Request-ID"]
+
+
+# -- Swagger UI from our own server -----------------------------------------------------------------
+
+
+def test_docs__load_swagger_ui_from_our_server() -> None:
+    client = TestClient(bare_app())
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    for cdn in ("cdn.jsdelivr", "unpkg", "http://", "https://"):
+        assert cdn not in html
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls and all(url.startswith("/static/swagger-ui/") for url in urls), urls
+    kinds = {"js": "javascript", "css": "text/css", "png": "image/png"}
+    assert {url.rsplit(".", 1)[1] for url in urls} == set(kinds)
+    for url in urls:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert kinds[url.rsplit(".", 1)[1]] in asset.headers["content-type"], url
+    assert "SwaggerUIBundle" in client.get("/static/swagger-ui/swagger-ui-bundle.js").text
+    # Only the files the page loads: not the rest of the npm package.
+    assert client.get("/static/swagger-ui/package.json").status_code == 404
+    assert client.get("/static/swagger-ui/../package.json").status_code == 404
+    assert client.get("/docs/oauth2-redirect").status_code == 200
+    redoc = client.get("/redoc", follow_redirects=False)
+    assert redoc.status_code == 307 and redoc.headers["location"] == "/docs"
+
+
+def test_docs__without_swagger_ui_installed_say_to_run_setup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.app, "SWAGGER_UI_DIR", tmp_path / "swagger-ui-dist")
+    client = TestClient(bare_app())
+    page = client.get("/docs")
+    assert page.status_code == 503
+    error = page.json()["error"]
+    assert error["code"] == "docs_unavailable" and "scripts/setup" in error["message"]
+    assert client.get("/static/swagger-ui/swagger-ui.css").status_code == 404
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_responses_module__names_every_route_model_in_its_table() -> None:
+    table = responses.__doc__ or ""
+    for model in ROUTE_MODELS:
+        assert re.search(rf"\b{model.__name__}\b", table), model.__name__
+        assert model.__doc__, model.__name__

@@ -62,6 +62,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from registry.states import (
+    MethodologyStatus,
+    OperationStatus,
+    ProjectStatus,
+    Publication,
+    ReportStatus,
+    Standing,
+)
+
 # -- value types ------------------------------------------------------------------------------
 
 Hash = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="32 bytes, 0x-prefixed hex")]
@@ -86,22 +95,7 @@ Category = Literal["energy-substitution", "resource-saving", "ecological"]
 Purpose = Literal[
     "event_neutrality", "voluntary", "compliance", "organisation_neutrality", "personal_neutrality", "other"
 ]
-Standing = Literal["pending", "active", "suspended", "failed"]
-MethodologyStatus = Literal["proposed", "published", "rejected"]
-Publication = Literal["none", "pending", "published", "deprecated", "failed"]
-ProjectStatus = Literal[
-    "draft",
-    "submitted",
-    "changes_requested",
-    "approved",
-    "registered",
-    "registration_failed",
-    "rejected",
-    "suspended",
-    "closed",
-]
-ReportStatus = Literal["submitted", "changes_requested", "verified", "issued", "issue_failed", "rejected"]
-OperationStatus = Literal["signed", "sent", "confirmed", "failed"]
+# Workflow states: the registry's own enums (registry/states.py), one list of values each.
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -4,11 +4,19 @@ amounts are integers of kilograms (or a decimal string of tonnes), never floats.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from registry.amounts import MAX_KG, parse_tonnes
+from registry.amounts import MAX_KG, TONNES_FORMAT, TONNES_PATTERN, parse_tonnes
 
 # The largest ids the database can look up: serial keys (methodologies, chain operations, credit
 # requests) are 32-bit integers on PostgreSQL; token ids (batches, certificates) 64-bit ones.
@@ -83,16 +91,22 @@ class ReportIn(Body):
 
 class AmountIn(Body):
     amount_kg: StrictInt | None = Field(default=None, gt=0, le=MAX_KG)
-    amount_t: str | None = Field(default=None, description='Tonnes as a decimal string, e.g. "1.500"')
+    # Taken as sent (not stripped like the other strings): " 1" is refused, not read as "1".
+    amount_t: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=False),
+            Field(json_schema_extra={"pattern": TONNES_PATTERN}),  # documented; parse_tonnes checks
+        ]
+        | None
+    ) = Field(default=None, description=TONNES_FORMAT[0].upper() + TONNES_FORMAT[1:])
 
     @field_validator("amount_t")
     @classmethod
     def _tonnes(cls, value: str | None) -> str | None:
         # Checked as a field, so that an error names amount_t.
-        if value is not None:
-            kg = parse_tonnes(value)
-            if kg <= 0 or kg > MAX_KG:
-                raise ValueError("the amount must be positive")
+        if value is not None and parse_tonnes(value) == 0:
+            raise ValueError("the amount must be positive")
         return value
 
     @model_validator(mode="after")
@@ -131,3 +145,9 @@ class RetirementIn(AmountIn):
     consumption_start: date | None = None
     consumption_end: date | None = None
     note: str = Field(default="", max_length=1000)
+
+
+class ReasonIn(Body):
+    """An action that needs only its reason (a supervisory action, a withdrawal)."""
+
+    reason: str = Field(min_length=1, max_length=1000)

@@ -27,7 +27,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -419,6 +419,9 @@ class ChainClient:
         self._dev_accounts = list(dev_accounts or [])
         self._abis: dict[str, list[dict[str, Any]]] = {}
         self._decoder: ErrorDecoder | None = None
+        #: How many times the node could not be reached. A node that was down may come back
+        #: from an older state: callers that care compare this count before and after.
+        self.outages = 0
 
     # -- construction ------------------------------------------------------------------------
 
@@ -454,8 +457,14 @@ class ChainClient:
         """Where the chain is, for messages: its RPC URL, or "the in-process chain"."""
         return self.rpc_url or f"the {self.kind} chain"
 
-    def _reaching(self) -> AbstractContextManager[None]:
-        return _reaching(self.endpoint)
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        try:
+            with _reaching(self.endpoint):
+                yield
+        except ChainUnavailable:
+            self.outages += 1
+            raise
 
     # -- facts -------------------------------------------------------------------------------
 
@@ -489,6 +498,16 @@ class ChainClient:
         """Whether a contract lives at `address`."""
         with self._reaching():
             return len(self.w3.eth.get_code(Web3.to_checksum_address(address))) > 0
+
+    def knows_transaction(self, tx_hash: str) -> bool:
+        """Whether the node has the transaction (pending or mined). A node that restarted may
+        have lost a sent one: it must be sent again."""
+        try:
+            with self._reaching():
+                self.w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return False
+        return True
 
     def get_transaction(self, tx_hash: str) -> dict[str, Any]:
         """A transaction the node knows: ``hash``, ``from``, ``to`` (None for a deployment),

@@ -24,6 +24,11 @@ from chain.client import ChainClient
 from chain.errors import DeploymentNotFound
 
 ROLE_NAMES = ("registrar", "verifier", "issuer", "exchange", "supervisor", "pauser")
+# Granted only after an announced delay (`schedule_role_grant`, then `grant_role` once
+# `role_grant_delay()` has passed); the deployment grants them to the operator at once. The
+# verifier role is granted at once, but never to an account holding the admin, registrar or
+# issuer role (nor those to a verifier).
+OPERATOR_ROLES = ("registrar", "issuer", "exchange", "supervisor", "pauser")
 ADMIN_ROLE = bytes(32)
 
 
@@ -231,7 +236,32 @@ class Tanhui:
         )
 
     def grant_role(self, role: str, account: str) -> ContractCall:
+        """Grants `role`: the verifier at once; an operator role only once its scheduled grant is
+        ready (else the contract refuses with RegistryRoleGrantNotReady)."""
         return self._encode(self.registry, "grantRole", role_id(role), Web3.to_checksum_address(account))
+
+    def schedule_role_grant(self, role: str, account: str) -> ContractCall:
+        """Announces the grant of an operator role; `grant_role` completes it after the delay."""
+        return self._encode(
+            self.registry, "scheduleRoleGrant", role_id(role), Web3.to_checksum_address(account)
+        )
+
+    def cancel_role_grant(self, role: str, account: str) -> ContractCall:
+        return self._encode(
+            self.registry, "cancelRoleGrant", role_id(role), Web3.to_checksum_address(account)
+        )
+
+    def role_grant_delay(self) -> int:
+        """Seconds between scheduling a grant of an operator role and granting it."""
+        return int(self.client.call(self.registry.functions.roleGrantDelay()))
+
+    def role_grant_ready_at(self, role: str, account: str) -> int:
+        """When a scheduled grant can be completed (unix seconds), or 0 if none is scheduled."""
+        return int(
+            self.client.call(
+                self.registry.functions.roleGrantReadyAt(role_id(role), Web3.to_checksum_address(account))
+            )
+        )
 
     # -- registry writes ---------------------------------------------------------------------
 
@@ -276,6 +306,10 @@ class Tanhui:
     def issue(self, report_hash: bytes) -> ContractCall:
         return self._encode(self.credits, "issue", report_hash)
 
+    def withdraw_report(self, report_hash: bytes, reason: str) -> ContractCall:
+        """Withdraws a verified, unissued report for good (by its verifier or a supervisor)."""
+        return self._encode(self.credits, "withdrawReport", report_hash, reason)
+
     def transfer(self, sender: str, recipient: str, batch_id: int, amount: int) -> ContractCall:
         return self._encode(
             self.credits,
@@ -303,6 +337,10 @@ class Tanhui:
 
     def set_batch_frozen(self, batch_id: int, frozen: bool, reason: str) -> ContractCall:
         return self._encode(self.credits, "setBatchFrozen", batch_id, frozen, reason)
+
+    def set_registry_contract(self, account: str, allowed: bool) -> ContractCall:
+        """Allowlists (or delists) a contract of the scheme that holders may approve as operator."""
+        return self._encode(self.credits, "setRegistryContract", Web3.to_checksum_address(account), allowed)
 
     def pause_calls(self) -> list[ContractCall]:
         """Pausing the scheme pauses both contracts."""
@@ -415,6 +453,16 @@ class Tanhui:
     def is_paused(self) -> bool:
         """Whether either contract is paused."""
         return any(self.is_paused_each().values())
+
+    def is_report_withdrawn(self, report_hash: bytes, *, block: int | str = "latest") -> bool:
+        return bool(self.client.call(self.credits.functions.isReportWithdrawn(report_hash), block=block))
+
+    def is_registry_contract(self, account: str, *, block: int | str = "latest") -> bool:
+        return bool(
+            self.client.call(
+                self.credits.functions.isRegistryContract(Web3.to_checksum_address(account)), block=block
+            )
+        )
 
     def is_account_frozen(self, account: str, *, block: int | str = "latest") -> bool:
         return bool(

@@ -5,18 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from web3 import Web3
-
 from chain.client import ChainClient
 from chain.compiler import compile_contracts
-from chain.contracts import ROLE_NAMES, Deployment, Tanhui
+from chain.contracts import Deployment
 from chain.errors import ChainError
 from chain.signers import Signer
 
 DEFAULT_ADMIN_DELAY = 24 * 3600
+DEFAULT_ROLE_GRANT_DELAY = 24 * 3600
 DEFAULT_URI = "tanhui://batch/{id}"
-# grantRole costs about 51k gas; the margin covers a cold admin slot on any node.
-GRANT_GAS = 120_000
 
 
 def deploy(
@@ -24,19 +21,27 @@ def deploy(
     signer: Signer,
     *,
     admin_delay: int = DEFAULT_ADMIN_DELAY,
+    role_grant_delay: int = DEFAULT_ROLE_GRANT_DELAY,
     uri: str = DEFAULT_URI,
-    roles: dict[str, list[str]] | None = None,
     solc: str | os.PathLike[str] | None = None,
 ) -> Deployment:
-    """Compiles and deploys the registry and credits contracts, with `signer` as admin.
+    """Compiles and deploys the registry and credits contracts, with `signer` as admin and operator.
 
-    `roles` maps role names to the accounts that get them; by default the admin gets every
-    operational role (a development setup; production grants them to separate accounts).
+    The registry's constructor grants the operator roles (registrar, issuer, exchange,
+    supervisor, pauser) to `signer` at once; later grants of those roles wait `role_grant_delay`
+    seconds after being scheduled. No account gets the verifier role: the registry grants it to
+    each verification body's own account (never to the admin, which may not verify).
     """
     artifacts = compile_contracts(solc=solc)
     admin = signer.address
     registry_receipt = client.wait(
-        client.send(client.prepare(None, signer, deploy=(artifacts["TanhuiRegistry"], (admin_delay, admin))))
+        client.send(
+            client.prepare(
+                None,
+                signer,
+                deploy=(artifacts["TanhuiRegistry"], (admin_delay, admin, role_grant_delay, admin)),
+            )
+        )
     )
     registry = registry_receipt.contract_address
     if registry is None:
@@ -48,32 +53,13 @@ def deploy(
     if credits is None:
         raise ChainError("the credits deployment returned no contract address")
 
-    deployment = Deployment(
+    return Deployment(
         chain_id=client.chain_id,
         contracts={"TanhuiRegistry": registry, "TanhuiCredits": credits},
         block_number=registry_receipt.block_number,
         deployer=admin,
         admin_delay=admin_delay,
     )
-    grants = roles if roles is not None else {name: [admin] for name in ROLE_NAMES}
-    tanhui = Tanhui(client, deployment)
-    nonce = client.next_nonce(admin)
-    fees = client.fee_fields()
-    sent: list[str] = []
-    for role, accounts in grants.items():
-        for account in accounts:
-            signed = client.prepare(
-                tanhui.grant_role(role, Web3.to_checksum_address(account)),
-                signer,
-                nonce=nonce,
-                gas=GRANT_GAS,
-                fees=fees,
-            )
-            sent.append(client.send(signed))
-            nonce += 1
-    for tx_hash in sent:
-        client.wait(tx_hash)
-    return deployment
 
 
 def deployment_path(data_dir: Path, chain_id: int) -> Path:

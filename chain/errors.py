@@ -188,6 +188,10 @@ class CreditsInvalidConsumptionPeriod(CreditsError):
     """CreditsInvalidConsumptionPeriod(uint40 consumptionStart, uint40 consumptionEnd)"""
 
 
+class CreditsNotAContract(CreditsError):
+    """CreditsNotAContract(address account)"""
+
+
 class CreditsNotFrozen(CreditsError):
     """CreditsNotFrozen()"""
 
@@ -208,6 +212,14 @@ class CreditsReportNotVerified(CreditsError):
     """CreditsReportNotVerified(bytes32 reportHash)"""
 
 
+class CreditsReportWithdrawn(CreditsError):
+    """CreditsReportWithdrawn(bytes32 reportHash)"""
+
+
+class CreditsTextTooLong(CreditsError):
+    """CreditsTextTooLong(string field, uint256 length, uint256 max)"""
+
+
 class CreditsUnknownBatch(CreditsError):
     """CreditsUnknownBatch(uint256 batchId)"""
 
@@ -218,6 +230,10 @@ class CreditsUnknownCertificate(CreditsError):
 
 class CreditsUnregisteredAccount(CreditsError):
     """CreditsUnregisteredAccount(address account)"""
+
+
+class CreditsVerifierNotActive(CreditsError):
+    """CreditsVerifierNotActive(bytes32 reportHash, address verifier)"""
 
 
 class CreditsZeroAmount(CreditsError):
@@ -258,6 +274,14 @@ class EnforcedPause(PausableError):
 
 class ExpectedPause(PausableError):
     """ExpectedPause()"""
+
+
+class RegistryAmountTooLarge(RegistryError):
+    """RegistryAmountTooLarge(uint64 amount, uint64 max)"""
+
+
+class RegistryConflictingRoles(RegistryError):
+    """RegistryConflictingRoles(address account, bytes32 held, bytes32 wanted)"""
 
 
 class RegistryInvalidKind(RegistryError):
@@ -304,6 +328,18 @@ class RegistryReportExists(RegistryError):
     """RegistryReportExists(bytes32 reportHash)"""
 
 
+class RegistryRoleGrantNotDelayed(RegistryError):
+    """RegistryRoleGrantNotDelayed(bytes32 role)"""
+
+
+class RegistryRoleGrantNotReady(RegistryError):
+    """RegistryRoleGrantNotReady(bytes32 role, address account, uint48 readyAt)"""
+
+
+class RegistryRoleGrantNotScheduled(RegistryError):
+    """RegistryRoleGrantNotScheduled(bytes32 role, address account)"""
+
+
 class RegistryUnknownMethodology(RegistryError):
     """RegistryUnknownMethodology(bytes32 methodologyId, uint32 version)"""
 
@@ -314,6 +350,10 @@ class RegistryUnknownParticipant(RegistryError):
 
 class RegistryUnknownProject(RegistryError):
     """RegistryUnknownProject(bytes32 projectId)"""
+
+
+class RegistryVerifierIsOwner(RegistryError):
+    """RegistryVerifierIsOwner(bytes32 projectId, address verifier)"""
 
 
 class RegistryZeroAddress(RegistryError):

@@ -6,7 +6,9 @@ several times faster than web3's per-event processing. One :class:`EventDecoder`
 indexer, the relay (what a receipt says) and the certificate check alike.
 
 Anything on chain is input: a log of our contracts whose data does not decode under its ABI
-decodes to None (and is skipped), it never raises.
+decodes to None (and is skipped), it never raises. Text is decoded leniently: a string that is
+not valid UTF-8 (the contracts cannot check it) decodes with U+FFFD in place of the bad bytes,
+and the event names the field in its ``problems``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class ChainEvent:
     # The block's time when the node puts it on the log (geth, anvil); else None.
     block_timestamp: int | None = None
     block_hash: str | None = None
+    # What was wrong with the log's data although it decoded (e.g. text that is not UTF-8).
+    problems: tuple[str, ...] = ()
 
     def retirement_details(self) -> RetirementDetails:
         """What the holder stated when retiring; raises ValueError if this is not a
@@ -51,8 +55,41 @@ class ChainEvent:
         return RetirementDetails.from_tuple(self.args["details"])
 
 
-# An event's decoding plan: (contract, name, indexed (name, type), non-indexed (name, type)).
-_Plan = tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]
+# An event's decoding plan: (contract, name, indexed (name, type), non-indexed (name, wire
+# type, ABI input)). The wire type reads every `string` as `bytes` (the same encoding), so text
+# that is not UTF-8 still decodes; `_text` turns it back into str.
+_Plan = tuple[str, str, list[tuple[str, str]], list[tuple[str, str, dict[str, Any]]]]
+
+
+def _wire_type(param: dict[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_wire_type(c) for c in param["components"])
+        return f"({inner}){kind[5:]}"
+    if kind == "string" or kind.startswith("string["):
+        return "bytes" + kind[6:]
+    return kind
+
+
+def _text(param: dict[str, Any], value: Any, path: str, problems: list[str]) -> Any:
+    """`value` decoded under the wire type, with its strings turned back into str."""
+    kind = str(param["type"])
+    if kind.endswith("]"):
+        element = {**param, "type": kind[: kind.rindex("[")]}
+        return tuple(_text(element, v, f"{path}[{i}]", problems) for i, v in enumerate(value))
+    if kind == "tuple":
+        return tuple(
+            _text(c, v, f"{path}.{c['name']}", problems)
+            for c, v in zip(param["components"], value, strict=True)
+        )
+    if kind == "string":
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(f"{path} is not valid UTF-8")
+            return raw.decode("utf-8", errors="replace")
+    return value
 
 
 class EventDecoder:
@@ -72,7 +109,7 @@ class EventDecoder:
                 types = [canonical_type(i) for i in item["inputs"]]
                 pairs = list(zip(item["inputs"], types, strict=True))
                 indexed = [(i["name"], t) for i, t in pairs if i.get("indexed")]
-                plain = [(i["name"], t) for i, t in pairs if not i.get("indexed")]
+                plain = [(i["name"], _wire_type(i), i) for i in item["inputs"] if not i.get("indexed")]
                 self._events.setdefault(event_topic(item), (contract, item["name"], indexed, plain))
 
     def topic(self, name: str) -> bytes:
@@ -101,11 +138,11 @@ class EventDecoder:
                     (value,) = abi_decode([arg_type], topic)
                     args[arg_name] = _checksum(arg_type, value)
             data = bytes(HexBytes(log.get("data") or b""))
+            problems: list[str] = []
             if plain:
-                values = abi_decode([t for _, t in plain], data)
-                args.update(
-                    {arg_name: _checksum(t, v) for (arg_name, t), v in zip(plain, values, strict=True)}
-                )
+                values = abi_decode([t for _, t, _ in plain], data)
+                for (arg_name, t, param), v in zip(plain, values, strict=True):
+                    args[arg_name] = _checksum(t, _text(param, v, arg_name, problems))
             address = Web3.to_checksum_address(log["address"])
             block_hash = log.get("blockHash")
             return ChainEvent(
@@ -118,9 +155,18 @@ class EventDecoder:
                 address=address,
                 block_timestamp=None if log.get("blockTimestamp") is None else _int(log["blockTimestamp"]),
                 block_hash=None if block_hash is None else "0x" + bytes(HexBytes(block_hash)).hex(),
+                problems=tuple(problems),
             )
         except (DecodingError, ValueError, TypeError, KeyError, OverflowError):
             return None  # malformed for its ABI: on-chain data is input, not trusted
+
+    def knows(self, log: dict[str, Any]) -> bool:
+        """Whether the log's first topic is one of the known events (decodable or not)."""
+        topics = log.get("topics") or []
+        try:
+            return bool(topics) and bytes(HexBytes(topics[0])) in self._events
+        except (TypeError, ValueError):
+            return False
 
     def decode_all(self, logs: list[dict[str, Any]]) -> list[ChainEvent]:
         """The events of `logs`, in their order; logs that do not decode are skipped."""
@@ -179,8 +225,10 @@ def fetch_events(
     max_range: int = DEFAULT_MAX_RANGE,
     decoder: EventDecoder | None = None,
     topics: list[Any] | None = None,
+    undecoded: list[dict[str, Any]] | None = None,
 ) -> list[ChainEvent]:
-    """Every decoded event of the deployment's contracts in [from_block, to_block], in chain order."""
+    """Every decoded event of the deployment's contracts in [from_block, to_block], in chain
+    order. Logs of a known event that do not decode are appended to `undecoded` if given."""
     decoder = decoder or decoder_for(client, deployment)
     addresses = [deployment.registry, deployment.credits]
     events: list[ChainEvent] = []
@@ -188,6 +236,11 @@ def fetch_events(
         params: dict[str, Any] = {"address": addresses, "fromBlock": start, "toBlock": end}
         if topics is not None:
             params["topics"] = topics
-        events += decoder.decode_all(client.get_logs(params))
+        for log in client.get_logs(params):
+            event = decoder.decode(dict(log))
+            if event is not None:
+                events.append(event)
+            elif undecoded is not None and decoder.knows(dict(log)):
+                undecoded.append(dict(log))
     events.sort(key=lambda e: (e.block_number, e.log_index))
     return events

@@ -5,6 +5,17 @@
 ends it with SIGTERM, on which anvil writes its state. The state is also written every second
 (``--state-interval``), so a crash loses at most the last second.
 
+Everything the chain writes stays in ``<data dir>/chain/``: the state, the log, the record of
+the running chain (``anvil.json``) and anvil's on-disk cache of historical states (``cache/``,
+``--cache-path``; anvil's default is ``~/.foundry/anvil/tmp``, which it never cleans). That cache
+only serves the running process, so it is emptied when the chain starts and when it stops.
+
+``anvil.json`` also records who started the chain (``started_by``) and who stops it: no one
+(``owner`` null: ``tanhui chain up``, it runs until ``tanhui chain down``), or the process that
+holds it (``owner``: its pid and start time) and stops it when it ends, such as ``tanhui serve``.
+A chain whose owner has died without stopping it (``kill -9``) is an orphan: see :func:`orphaned`
+and :func:`hand_over`.
+
 ``spawn_anvil`` starts a throwaway anvil owned by the calling process (tests, the benchmark),
 with no state on disk; :meth:`AnvilProcess.stop` ends it.
 """
@@ -13,12 +24,16 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chain.errors import ChainError, ChainUnavailable
 from chain.paths import node_tool
@@ -36,14 +51,44 @@ class LocalChain:
     pid: int
     state_file: Path
     log_file: Path
+    # The command that started it, e.g. "tanhui chain up" or "tanhui serve".
+    started_by: str = "tanhui chain up"
+    # The process that stops it when it ends; None: it runs until `tanhui chain down`.
+    owner_pid: int | None = None
+    # That process's start time (clock ticks since boot, from /proc), so that a new process that
+    # got the dead owner's pid is not taken for it; None where unknown.
+    owner_started: int | None = None
 
 
 def chain_dir(data_dir: Path) -> Path:
     return data_dir / "chain"
 
 
+def cache_dir(data_dir: Path) -> Path:
+    """anvil's cache of historical states (``--cache-path``), for the running process only."""
+    return chain_dir(data_dir) / "cache"
+
+
 def _info_file(data_dir: Path) -> Path:
     return chain_dir(data_dir) / "anvil.json"
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2 :].split()
+
+
+def process_started(pid: int) -> int | None:
+    """When process `pid` started (clock ticks since boot), where /proc tells."""
+    fields = _proc_stat(pid)
+    try:
+        return int(fields[19]) if fields is not None else None
+    except (IndexError, ValueError):
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -55,9 +100,59 @@ def _alive(pid: int) -> bool:
         return True
     try:  # a zombie child of ours counts as dead
         waited, _ = os.waitpid(pid, os.WNOHANG)
-        return waited == 0
+        if waited != 0:
+            return False
     except ChildProcessError:
-        return True
+        pass
+    # So does anyone else's zombie (where no init reaps orphans).
+    fields = _proc_stat(pid)
+    return not (fields and fields[0] == "Z")
+
+
+def owner_alive(chain: LocalChain) -> bool:
+    """Whether the process recorded as the chain's owner is still running (False if none is)."""
+    if chain.owner_pid is None or not _alive(chain.owner_pid):
+        return False
+    return chain.owner_started is None or process_started(chain.owner_pid) in (None, chain.owner_started)
+
+
+def orphaned(chain: LocalChain) -> bool:
+    """Whether the chain was held by a process that has ended without stopping it."""
+    return chain.owner_pid is not None and not owner_alive(chain)
+
+
+def _owner(pid: int | None) -> dict[str, Any] | None:
+    return None if pid is None else {"pid": pid, "started": process_started(pid)}
+
+
+def _read_info(data_dir: Path) -> dict[str, Any] | None:
+    try:
+        info = json.loads(_info_file(data_dir).read_text(encoding="utf-8"))
+        int(info["pid"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _write_info(data_dir: Path, info: dict[str, Any]) -> None:
+    tmp = _info_file(data_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(info), encoding="utf-8")
+    tmp.replace(_info_file(data_dir))
+
+
+def _chain_from(info: dict[str, Any]) -> LocalChain:
+    owner = info.get("owner")
+    if not isinstance(owner, dict):  # none, or a record of an older version: no owner
+        owner = {}
+    return LocalChain(
+        info["url"],
+        int(info["pid"]),
+        Path(info["state_file"]),
+        Path(info["log_file"]),
+        started_by=str(info.get("started_by", "tanhui chain up")),
+        owner_pid=int(owner["pid"]) if owner.get("pid") is not None else None,
+        owner_started=int(owner["started"]) if owner.get("started") is not None else None,
+    )
 
 
 def _answers(url: str, timeout: float = 1.0) -> bool:
@@ -90,14 +185,10 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 def status(data_dir: Path) -> LocalChain | None:
     """The chain started for `data_dir`, if it is running and answering."""
-    info_file = _info_file(data_dir)
-    try:
-        info = json.loads(info_file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    info = _read_info(data_dir)
+    if info is None or not _alive(int(info["pid"])) or not _answers(info["url"]):
         return None
-    if not _alive(int(info["pid"])) or not _answers(info["url"]):
-        return None
-    return LocalChain(info["url"], int(info["pid"]), Path(info["state_file"]), Path(info["log_file"]))
+    return _chain_from(info)
 
 
 def start(
@@ -108,17 +199,22 @@ def start(
     chain_id: int = DEV_CHAIN_ID,
     gas_price: int = 0,
     timeout: float = 30.0,
+    started_by: str = "tanhui chain up",
+    owner: int | None = None,
 ) -> LocalChain:
     """Starts (or finds running) the local chain of `data_dir` and returns it.
 
     Without `port`, the chain takes 8545, or a free port if 8545 is taken. The chain charges no
-    gas (`gas_price` 0 and a zero base fee) unless `gas_price` is set.
+    gas (`gas_price` 0 and a zero base fee) unless `gas_price` is set. A chain started now is
+    recorded as started by `started_by` and held by process `owner` (None: by no one); a chain
+    found running is returned as it is recorded.
     """
     running = status(data_dir)
     if running is not None:
         return running
     directory = chain_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(cache_dir(data_dir), ignore_errors=True)  # left by a chain that was killed
     if port is None:
         port = DEFAULT_PORT if port_free(host, DEFAULT_PORT) else free_port(host)
     elif not port_free(host, port):
@@ -138,6 +234,7 @@ def start(
         "--gas-price", str(gas_price),
         "--block-base-fee-per-gas", str(gas_price),
         "--disable-min-priority-fee",
+        "--cache-path", str(cache_dir(data_dir)),
     ]  # fmt: skip
     with open(log_file, "ab") as log, open(os.devnull, "rb") as devnull:
         process = subprocess.Popen(
@@ -145,30 +242,60 @@ def start(
         )
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout
-    while not _answers(url):
-        if process.poll() is not None:
-            raise ChainError(f"anvil exited with status {process.returncode}; see {log_file}")
-        if time.monotonic() > deadline:
+    try:
+        while not _answers(url):
+            if process.poll() is not None:
+                raise ChainError(f"anvil exited with status {process.returncode}; see {log_file}")
+            if time.monotonic() > deadline:
+                raise ChainUnavailable(f"anvil did not answer at {url} within {timeout:.0f}s; see {log_file}")
+            time.sleep(0.05)
+    except BaseException:  # not recorded yet: nothing else could stop it
+        if process.poll() is None:
             process.terminate()
-            raise ChainUnavailable(f"anvil did not answer at {url} within {timeout:.0f}s; see {log_file}")
-        time.sleep(0.05)
-    info = {"url": url, "pid": process.pid, "state_file": str(state_file), "log_file": str(log_file)}
-    tmp = _info_file(data_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps(info), encoding="utf-8")
-    tmp.replace(_info_file(data_dir))
-    return LocalChain(url, process.pid, state_file, log_file)
+        raise
+    info = {
+        "url": url,
+        "pid": process.pid,
+        "state_file": str(state_file),
+        "log_file": str(log_file),
+        "started_by": started_by,
+        "owner": _owner(owner),
+    }
+    _write_info(data_dir, info)
+    return _chain_from(info)
+
+
+def hand_over(data_dir: Path, owner: int | None) -> LocalChain | None:
+    """Records process `owner` as the one that stops the running chain of `data_dir` (None: no
+    one, it runs until `stop`), e.g. to adopt an orphan. Returns the chain, None if none runs."""
+    info = _read_info(data_dir)
+    if info is None or status(data_dir) is None:
+        return None
+    info["owner"] = _owner(owner)
+    _write_info(data_dir, info)
+    return _chain_from(info)
+
+
+def release(data_dir: Path, owner: int, *, timeout: float = 15.0) -> bool:
+    """Stops the local chain of `data_dir` if process `owner` still holds it (it may have been
+    handed over since, e.g. by `tanhui chain up`). Returns whether it was stopped."""
+    info = _read_info(data_dir)
+    if info is None or _chain_from(info).owner_pid != owner:
+        return False
+    return stop(data_dir, timeout=timeout)
 
 
 def stop(data_dir: Path, *, timeout: float = 15.0) -> bool:
-    """Stops the local chain of `data_dir` (anvil writes its state on the way out). Returns
-    whether one was running."""
+    """Stops the local chain of `data_dir` (anvil writes its state on the way out), whoever
+    holds it. Returns whether one was running."""
     info_file = _info_file(data_dir)
-    try:
-        pid = int(json.loads(info_file.read_text(encoding="utf-8"))["pid"])
-    except (FileNotFoundError, ValueError, KeyError):
+    info = _read_info(data_dir)
+    if info is None:
         return False
+    pid = int(info["pid"])
     if not _alive(pid):
         info_file.unlink(missing_ok=True)
+        shutil.rmtree(cache_dir(data_dir), ignore_errors=True)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -178,6 +305,7 @@ def stop(data_dir: Path, *, timeout: float = 15.0) -> bool:
             break
         time.sleep(0.05)
     info_file.unlink(missing_ok=True)
+    shutil.rmtree(cache_dir(data_dir), ignore_errors=True)
     return True
 
 
@@ -187,6 +315,8 @@ class AnvilProcess:
 
     url: str
     process: subprocess.Popen[bytes]
+    # anvil's cache of historical states, removed by `stop` (not left in ~/.foundry/anvil/tmp).
+    cache: Path | None = None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Terminates the node and waits for it to exit (killing it after `timeout` seconds)."""
@@ -197,25 +327,32 @@ class AnvilProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.cache is not None:
+            shutil.rmtree(self.cache, ignore_errors=True)
 
 
 def spawn_anvil(*extra_args: str, host: str = DEFAULT_HOST, timeout: float = 30.0) -> AnvilProcess:
     """Starts a throwaway anvil on a free port, with `extra_args` (e.g. ``"--block-base-fee-per-gas",
-    "1000000000"``), and returns once it answers. Its state lives in memory only."""
+    "1000000000"``), and returns once it answers. Its state lives in memory only (and in a
+    temporary cache of historical states that `stop` removes)."""
     binary = node_tool("anvil")
     if not binary.exists():
         raise ChainError("anvil is not installed: run scripts/setup (npm ci)")
     port = free_port(host)
+    # Not created here: anvil creates it once it has states to write (most nodes never do).
+    cache = Path(tempfile.gettempdir()) / f"tanhui-anvil-cache-{secrets.token_hex(8)}"
+    args = [str(binary), "--host", host, "--port", str(port), "--silent", "--cache-path", str(cache)]
     process = subprocess.Popen(
-        [str(binary), "--host", host, "--port", str(port), "--silent", *extra_args],
+        [*args, *extra_args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    node = AnvilProcess(f"http://{host}:{port}", process)
+    node = AnvilProcess(f"http://{host}:{port}", process, cache)
     deadline = time.monotonic() + timeout
     while not _answers(node.url):
         if process.poll() is not None:
+            shutil.rmtree(cache, ignore_errors=True)
             raise ChainError(f"anvil exited with status {process.returncode} (arguments {extra_args})")
         if time.monotonic() > deadline:
             node.stop()

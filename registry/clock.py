@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, time
 
 #: The first day the chain can record: its timestamps are unsigned Unix seconds.
 EPOCH = date(1970, 1, 1)
+#: The first day a monitoring period may start (the registry contract's PERIOD_FLOOR).
+PERIOD_FLOOR = date(2000, 1, 1)
 
 
 def now() -> datetime:

@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chain.client import ChainClient
 from registry import idempotency as keys
 from registry.db import Database
 from registry.errors import ChainRejected
 from registry.models import ChainOperation, Participant
-from registry.relay import Relay
+from registry.relay import Index, Relay
 from registry.states import PENDING_OPERATIONS, OperationStatus
 
 
@@ -80,9 +81,21 @@ Render = Callable[[Session, Resource], dict[str, Any]]
 class Commands:
     """Runs use cases' actions with idempotency, the outbox and the relay."""
 
-    def __init__(self, db: Database, relay: Relay) -> None:
+    def __init__(self, db: Database, relay: Relay, client: ChainClient, index: Index) -> None:
         self._db = db
         self._relay = relay
+        self._client = client
+        self._index = index
+        self._outages_seen = client.outages
+
+    def _after_outage(self) -> None:
+        """A node that was unreachable may have come back from an older state, and the checks a
+        command makes from the index would be made against blocks the chain lost: first make
+        sure the chain still has what the index applied (see registry/recovery.py)."""
+        outages = self._client.outages
+        if outages != self._outages_seen:
+            self._index.check_chain()
+            self._outages_seen = outages
 
     def run(
         self,
@@ -98,6 +111,7 @@ class Commands:
         first answer (an API token), never stored."""
         if idempotency is not None:
             keys.check_key(idempotency.key)
+        self._after_outage()
         record_id: int | None = None
         replayed = False
         created: list[ChainOperation | None] = []

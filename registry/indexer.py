@@ -8,9 +8,11 @@ together with the new ``indexed_block``, so a crash applies a range entirely or 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from typing import Any
 
 from eth_utils.crypto import keccak
@@ -19,10 +21,13 @@ from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
 from chain.contracts import Deployment, RetirementPurpose
+from chain.errors import ChainError
 from chain.events import ChainEvent, EventDecoder, decoder_for, fetch_events
+from registry import recovery
 from registry.db import Database
 from registry.models import (
     Batch,
+    ChainAnomaly,
     ChainEventRecord,
     FrozenAccount,
     Holding,
@@ -45,6 +50,7 @@ from registry.states import (
 )
 
 ZERO = "0x0000000000000000000000000000000000000000"
+log = logging.getLogger("tanhui.indexer")
 
 
 def hexify(value: Any) -> Any:
@@ -62,6 +68,47 @@ def purpose_name(value: int) -> str:
     return RetirementPurpose(value).name.lower()
 
 
+def _without_nul(value: Any, path: str, problems: list[str]) -> Any:
+    """`value` with every NUL in its text replaced by U+FFFD (naming the field in `problems`)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            problems.append(f"{path} contains NUL")
+            return value.replace("\x00", "\ufffd")
+        return value
+    if isinstance(value, tuple):
+        return tuple(_without_nul(v, f"{path}[{i}]", problems) for i, v in enumerate(value))
+    return value
+
+
+def storable(text: str) -> str:
+    """Chain text as the index stores it: NUL (which PostgreSQL refuses) as U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _undecoded_event(raw: dict[str, Any]) -> ChainEvent:
+    """A log that does not decode, as a nameless event (for its anomaly record)."""
+    topics = [t.hex() if isinstance(t, bytes) else str(t) for t in raw.get("topics") or []]
+    data = raw.get("data") or b""
+    tx = raw.get("transactionHash") or b""
+    return ChainEvent(
+        contract="",
+        name="(undecodable)",
+        args={"topics": topics, "data": data.hex() if isinstance(data, bytes) else str(data)},
+        block_number=int(raw.get("blockNumber") or 0),
+        tx_hash="0x" + tx.hex() if isinstance(tx, bytes) else str(tx),
+        log_index=int(raw.get("logIndex") or 0),
+        address=str(raw.get("address") or ""),
+    )
+
+
 class Indexer:
     def __init__(
         self,
@@ -77,32 +124,57 @@ class Indexer:
         self._deployment = deployment
         self.confirmations = confirmations
         self.max_logs_range = max_logs_range
-        self._decoder: EventDecoder = decoder_for(client, deployment)
+        self.decoder: EventDecoder = decoder_for(client, deployment)
 
     def head(self) -> int:
         """The newest block with the configured confirmations."""
         return self._client.block_number() - max(0, self.confirmations - 1)
 
-    def sync(self, to_block: int | None = None) -> int:
+    def sync(self, to_block: int | None = None, *, check: bool = True) -> int:
         """Indexes every event up to `to_block` (default: the confirmed head), one transaction
-        per block range. Returns how many events it applied."""
+        per block range. Returns how many events it applied.
+
+        First (unless `check` is false) it checks that the chain still has the last block it
+        indexed; if not (a node restarted from an older snapshot, a reorganisation), the
+        registry rewinds to what the chain has (``registry.recovery``) and the index is rebuilt."""
+        if check:
+            self.check_chain()
         return self._drain(self._db.transaction, to_block)
 
-    def sync_within(self, session: Session, to_block: int) -> int:
+    def sync_within(self, session: Session, to_block: int, *, block_hash: str | None = None) -> int:
         """Like :meth:`sync`, inside the caller's transaction (the relay confirms an operation
-        and indexes its block in one commit)."""
-        return self._drain(lambda: nullcontext(session), to_block)
+        and indexes its block in one commit). `block_hash` is the hash of `to_block` when the
+        caller knows it (a receipt names it), saving a request."""
+        known = {to_block: block_hash} if block_hash else {}
+        return self._drain(lambda: nullcontext(session), to_block, known)
+
+    def check_chain(self) -> dict[str, int] | None:
+        """Rewinds the registry if the chain no longer has the last block the index applied;
+        returns what the rewind did, or None when the chain is as indexed."""
+        with self._db.transaction() as session:
+            meta = _meta(session, lock=True)
+            if not recovery.has_diverged(self._client, meta):
+                return None
+            done = recovery.rewind(session, self._client, meta)
+            # Rebuilt in the same transaction: no reader ever sees a half-built index.
+            done["events_indexed"] = self._drain(lambda: nullcontext(session), None)
+            return done
 
     def caught_up_to(self, session: Session, block: int) -> bool:
         """Whether the index has applied every block up to `block`."""
         return _meta(session).indexed_block >= block
 
-    def _drain(self, transaction: Callable[[], AbstractContextManager[Session]], to_block: int | None) -> int:
+    def _drain(
+        self,
+        transaction: Callable[[], AbstractContextManager[Session]],
+        to_block: int | None,
+        known_hashes: dict[int, str] | None = None,
+    ) -> int:
         target = self._target(to_block)
         applied = 0
         while True:
             with transaction() as session:
-                count, done = self._step(session, target)
+                count, done = self._step(session, target, known_hashes or {})
             applied += count
             if done:
                 return applied
@@ -113,7 +185,7 @@ class Indexer:
         head = self.head()
         return head if to_block is None else min(to_block, head)
 
-    def _step(self, session: Session, target: int) -> tuple[int, bool]:
+    def _step(self, session: Session, target: int, known_hashes: dict[int, str]) -> tuple[int, bool]:
         """Applies the next block range up to `target`: (events applied, whether caught up).
 
         The index mark is read with a lock (``FOR UPDATE``; SQLite serialises writers), so
@@ -125,23 +197,90 @@ class Indexer:
         if first > target:
             return 0, True
         last = min(target, first + self.max_logs_range - 1)
+        undecoded: list[dict[str, Any]] = []
         events = fetch_events(
             self._client,
             self._deployment,
             first,
             last,
             max_range=self.max_logs_range,
-            decoder=self._decoder,
+            decoder=self.decoder,
+            undecoded=undecoded,
         )
-        self.apply(session, events)
+        self.apply(session, events, undecoded)
         meta.indexed_block = last
+        meta.indexed_block_hash = self._hash_of(last, events, known_hashes)
         return len(events), last >= target
+
+    def _hash_of(self, number: int, events: list[ChainEvent], known: dict[int, str]) -> str:
+        """The hash of block `number`: as the caller or an event of that block names it, else
+        from the chain."""
+        for e in reversed(events):
+            if e.block_number == number and e.block_hash:
+                return e.block_hash
+        if number in known:
+            return known[number]
+        return str(self._client.block(number)["hash"])
 
     # -- applying events -----------------------------------------------------------------------
 
-    def apply(self, session: Session, events: list[ChainEvent]) -> None:
+    def apply(
+        self, session: Session, events: list[ChainEvent], undecoded: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Applies `events` (in chain order) to the index. Nothing the chain can contain stops
+        it: a log that does not decode, or an event that cannot be applied (a value out of range,
+        an event that contradicts the index), is recorded as an anomaly and skipped; text that is
+        not UTF-8 or holds NUL is applied with U+FFFD in its place, and recorded."""
+        for raw in undecoded or []:
+            self._anomaly(
+                session, _undecoded_event(raw), "skipped", "the log does not decode under its event's ABI"
+            )
         if not events:
             return
+        events = [self._screen(session, e) for e in events]
+        timestamps = self._timestamps([e for e in events if e.name == "CreditsRetired"])
+        try:
+            with session.begin_nested():
+                self._apply_all(session, events, timestamps)
+        except ChainError:
+            raise
+        except Exception:  # one of them cannot be applied: find it, keep the others
+            for e in events:
+                try:
+                    with session.begin_nested():
+                        self._apply_all(session, [e], timestamps)
+                except ChainError:
+                    raise
+                except Exception as err:
+                    log.warning(
+                        "event %s at block %s log %s skipped: %s", e.name, e.block_number, e.log_index, err
+                    )
+                    self._anomaly(session, e, "skipped", f"cannot be applied: {type(err).__name__}: {err}")
+
+    def _screen(self, session: Session, e: ChainEvent) -> ChainEvent:
+        """`e` as it can be stored: text without NUL (PostgreSQL refuses it). Problems with the
+        event's data (and these replacements) are recorded as anomalies; the event is applied."""
+        problems = list(e.problems)
+        args = {k: _without_nul(v, k, problems) for k, v in e.args.items()}
+        if not problems:
+            return e
+        self._anomaly(session, e, "applied", "; ".join(problems))
+        return replace(e, args=args, problems=tuple(problems))
+
+    def _anomaly(self, session: Session, e: ChainEvent, action: str, reason: str) -> None:
+        session.add(
+            ChainAnomaly(
+                block_number=e.block_number,
+                log_index=e.log_index,
+                tx_hash=e.tx_hash,
+                event=e.name,
+                action=action,
+                reason=reason[:2000],
+                data={k: _json_safe(hexify(v)) for k, v in e.args.items()},
+            )
+        )
+
+    def _apply_all(self, session: Session, events: list[ChainEvent], timestamps: dict[int, int]) -> None:
         session.execute(
             insert(ChainEventRecord),
             [
@@ -152,13 +291,13 @@ class Indexer:
                     "contract": e.contract,
                     "name": e.name,
                     "args": {k: hexify(v) for k, v in e.args.items()},
+                    "block_hash": e.block_hash,
                 }
                 for e in events
             ],
         )
         holdings = _HoldingCache(session, events)
         batches: dict[int, Batch] = {}
-        timestamps = self._timestamps([e for e in events if e.name == "CreditsRetired"])
         for e in events:
             handler = getattr(self, f"_on_{e.name}", None)
             if handler is not None:
@@ -193,6 +332,13 @@ class Indexer:
 
     def _on_MethodologyDeprecated(self, session: Session, e: ChainEvent, **_: Any) -> None:
         _set_methodology(session, e, Publication.DEPRECATED)
+
+    def _on_ReportWithdrawn(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        report = session.execute(
+            select(MonitoringReport).where(MonitoringReport.report_hash == "0x" + e.args["reportHash"].hex())
+        ).scalar_one_or_none()
+        if report is not None:
+            report.status = ReportStatus.WITHDRAWN
 
     def _on_ProjectRegistered(self, session: Session, e: ChainEvent, **_: Any) -> None:
         _set_project(session, e.args["projectId"], ProjectStatus.REGISTERED)

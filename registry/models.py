@@ -12,6 +12,7 @@ Carbon amounts are integer kilograms of CO2e (1 t = 1000 kg). Hashes are 0x-pref
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -27,12 +28,16 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql import false
+from sqlalchemy.types import TypeEngine
 
 from registry.states import (
     CreditRequestKind,
@@ -62,6 +67,36 @@ def State(enum: type[StrEnum], length: int) -> Enum:
     return Enum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
+UINT64_MAX = 2**64 - 1
+
+
+class Uint64(TypeDecorator[int]):
+    """An amount the chain holds as ``uint64``: every value from 0 to 2**64-1, exactly.
+
+    PostgreSQL: ``NUMERIC(20, 0)``. SQLite has no integer above 2**63-1, so the value is kept as
+    20 zero-padded digits (text order is numeric order, so comparisons in SQL still hold).
+    """
+
+    impl = Numeric(20, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(20))
+        return dialect.type_descriptor(Numeric(20, 0))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        value = int(value)
+        if not 0 <= value <= UINT64_MAX:
+            raise ValueError(f"{value} is not a uint64")
+        return f"{value:020d}" if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -81,6 +116,9 @@ class RegistryMeta(Base):
     credits_address: Mapped[str] = mapped_column(Address)
     deployed_block: Mapped[int] = mapped_column(BigInteger)
     indexed_block: Mapped[int] = mapped_column(BigInteger)
+    # The hash of the chain's block at `indexed_block` when it was indexed: a chain that lost
+    # or replaced that block (a restarted node, a reorganisation) no longer has it.
+    indexed_block_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
     registry_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     credits_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
@@ -341,11 +379,11 @@ class Batch(Base):
     report_hash: Mapped[str] = mapped_column(Hash, unique=True)
     project_hash: Mapped[str] = mapped_column(Hash)
     recipient: Mapped[str] = mapped_column(Address)
-    period_start: Mapped[int] = mapped_column(BigInteger)
-    period_end: Mapped[int] = mapped_column(BigInteger)
-    issued_kg: Mapped[int] = mapped_column(BigInteger)
-    retired_kg: Mapped[int] = mapped_column(BigInteger, default=0)
-    invalidated_kg: Mapped[int] = mapped_column(BigInteger, default=0)
+    period_start: Mapped[int] = mapped_column(Uint64())
+    period_end: Mapped[int] = mapped_column(Uint64())
+    issued_kg: Mapped[int] = mapped_column(Uint64())
+    retired_kg: Mapped[int] = mapped_column(Uint64(), default=0)
+    invalidated_kg: Mapped[int] = mapped_column(Uint64(), default=0)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     tx_hash: Mapped[str] = mapped_column(Hash)
     block_number: Mapped[int] = mapped_column(BigInteger)
@@ -366,7 +404,7 @@ class Holding(Base):
 
     address: Mapped[str] = mapped_column(Address, primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    amount_kg: Mapped[int] = mapped_column(Uint64())
 
 
 class Transfer(Base):
@@ -377,7 +415,7 @@ class Transfer(Base):
     batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
     sender: Mapped[str] = mapped_column(Address)
     recipient: Mapped[str] = mapped_column(Address)
-    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    amount_kg: Mapped[int] = mapped_column(Uint64())
     tx_hash: Mapped[str] = mapped_column(Hash)
     block_number: Mapped[int] = mapped_column(BigInteger)
     log_index: Mapped[int] = mapped_column(Integer)
@@ -389,9 +427,9 @@ class Retirement(Base):
     certificate_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(Address, index=True)
-    amount_kg: Mapped[int] = mapped_column(BigInteger)
-    serial_first: Mapped[int] = mapped_column(BigInteger)
-    serial_last: Mapped[int] = mapped_column(BigInteger)
+    amount_kg: Mapped[int] = mapped_column(Uint64())
+    serial_first: Mapped[int] = mapped_column(Uint64())
+    serial_last: Mapped[int] = mapped_column(Uint64())
     beneficiary: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(40))
     event_id: Mapped[str] = mapped_column(Hash)
@@ -412,7 +450,7 @@ class Invalidation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(Address)
-    amount_kg: Mapped[int] = mapped_column(BigInteger)
+    amount_kg: Mapped[int] = mapped_column(Uint64())
     reason: Mapped[str] = mapped_column(Text)
     tx_hash: Mapped[str] = mapped_column(Hash)
     block_number: Mapped[int] = mapped_column(BigInteger)
@@ -432,3 +470,22 @@ class ChainEventRecord(Base):
     contract: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(60))
     args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    block_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
+
+
+class ChainAnomaly(Base):
+    """Something on chain the index could not take as it is: a log that does not decode, a value
+    out of range, text that is not UTF-8 or holds NUL, an event that contradicts the index. It
+    is recorded (and reported by reconcile) instead of stopping the indexer."""
+
+    __tablename__ = "chain_anomalies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    log_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
+    event: Mapped[str] = mapped_column(String(60))
+    # What was done: "skipped" (nothing of the event applied) or "applied" (applied, altered).
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

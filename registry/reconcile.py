@@ -18,11 +18,12 @@ from sqlalchemy import select
 from chain.client import ChainClient
 from chain.contracts import Deployment, Tanhui
 from chain.events import fetch_events
-from registry import invariants
+from registry import invariants, recovery
 from registry.db import Database
-from registry.indexer import Indexer, purpose_name
+from registry.indexer import Indexer, purpose_name, storable
 from registry.models import (
     Batch,
+    ChainAnomaly,
     ChainOperation,
     FrozenAccount,
     Holding,
@@ -48,6 +49,9 @@ class Report:
     block: int
     checked: dict[str, int] = field(default_factory=dict)
     differences: list[dict[str, Any]] = field(default_factory=list)
+    # What the indexer could not take as the chain has it (see registry/indexer.py): reported,
+    # not differences — whatever an anomaly left out of the index shows up as one.
+    anomalies: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,18 +64,38 @@ class Report:
 
 
 def reconcile(runtime: Parts) -> Report:
-    runtime.indexer.sync()
+    """Compares the database with the chain. It brings the index up to the chain's head first,
+    but changes nothing else: a chain that no longer has the index's last block is reported (the
+    service, or ``tanhui relay``, rewinds and heals it)."""
+    diverged = _check_index_block(runtime)
+    if diverged is not None:
+        return diverged
+    runtime.indexer.sync(check=False)
     tanhui: Tanhui = runtime.tanhui
     with runtime.db.transaction() as session:
         meta = session.get(RegistryMeta, 1)
         assert meta is not None
         block = meta.indexed_block
+        deployed = meta.deployed_block
         batches = list(session.execute(select(Batch).order_by(Batch.id)).scalars())
         holdings = list(session.execute(select(Holding)).scalars())
         retirements = list(session.execute(select(Retirement).order_by(Retirement.certificate_id)).scalars())
+        anomalies = list(session.execute(select(ChainAnomaly).order_by(ChainAnomaly.id)).scalars())
         session.expunge_all()
 
     report = Report(block=block)
+    report.anomalies = [
+        {
+            "block_number": a.block_number,
+            "log_index": a.log_index,
+            "tx_hash": a.tx_hash,
+            "event": a.event,
+            "action": a.action,
+            "reason": a.reason,
+            "data": a.data,
+        }
+        for a in anomalies
+    ]
     for violation in invariants.all_violations(batches, holdings, retirements):
         report.differ(
             violation["subject"],
@@ -101,6 +125,11 @@ def reconcile(runtime: Parts) -> Report:
         chain_value = tanhui.balance_of(h.address, h.batch_id, block=block)
         if chain_value != h.amount_kg:
             report.differ(f"holding {h.address} batch {h.batch_id}", "amount_kg", h.amount_kg, chain_value)
+    indexed = {(h.address, h.batch_id) for h in holdings}
+    for address, batch_id in sorted(_credited(runtime, deployed, block) - indexed):
+        chain_value = tanhui.balance_of(address, batch_id, block=block)
+        if chain_value != 0:
+            report.differ(f"holding {address} batch {batch_id}", "amount_kg", None, chain_value)
 
     chain_certificates = tanhui.certificate_count(block=block)
     if chain_certificates != len(retirements):
@@ -133,6 +162,38 @@ def reconcile(runtime: Parts) -> Report:
     )
     report.checked["operations"] = _check_operations(runtime, report)
     return report
+
+
+def _check_index_block(runtime: Parts) -> Report | None:
+    """A report naming the difference when the chain no longer has the index's last block."""
+    client = runtime.client
+    with runtime.db.transaction() as session:
+        meta = session.get(RegistryMeta, 1)
+        assert meta is not None
+        if not recovery.has_diverged(client, meta):
+            return None
+        indexed, indexed_hash = meta.indexed_block, meta.indexed_block_hash
+    head = client.block_number()
+    report = Report(block=min(head, indexed))
+    if head < indexed:
+        report.differ("index", "last indexed block", indexed, f"the chain's head is block {head}")
+    else:
+        report.differ(f"block {indexed}", "hash", indexed_hash, str(client.block(indexed)["hash"]))
+    return report
+
+
+def _credited(runtime: Parts, first: int, last: int) -> set[tuple[str, int]]:
+    """Every (account, batch) the chain ever credited in [first, last], from its transfer events
+    (issuances and transfers alike): the accounts that can hold credits of each batch."""
+    decoder = runtime.indexer.decoder
+    topics = [[decoder.topic("TransferSingle"), decoder.topic("TransferBatch")]]
+    found: set[tuple[str, int]] = set()
+    for e in fetch_events(runtime.client, runtime.deployment, first, last, decoder=decoder, topics=topics):
+        if e.name == "TransferSingle":
+            found.add((e.args["to"], int(e.args["id"])))
+        else:
+            found.update((e.args["to"], int(i)) for i in e.args["ids"])
+    return {(address, batch_id) for address, batch_id in found if int(address, 16) != 0}
 
 
 def _check_supervision(runtime: Parts, report: Report, block: int) -> None:
@@ -196,12 +257,13 @@ def _retirement_details(runtime: Parts, retirements: list[Retirement]) -> dict[i
             if event.name != "CreditsRetired":
                 continue
             d = event.retirement_details()
+            # As the index stores text (an anomaly records each replacement).
             found[int(event.args["certificateId"])] = {
-                "beneficiary": d.beneficiary,
+                "beneficiary": storable(d.beneficiary),
                 "event_id": "0x" + d.event_id.hex(),
-                "jurisdiction": d.jurisdiction,
+                "jurisdiction": storable(d.jurisdiction),
                 "consumption_start": d.consumption_start,
                 "consumption_end": d.consumption_end,
-                "note": d.note,
+                "note": storable(d.note),
             }
     return found

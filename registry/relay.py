@@ -64,9 +64,11 @@ class Index(Protocol):
 
     def caught_up_to(self, session: Session, block: int) -> bool: ...
 
-    def sync_within(self, session: Session, to_block: int) -> int: ...
+    def sync_within(self, session: Session, to_block: int, *, block_hash: str | None = None) -> int: ...
 
     def sync(self, to_block: int | None = None) -> int: ...
+
+    def check_chain(self) -> dict[str, int] | None: ...
 
 
 class _Sent(StrEnum):
@@ -181,6 +183,14 @@ class Relay:
         """Sends the transaction (unless it is out) and confirms it. True when, instead, the
         operation had to be signed again with a new nonce."""
         raw = None
+        if op.status == OperationStatus.SENT:
+            raw = self._client.find_receipt(op.tx_hash)
+            if raw is None and not self._client.knows_transaction(op.tx_hash):
+                # The node lost it (a restart from an older state): send it again.
+                log.warning("operation %s: the node no longer has its transaction; sending it again", op.id)
+                outcome = self._send(op)
+                if outcome != _Sent.SENT:
+                    return outcome == _Sent.RESIGNED
         if op.status == OperationStatus.SIGNED:
             outcome = self._send(op)
             if outcome != _Sent.SENT:
@@ -305,7 +315,13 @@ class Relay:
             self._finish(op, status=OperationStatus.FAILED, error=err)
             return
         result = receipt_facts(self._decoder.decode_all(receipt.logs))
-        self._finish(op, status=OperationStatus.CONFIRMED, block_number=receipt.block_number, result=result)
+        self._finish(
+            op,
+            status=OperationStatus.CONFIRMED,
+            block_number=receipt.block_number,
+            block_hash=receipt.block_hash,
+            result=result,
+        )
 
     def _finish(
         self,
@@ -314,6 +330,7 @@ class Relay:
         status: OperationStatus,
         error: BaseException | None = None,
         block_number: int | None = None,
+        block_hash: str | None = None,
         result: dict[str, Any] | None = None,
     ) -> None:
         """Records the final state and, in the same transaction, indexes the chain up to the
@@ -338,9 +355,14 @@ class Relay:
             if status == OperationStatus.FAILED and row.kind in self._handlers:
                 self._handlers[row.kind](session, row)
             block = row.block_number
-            if block is not None and self._index.caught_up_to(session, block - 1):
-                self._index.sync_within(session, block)
+            # Mined in a block the index has already applied: the chain may have lost blocks
+            # (or several transactions share the block); the index checks, after this commit.
+            suspect = block is not None and self._index.caught_up_to(session, block)
+            if block is not None and not suspect and self._index.caught_up_to(session, block - 1):
+                self._index.sync_within(session, block, block_hash=block_hash)
                 block = None
+        if suspect:
+            self._index.check_chain()
         if block is not None:  # a backlog first: index it in its own transactions
             self._index.sync(to_block=block)
 

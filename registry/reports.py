@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from registry import methodologies as catalogue
 from registry import methodology_review, projects, views
 from registry.amounts import tonnes
-from registry.clock import EPOCH, day_start, iso, now
+from registry.clock import PERIOD_FLOOR, day_start, iso, now
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
 from registry.errors import (
     InvalidRequest,
@@ -103,9 +103,10 @@ def submit(
         )
     if period_start > period_end:
         raise InvalidRequest("period_start is after period_end", field="period_start")
-    if period_start < EPOCH:
+    if period_start < PERIOD_FLOOR:
         raise InvalidRequest(
-            f"a monitoring period cannot start before {EPOCH}, the chain's first day", field="period_start"
+            f"a monitoring period cannot start before {PERIOD_FLOOR} (the registry's first day)",
+            field="period_start",
         )
     if period_end >= now().date():
         raise InvalidRequest("a monitoring period must have ended before it is reported", field="period_end")

@@ -33,6 +33,7 @@ FAILURE_HANDLERS: Mapping[str, FailureHandler] = {
     "register_project": projects.registration_failed,
     "record_report": verification.issuance_failed,
     "issue": verification.issuance_failed,
+    "withdraw_report": verification.withdrawal_failed,
 }
 
 
@@ -74,7 +75,7 @@ class Runtime:
             max_logs_range=self.settings.max_logs_range,
         )
         self.relay = Relay(self.db, self.client, self.deployment, self.outbox, self.indexer, FAILURE_HANDLERS)
-        self.commands = Commands(self.db, self.relay)
+        self.commands = Commands(self.db, self.relay, self.client, self.indexer)
 
     @property
     def receipt_timeout(self) -> float:

@@ -69,6 +69,7 @@ class ReportStatus(StrEnum):
     ISSUED = "issued"
     ISSUE_FAILED = "issue_failed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # withdrawn by its verifier or a supervisor before issuance
 
 
 class OperationStatus(StrEnum):
@@ -130,8 +131,10 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
         ReportStatus.SUBMITTED: frozenset(
             {ReportStatus.VERIFIED, ReportStatus.REJECTED, ReportStatus.CHANGES_REQUESTED}
         ),
-        ReportStatus.VERIFIED: frozenset({ReportStatus.ISSUED, ReportStatus.ISSUE_FAILED}),
-        ReportStatus.ISSUE_FAILED: frozenset({ReportStatus.ISSUED}),
+        ReportStatus.VERIFIED: frozenset(
+            {ReportStatus.ISSUED, ReportStatus.ISSUE_FAILED, ReportStatus.WITHDRAWN}
+        ),
+        ReportStatus.ISSUE_FAILED: frozenset({ReportStatus.ISSUED, ReportStatus.WITHDRAWN}),
     },
     OperationStatus: {
         OperationStatus.SIGNED: frozenset(

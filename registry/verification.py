@@ -7,13 +7,14 @@ the batch to the project owner. The issuance depends on the record and is sent a
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import reports
 from registry.clock import now
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
-from registry.errors import Forbidden, InvalidState
-from registry.models import ChainOperation, MonitoringReport, Participant, Project, Verification
+from registry.errors import Forbidden, InvalidRequest, InvalidState
+from registry.models import Batch, ChainOperation, MonitoringReport, Participant, Project, Verification
 from registry.outbox import Outbox
 from registry.states import ReportStatus, decided, move
 
@@ -84,6 +85,62 @@ def issuance_failed(session: Session, op: ChainOperation) -> None:
     report = reports.get(session, op.payload["report"])
     if report.status == ReportStatus.VERIFIED:
         report.status = ReportStatus.ISSUE_FAILED
+
+
+def withdraw(
+    session: Session, outbox: Outbox, actor: Participant, report: MonitoringReport, reason: str
+) -> ChainOperation:
+    """Withdraws a verified report before its issuance: by the verifier that approved it (with
+    its own key: the contract checks it is the report's verifier and still holds the role), or
+    by a supervisor (signed by the operator, which holds the supervisor role on chain). Its
+    period is free again for another report of the project."""
+    if not reason.strip():
+        raise InvalidRequest("a withdrawal needs a reason", field="reason")
+    approval = next((v for v in report.verifications if v.decision == "approve"), None)
+    by_verifier = approval is not None and approval.verifier_id == actor.id
+    if not by_verifier and "supervisor" not in actor.role_names:
+        raise Forbidden("only the verifier that approved the report, or a supervisor, may withdraw it")
+    if report.status not in (ReportStatus.VERIFIED, ReportStatus.ISSUE_FAILED):
+        raise InvalidState(
+            f"report {report.public_id} is {report.status}: "
+            "only a verified report not yet issued can be withdrawn",
+            status=str(report.status),
+        )
+    previous = report.status
+    report.status = move(report.status, ReportStatus.WITHDRAWN, subject=f"report {report.public_id}")
+    return outbox.enqueue(
+        session,
+        kind="withdraw_report",
+        call=outbox.calls.withdraw_report(bytes.fromhex(report.report_hash[2:]), reason),
+        signer=outbox.signer_of(actor) if by_verifier else outbox.operator,
+        payload={"report": report.public_id, "previous": str(previous), "reason": reason},
+    )
+
+
+def withdrawal_failed(session: Session, op: ChainOperation) -> None:
+    """Compensation when the withdrawal fails on chain (the issuance came first, say)."""
+    report = reports.get(session, op.payload["report"])
+    if report.status == ReportStatus.WITHDRAWN:
+        issued = session.execute(
+            select(Batch).where(Batch.report_hash == report.report_hash)
+        ).scalar_one_or_none()
+        report.status = ReportStatus.ISSUED if issued is not None else ReportStatus(op.payload["previous"])
+
+
+def withdraw_command(
+    commands: Commands,
+    outbox: Outbox,
+    actor: Participant,
+    report_id: str,
+    *,
+    reason: str,
+    idempotency: IdempotencyKey | None,
+) -> Answer:
+    def action(session: Session, me: Participant) -> Done:
+        report = reports.get(session, report_id)
+        return Done(Resource("report", report.public_id), [withdraw(session, outbox, me, report, reason).id])
+
+    return commands.run(actor, action, reports.render, idempotency=idempotency)
 
 
 def verify_command(

@@ -4,7 +4,11 @@ options, and opening the chain and the registry runtime."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -80,6 +84,11 @@ def say(line: str) -> None:
     out.print(line, markup=False, soft_wrap=True)
 
 
+def note(line: str) -> None:
+    """Print a line on stderr as given: news that is not the command's output."""
+    err.print(line, markup=False, soft_wrap=True)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -117,3 +126,74 @@ def open_runtime(settings: Settings, **kwargs: Any) -> Runtime:
         return Runtime.open(settings, client, **kwargs)
     except (ChainError, SettingsError, RegistryError) as e:
         fail(str(e))
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread by :func:`unwinding_on_sigterm` (a BaseException, like
+    KeyboardInterrupt, so that no ``except Exception`` swallows it)."""
+
+
+@contextmanager
+def unwinding_on_sigterm() -> Iterator[None]:
+    """Runs the block so that SIGTERM unwinds it (its ``finally`` blocks run: the local chain is
+    stopped, the database closed) before the process dies of the signal, as it would have.
+
+    Without this, SIGTERM kills Python at once; and uvicorn, which handles SIGTERM itself
+    (a graceful shutdown), re-raises it when it returns, to the handler it found: the default,
+    which kills the process before the caller's ``finally`` runs. A second SIGTERM while
+    unwinding is ignored (SIGKILL is the way to hurry it).
+    """
+    received = False
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        nonlocal received
+        if not received:
+            received = True
+            raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    except Terminated:
+        pass
+    finally:
+        restored = signal.SIG_DFL if received or previous is None else previous
+        signal.signal(signal.SIGTERM, restored)
+    if received:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.raise_signal(signal.SIGTERM)
+
+
+@contextmanager
+def local_chain_held(settings: Settings, command: str, tell: Callable[[str], None] = note) -> Iterator[bool]:
+    """Runs `command` (e.g. ``"tanhui serve"``) on the data directory's local chain when no RPC URL
+    is given. A chain that is not running is started and held: stopped (its state saved) when
+    the block ends, however it ends. A chain held by a process that ended without stopping it
+    (``kill -9``) is adopted, `tell` says so, and held likewise. A chain started by
+    ``tanhui chain up``, or held by another running process, is used and left running. Yields
+    whether this process holds the chain (and so stops it)."""
+    if settings.rpc_url is not None:
+        yield False
+        return
+    me = os.getpid()
+    held = False
+    try:
+        try:
+            running = localnode.status(settings.data_dir)
+            if running is None:
+                localnode.start(settings.data_dir, started_by=command, owner=me)
+                held = True
+            elif localnode.orphaned(running):
+                held = localnode.hand_over(settings.data_dir, me) is not None
+                tell(
+                    f"adopting the local chain at {running.url} (anvil pid {running.pid}) left running by "
+                    f"`{running.started_by}` (pid {running.owner_pid}, which has ended); "
+                    f"it stops when this {command} does"
+                )
+        except ChainError as e:
+            fail(str(e))
+        yield held
+    finally:
+        if held:
+            localnode.release(settings.data_dir, me)

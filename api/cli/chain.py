@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from api.cli._common import AsJson, DataDir, fail, new_typer, out, print_json, say, settings_from
+from api.cli._common import AsJson, DataDir, fail, new_typer, note, out, print_json, say, settings_from
 from chain import localnode
 from chain.errors import ChainError
 from registry.settings import SettingsError
@@ -24,11 +24,16 @@ def chain_up(
 ) -> None:
     """Start the local chain, its state persisted under the data directory, and print its RPC URL.
 
-    The chain keeps running in the background; `tanhui chain down` stops it.
+    The chain keeps running in the background; `tanhui chain down` stops it. A chain already
+    running is kept running too, even if the command that started it (`tanhui serve`) would
+    have stopped it when it ends.
     """
     settings = settings_from(data_dir=data_dir)
     try:
         chain = localnode.start(settings.data_dir, host=host, port=port, gas_price=gas_price)
+        if chain.owner_pid is not None:
+            localnode.hand_over(settings.data_dir, None)
+            note(f"the local chain started by `{chain.started_by}` now runs until `tanhui chain down`")
     except ChainError as e:
         fail(str(e))
     print(chain.url)

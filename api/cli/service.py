@@ -18,13 +18,14 @@ from api.cli._common import (
     RpcUrl,
     count,
     fail,
+    local_chain_held,
     open_runtime,
     out,
     print_json,
     say,
     settings_from,
+    unwinding_on_sigterm,
 )
-from chain import localnode
 from chain.errors import ChainError
 
 
@@ -41,7 +42,9 @@ def serve(
     ] = None,
 ) -> None:
     """Run the registry service. On the embedded defaults: a local anvil chain and SQLite, both
-    persisted in the data directory, the contracts deployed on first start."""
+    persisted in the data directory, the contracts deployed on first start. A local chain this
+    command starts (or adopts from a service that was killed) stops when it stops, on SIGTERM too;
+    one started by `tanhui chain up` keeps running."""
     settings = settings_from(
         data_dir=data_dir, rpc_url=rpc_url, database_url=database_url, host=host, port=port
     )
@@ -50,27 +53,26 @@ def serve(
     from api.app import create_app
     from registry.runtime import bootstrap
 
-    # A local chain this command starts is stopped (its state saved) when the service stops.
-    own_chain = settings.rpc_url is None and localnode.status(settings.data_dir) is None
-    runtime = open_runtime(settings)
-    try:
-        token = bootstrap(runtime)
-        base = f"http://{settings.host}:{settings.port}"
-        out.print(f"[bold]Tanhui registry[/] on {base}  (OpenAPI: {base}/docs)", soft_wrap=True)
-        say(f"chain {runtime.client.rpc_url} (id {runtime.deployment.chain_id})")
-        for name, address in runtime.deployment.contracts.items():
-            say(f"  {name} {address}")
-        say(f"database {settings.resolved_database_url()}")
-        token_file = settings.data_dir / "operator.token"
-        if token:
-            say(f"operator API token (registrar): {token}  (kept in {token_file})")
-        else:
-            say(f"operator API token: in {token_file}")
-        uvicorn.run(create_app(runtime), host=settings.host, port=settings.port, log_level="info")
-    finally:
-        runtime.close()
-        if own_chain:
-            localnode.stop(settings.data_dir)
+    with unwinding_on_sigterm(), local_chain_held(settings, "tanhui serve"):
+        runtime = open_runtime(settings)
+        try:
+            token = bootstrap(runtime)
+            base = f"http://{settings.host}:{settings.port}"
+            out.print(f"[bold]Tanhui registry[/] on {base}  (OpenAPI: {base}/docs)", soft_wrap=True)
+            say(f"chain {runtime.client.rpc_url} (id {runtime.deployment.chain_id})")
+            for name, address in runtime.deployment.contracts.items():
+                say(f"  {name} {address}")
+            say(f"database {settings.resolved_database_url()}")
+            token_file = settings.data_dir / "operator.token"
+            if token:
+                say(f"operator API token (registrar): {token}  (kept in {token_file})")
+            else:
+                say(f"operator API token: in {token_file}")
+            # uvicorn handles SIGINT and SIGTERM (a graceful shutdown), then re-raises the signal:
+            # unwinding_on_sigterm turns SIGTERM into an exception, so the finally blocks run.
+            uvicorn.run(create_app(runtime), host=settings.host, port=settings.port, log_level="info")
+        finally:
+            runtime.close()
 
 
 def demo(
@@ -81,46 +83,66 @@ def demo(
 ) -> None:
     """Run a whole scenario through the service: participants, a methodology published by the
     committee, a project registered, a report verified, a batch issued, part transferred, part
-    retired. Deploys fresh contracts unless the database already indexes a deployment."""
+    retired. Deploys fresh contracts unless the database already indexes a deployment.
+
+    The demo keeps to its own data directory: the one given, else a new temporary one (never
+    ./.tanhui, where a service may be running). Without --database-url, a new SQLite file; without
+    --rpc-url, the data directory's local chain, stopped at the end if the demo started it."""
     from api.app import create_app
     from api.demo import DemoFailed, ServiceThread, run_scenario
     from registry.errors import RegistryError
     from registry.runtime import bootstrap
 
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
+    # Given as --data-dir or TANHUI_DATA_DIR (model_fields_set), not the default.
+    own_data_dir = "data_dir" not in settings.model_fields_set
+    if own_data_dir:
+        settings = settings.model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="tanhui-demo-"))})
     if settings.database_url is None:
-        scratch = Path(tempfile.mkdtemp(prefix="tanhui-demo-"))
-        settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch / 'demo.db'}"})
-    runtime = open_runtime(settings, reuse_deployment_file=False)
-    try:
-        bootstrap(runtime)
-        token = runtime.new_operator_token()
-        log = (lambda _line: None) if as_json else (lambda line: say(f"  {line}"))
-        with ServiceThread(create_app(runtime)) as base_url:
-            if not as_json:
-                out.print(
-                    f"[bold]demo[/] through {base_url} on chain {runtime.client.rpc_url}", soft_wrap=True
-                )
-            result = run_scenario(base_url, token, log)
-    except (DemoFailed, RegistryError, ChainError) as e:
-        fail(f"the demo failed: {e}")
-    finally:
-        runtime.close()
+        scratch = settings.data_dir if own_data_dir else Path(tempfile.mkdtemp(prefix="tanhui-demo-db-"))
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch.resolve() / 'demo.db'}"})
+    data_dir_shown = str(settings.data_dir.resolve())
+    if not as_json:
+        say(f"data directory {data_dir_shown}")
+    with unwinding_on_sigterm(), local_chain_held(settings, "tanhui demo") as holds_chain:
+        runtime = open_runtime(settings, reuse_deployment_file=False)
+        try:
+            bootstrap(runtime)
+            token = runtime.new_operator_token()
+            log = (lambda _line: None) if as_json else (lambda line: say(f"  {line}"))
+            with ServiceThread(create_app(runtime)) as base_url:
+                if not as_json:
+                    out.print(
+                        f"[bold]demo[/] through {base_url} on chain {runtime.client.rpc_url}", soft_wrap=True
+                    )
+                result = run_scenario(base_url, token, log)
+        except (DemoFailed, RegistryError, ChainError) as e:
+            fail(f"the demo failed: {e}")
+        finally:
+            runtime.close()
     summary = {
         "rpc_url": runtime.client.rpc_url,
         "chain_id": runtime.deployment.chain_id,
         "contracts": runtime.deployment.contracts,
         **result,
         "database_url": settings.resolved_database_url(),
+        "data_dir": data_dir_shown,
     }
     if as_json:
         print_json(summary)
-    else:
+        return
+    check = f"tanhui verify {result['certificate_id']}"
+    contract = f"--contract {runtime.deployment.credits}"
+    if holds_chain:
+        # The chain the demo started is stopped, its state kept in the data directory.
         say(
             f"certificate {result['certificate_id']}: check it with "
-            f"`tanhui verify {result['certificate_id']} --rpc-url {runtime.client.rpc_url} "
-            f"--contract {runtime.deployment.credits}`"
+            f'`{check} --rpc-url "$(tanhui chain up --data-dir {data_dir_shown})" {contract}` '
+            f"(then `tanhui chain down --data-dir {data_dir_shown}`)"
         )
+    else:
+        url = runtime.client.rpc_url
+        say(f"certificate {result['certificate_id']}: check it with `{check} --rpc-url {url} {contract}`")
 
 
 def reconcile(
@@ -134,13 +156,14 @@ def reconcile(
     from registry.reconcile import reconcile as run
 
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
-    runtime = open_runtime(settings, bind=False)
-    try:
-        report = run(runtime)
-    except ChainError as e:
-        fail(str(e))
-    finally:
-        runtime.close()
+    with unwinding_on_sigterm(), local_chain_held(settings, "tanhui reconcile"):
+        runtime = open_runtime(settings, bind=False)
+        try:
+            report = run(runtime)
+        except ChainError as e:
+            fail(str(e))
+        finally:
+            runtime.close()
     differences: list[dict[str, Any]] = list(report.differences)
     if as_json:
         print_json(
@@ -182,16 +205,17 @@ def relay(
     from registry.errors import RegistryError
 
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
-    runtime = open_runtime(settings, bind=False)
-    try:
-        if cancel is not None:
-            runtime.relay.cancel(cancel, reason)
-        pending = runtime.relay.resume()
-        indexed = runtime.indexer.sync()
-    except (ChainError, RegistryError, LookupError) as e:
-        fail(str(e))
-    finally:
-        runtime.close()
+    with unwinding_on_sigterm(), local_chain_held(settings, "tanhui relay"):
+        runtime = open_runtime(settings, bind=False)
+        try:
+            if cancel is not None:
+                runtime.relay.cancel(cancel, reason)
+            pending = runtime.relay.resume()
+            indexed = runtime.indexer.sync()
+        except (ChainError, RegistryError, LookupError) as e:
+            fail(str(e))
+        finally:
+            runtime.close()
     if cancel is not None:
         say(f"operation {cancel} is no longer pending")
     say(f"{count(pending, 'pending operations')} processed; {count(indexed, 'events')} indexed")

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from api.answers import keyed, respond
 from api.deps import CurrentParticipant, IdempotencyKey, PublicId, RuntimeDep, requires
 from api.responses import ProjectOut, ReportOut, errors
-from api.schemas import DocumentIn, ProjectIn, ProjectReviewIn, ReportIn
+from api.schemas import DocumentIn, ProjectIn, ProjectReviewIn, ReasonIn, ReportIn
 from registry import projects as service
 from registry import reports, verification
 from registry.models import Participant
@@ -17,6 +17,7 @@ router = APIRouter(tags=["projects"])
 Owner = Annotated[Participant, Depends(requires("project_owner"))]
 Registrar = Annotated[Participant, Depends(requires("registrar"))]
 Verifier = Annotated[Participant, Depends(requires("verifier"))]
+VerifierOrSupervisor = Annotated[Participant, Depends(requires("verifier", "supervisor"))]
 
 
 @router.post(
@@ -213,6 +214,34 @@ def verify(
             actor,
             report_id,
             decision=body.decision,
+            reason=body.reason,
+            idempotency=keyed(request, key, body),
+        )
+    )
+
+
+@router.post(
+    "/v1/reports/{report_id}/withdrawal",
+    status_code=201,
+    tags=["reports"],
+    response_model=ReportOut,
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
+    summary="Withdraw a verified report before its issuance (its verifier, or a supervisor), with a reason",
+)
+def withdraw(
+    report_id: PublicId,
+    body: ReasonIn,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: VerifierOrSupervisor,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        verification.withdraw_command(
+            runtime.commands,
+            runtime.outbox,
+            actor,
+            report_id,
             reason=body.reason,
             idempotency=keyed(request, key, body),
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.answers import keyed, respond
 from api.deps import IdempotencyKey, PublicId, RuntimeDep, TokenId, requires
 from api.responses import SupervisionResult, SupervisionStatus, errors
-from api.schemas import MAX_TOKEN_ID, AmountIn, Body
+from api.schemas import MAX_TOKEN_ID, AmountIn, ReasonIn
 from registry import supervision
 from registry.models import ChainOperation, Participant
 from registry.runtime import Runtime
@@ -21,10 +21,6 @@ from registry.runtime import Runtime
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 Supervisor = Annotated[Participant, Depends(requires("supervisor"))]
 ACTION_ERRORS = errors(400, 401, 403, 404, 409, 422, 503)
-
-
-class ReasonIn(Body):
-    reason: str = Field(min_length=1, max_length=1000)
 
 
 class InvalidationIn(AmountIn):

@@ -11,7 +11,9 @@ import {TanhuiRoles} from "./TanhuiRoles.sol";
 /// @title TanhuiCredits
 /// @notice Verified emission reductions as ERC-1155 credits, one token id per issuance batch,
 /// one unit per kilogram of CO2e. Only participants registered in {TanhuiRegistry} hold credits;
-/// roles are granted there.
+/// roles are granted there. Every transfer is a non-zero move of an issued batch, from a
+/// registered participant, to an active one, by the holder or by an operator that is an active
+/// participant or an allowlisted registry contract: nothing else reaches the logs an indexer reads.
 ///
 /// Conservation, per batch: issued == held + retired + invalidated, where held is the sum of
 /// the balances of the batch's token id. Issuance adds to issued and held; a transfer moves held
@@ -34,6 +36,18 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         uint64 latestEnd;
     }
 
+    /// @notice The bounds of the texts the contract accepts, in bytes of UTF-8. The registry's
+    /// API takes at most 200, 64 and 1000 characters (4 bytes each at most) and reasons of 1000.
+    uint256 public constant MAX_BENEFICIARY_BYTES = 800;
+    uint256 public constant MAX_JURISDICTION_BYTES = 256;
+    uint256 public constant MAX_NOTE_BYTES = 4000;
+    uint256 public constant MAX_REASON_BYTES = 4000;
+
+    bytes32 private constant _ADMIN_ROLE = 0x00;
+    /// @dev Kept in `_reportBatches` for a withdrawn report: no batch id ever reaches it, and
+    /// {issue} learns "issued" and "withdrawn" from one storage read.
+    uint256 private constant _WITHDRAWN = type(uint256).max;
+
     ITanhuiRegistry private immutable _registry;
 
     /// @dev The next batch id and certificate id. Both start at 1 in the constructor, so the
@@ -43,12 +57,15 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
 
     mapping(uint256 batchId => bytes32) private _batchReports;
     mapping(uint256 batchId => BatchState) private _batches;
+    /// @dev The batch issued against a report, `_WITHDRAWN` for a withdrawn report, or 0.
     mapping(bytes32 reportHash => uint256 batchId) private _reportBatches;
     mapping(bytes32 projectId => ProjectPeriods) private _projectPeriods;
     /// @dev period i of a project, packed as (start << 64) | end.
     mapping(bytes32 projectId => mapping(uint256 index => uint128)) private _issuedPeriods;
     mapping(uint256 certificateId => Retirement) private _retirements;
     mapping(address account => bool) private _frozenAccounts;
+    /// @dev Contracts of the scheme (the exchange's escrow) that holders may approve as operators.
+    mapping(address account => bool) private _registryContracts;
 
     modifier onlyRole(bytes32 role) {
         if (!_registry.hasRole(role, msg.sender)) revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, role);
@@ -73,7 +90,8 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     ///
     /// Requirements:
     /// - the caller has the issuer role; the contract is not paused;
-    /// - the report is verified in the registry and was not issued;
+    /// - the report is verified in the registry, was not issued and was not withdrawn;
+    /// - the verifier that recorded it still holds the verifier role;
     /// - its project is registered and its owner is an active participant and not frozen;
     /// - the period overlaps no issued period of the project.
     ///
@@ -82,7 +100,13 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         ITanhuiRegistry.Report memory r = _registry.report(reportHash);
         if (r.verifiedAt == 0) revert CreditsReportNotVerified(reportHash);
         uint256 existing = _reportBatches[reportHash];
-        if (existing != 0) revert CreditsReportAlreadyIssued(reportHash, existing);
+        if (existing != 0) {
+            if (existing == _WITHDRAWN) revert CreditsReportWithdrawn(reportHash);
+            revert CreditsReportAlreadyIssued(reportHash, existing);
+        }
+        if (!_registry.hasRole(TanhuiRoles.VERIFIER, r.verifier)) {
+            revert CreditsVerifierNotActive(reportHash, r.verifier);
+        }
         ITanhuiRegistry.Project memory p = _registry.project(r.projectId);
         if (p.status != ITanhuiRegistry.ProjectStatus.Registered) revert CreditsProjectNotRegistered(r.projectId);
         _claimPeriod(r.projectId, r.periodStart, r.periodEnd);
@@ -105,6 +129,33 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         _mint(p.owner, batchId, r.amount, "");
     }
 
+    /// @notice Withdraws a verified report before issuance, so that it is never issued (the
+    /// verification was wrong, or its verifier is under review). Works while paused.
+    ///
+    /// WARNING: a withdrawn report stays withdrawn; a corrected report is recorded under a new hash.
+    ///
+    /// Requirements:
+    /// - the caller has the supervisor role, or is the report's verifier and still holds the
+    ///   verifier role;
+    /// - `reason` is not empty and at most `MAX_REASON_BYTES` long;
+    /// - the report is verified, not issued and not already withdrawn.
+    ///
+    /// Emits a {ReportWithdrawn} event.
+    function withdrawReport(bytes32 reportHash, string calldata reason) external {
+        ITanhuiRegistry.Report memory r = _registry.report(reportHash);
+        address caller = _msgSender();
+        if (!_registry.hasRole(TanhuiRoles.SUPERVISOR, caller)) {
+            if (caller != r.verifier) {
+                revert IAccessControl.AccessControlUnauthorizedAccount(caller, TanhuiRoles.SUPERVISOR);
+            }
+            if (!_registry.hasRole(TanhuiRoles.VERIFIER, caller)) {
+                revert IAccessControl.AccessControlUnauthorizedAccount(caller, TanhuiRoles.VERIFIER);
+            }
+        }
+        _checkReason(reason);
+        _withdrawReport(reportHash, r.verifiedAt, caller, reason);
+    }
+
     // ----------------------------------------------------------------------------------------
     // Retirement
     // ----------------------------------------------------------------------------------------
@@ -119,7 +170,9 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     /// Requirements:
     /// - the contract is not paused; the caller and the batch are not frozen;
     /// - `amount` is not zero and at most the caller's balance of the batch;
-    /// - the beneficiary is not empty; the consumption period is empty (0, 0) or start <= end.
+    /// - the beneficiary is not empty; the beneficiary, jurisdiction and note are at most
+    ///   `MAX_BENEFICIARY_BYTES`, `MAX_JURISDICTION_BYTES` and `MAX_NOTE_BYTES` long;
+    /// - the consumption period is empty (0, 0) or start <= end.
     ///
     /// Emits a {CreditsRetired} and a {TransferSingle} event.
     function retire(uint256 batchId, uint64 amount, RetirementDetails calldata details)
@@ -128,7 +181,13 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         returns (uint256 certificateId)
     {
         if (amount == 0) revert CreditsZeroAmount();
-        if (bytes(details.beneficiary).length == 0) revert CreditsEmptyBeneficiary();
+        uint256 length = bytes(details.beneficiary).length;
+        if (length == 0) revert CreditsEmptyBeneficiary();
+        if (length > MAX_BENEFICIARY_BYTES) revert CreditsTextTooLong("beneficiary", length, MAX_BENEFICIARY_BYTES);
+        length = bytes(details.jurisdiction).length;
+        if (length > MAX_JURISDICTION_BYTES) revert CreditsTextTooLong("jurisdiction", length, MAX_JURISDICTION_BYTES);
+        length = bytes(details.note).length;
+        if (length > MAX_NOTE_BYTES) revert CreditsTextTooLong("note", length, MAX_NOTE_BYTES);
         if (details.consumptionStart > details.consumptionEnd) {
             revert CreditsInvalidConsumptionPeriod(details.consumptionStart, details.consumptionEnd);
         }
@@ -171,7 +230,8 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     ///
     /// Requirements:
     /// - the caller has the supervisor role; the contract is not paused;
-    /// - `amount` is not zero and at most the holder's balance; `reason` is not empty.
+    /// - `amount` is not zero and at most the holder's balance;
+    /// - `reason` is not empty and at most `MAX_REASON_BYTES` long.
     ///
     /// Emits a {CreditsInvalidated} and a {TransferSingle} event.
     function invalidate(address holder, uint256 batchId, uint64 amount, string calldata reason)
@@ -180,7 +240,7 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         whenNotPaused
     {
         if (amount == 0) revert CreditsZeroAmount();
-        if (bytes(reason).length == 0) revert CreditsEmptyReason();
+        _checkReason(reason);
         uint256 balance = balanceOf(holder, batchId);
         if (balance < amount) revert CreditsInsufficientBalance(holder, batchId, balance, amount);
         _batches[batchId].invalidated += amount;
@@ -189,13 +249,14 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     }
 
     /// @notice Freezes or unfreezes an account: a frozen account neither sends, receives nor
-    /// retires credits. Requirements: the caller has the supervisor role; the state changes;
-    /// `reason` is not empty. Emits an {AccountFrozen} or {AccountUnfrozen} event.
+    /// retires credits, nor grants or revokes approvals. Requirements: the caller has the
+    /// supervisor role; `reason` is not empty and at most `MAX_REASON_BYTES` long; the state
+    /// changes. Emits an {AccountFrozen} or {AccountUnfrozen} event.
     function setAccountFrozen(address account, bool frozen, string calldata reason)
         external
         onlyRole(TanhuiRoles.SUPERVISOR)
     {
-        if (bytes(reason).length == 0) revert CreditsEmptyReason();
+        _checkReason(reason);
         if (_frozenAccounts[account] == frozen) {
             if (frozen) revert CreditsAlreadyFrozen();
             revert CreditsNotFrozen();
@@ -206,13 +267,14 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     }
 
     /// @notice Freezes or unfreezes a batch: credits of a frozen batch are neither transferred
-    /// nor retired. Requirements: the caller has the supervisor role; the batch exists; the state
-    /// changes; `reason` is not empty. Emits a {BatchFrozen} or {BatchUnfrozen} event.
+    /// nor retired. Requirements: the caller has the supervisor role; `reason` is not empty and at
+    /// most `MAX_REASON_BYTES` long; the batch exists; the state changes. Emits a {BatchFrozen}
+    /// or {BatchUnfrozen} event.
     function setBatchFrozen(uint256 batchId, bool frozen, string calldata reason)
         external
         onlyRole(TanhuiRoles.SUPERVISOR)
     {
-        if (bytes(reason).length == 0) revert CreditsEmptyReason();
+        _checkReason(reason);
         BatchState storage b = _batches[batchId];
         if (b.issuedAt == 0) revert CreditsUnknownBatch(batchId);
         if (b.frozen == frozen) {
@@ -223,6 +285,49 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (frozen) emit BatchFrozen(batchId, reason);
         else emit BatchUnfrozen(batchId, reason);
     }
+
+    // ----------------------------------------------------------------------------------------
+    // Approvals
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Approves (`approved`) or revokes `operator` to move all of the caller's credits.
+    /// Approvals go only to active, unfrozen participants or to allowlisted registry contracts;
+    /// a revocation needs nothing of the operator. Works while paused.
+    ///
+    /// Requirements:
+    /// - the caller is not frozen;
+    /// - when approving: the caller is a registered participant (active or suspended), and
+    ///   `operator` is not frozen and is an active participant or an allowlisted registry contract.
+    ///
+    /// Emits an {ApprovalForAll} event.
+    function setApprovalForAll(address operator, bool approved) public override {
+        address holder = _msgSender();
+        if (_frozenAccounts[holder]) revert CreditsAccountFrozen(holder);
+        if (approved) {
+            if (!_isRegistered(holder)) revert CreditsUnregisteredAccount(holder);
+            _requireCanOperate(operator);
+        }
+        super.setApprovalForAll(operator, approved);
+    }
+
+    /// @notice Allowlists (`allowed`) or delists a contract of the scheme, such as the exchange's
+    /// escrow: holders may then approve it as an operator, as they approve an active participant.
+    /// It receives credits only if it is also an active participant.
+    ///
+    /// Requirements:
+    /// - the caller has the admin role (`DEFAULT_ADMIN_ROLE` in the registry);
+    /// - when allowing, `account` has code.
+    ///
+    /// Emits a {RegistryContractSet} event.
+    function setRegistryContract(address account, bool allowed) external onlyRole(_ADMIN_ROLE) {
+        if (allowed && account.code.length == 0) revert CreditsNotAContract(account);
+        _registryContracts[account] = allowed;
+        emit RegistryContractSet(account, allowed);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Pause
+    // ----------------------------------------------------------------------------------------
 
     /// @notice Stops issuance, transfers, retirements and invalidations. Requirements: the caller
     /// has the pauser role.
@@ -277,9 +382,20 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         return _nextCertificateId - 1;
     }
 
-    /// @notice The batch issued against `reportHash`, or 0.
+    /// @notice The batch issued against `reportHash`, or 0 (never issued, or withdrawn).
     function batchOfReport(bytes32 reportHash) external view returns (uint256) {
-        return _reportBatches[reportHash];
+        uint256 batchId = _reportBatches[reportHash];
+        return batchId == _WITHDRAWN ? 0 : batchId;
+    }
+
+    /// @notice Whether `reportHash` was withdrawn with {withdrawReport}.
+    function isReportWithdrawn(bytes32 reportHash) external view returns (bool) {
+        return _reportBatches[reportHash] == _WITHDRAWN;
+    }
+
+    /// @notice Whether `account` is an allowlisted registry contract ({setRegistryContract}).
+    function isRegistryContract(address account) external view returns (bool) {
+        return _registryContracts[account];
     }
 
     /// @notice Whether `account` is frozen.
@@ -297,8 +413,10 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     // ----------------------------------------------------------------------------------------
 
     /// @dev Transfers between holders (mint and burn are checked by {issue}, {retire} and
-    /// {invalidate}): not paused; neither side, nor an approved operator, nor the batch frozen;
-    /// the recipient registered.
+    /// {invalidate}), in this order: not paused; the sender not frozen and registered (a suspended
+    /// participant still sends what it holds); an operator acting for the sender not frozen and an
+    /// active participant or allowlisted registry contract; at least one id, and for each id a
+    /// non-zero value of an issued, unfrozen batch; the recipient an active, unfrozen participant.
     function _update(address from, address to, uint256[] memory ids, uint256[] memory values)
         internal
         override
@@ -306,14 +424,48 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (from != address(0) && to != address(0)) {
             _requireNotPaused();
             if (_frozenAccounts[from]) revert CreditsAccountFrozen(from);
+            if (!_isRegistered(from)) revert CreditsUnregisteredAccount(from);
             address operator = _msgSender();
-            if (operator != from && _frozenAccounts[operator]) revert CreditsAccountFrozen(operator);
-            for (uint256 i = 0; i < ids.length; ++i) {
-                if (_batches[ids[i]].frozen) revert CreditsBatchFrozen(ids[i]);
+            if (operator != from) _requireCanOperate(operator);
+            uint256 count = ids.length;
+            if (count != values.length) revert ERC1155InvalidArrayLength(count, values.length);
+            if (count == 0) revert CreditsZeroAmount();
+            for (uint256 i = 0; i < count; ++i) {
+                uint256 id = ids[i];
+                if (values[i] == 0) revert CreditsZeroAmount();
+                BatchState storage b = _batches[id];
+                if (b.issuedAt == 0) revert CreditsUnknownBatch(id);
+                if (b.frozen) revert CreditsBatchFrozen(id);
             }
             _requireCanReceive(to);
         }
         super._update(from, to, ids, values);
+    }
+
+    function _withdrawReport(bytes32 reportHash, uint40 verifiedAt, address by, string calldata reason) private {
+        if (verifiedAt == 0) revert CreditsReportNotVerified(reportHash);
+        uint256 existing = _reportBatches[reportHash];
+        if (existing == _WITHDRAWN) revert CreditsReportWithdrawn(reportHash);
+        if (existing != 0) revert CreditsReportAlreadyIssued(reportHash, existing);
+        _reportBatches[reportHash] = _WITHDRAWN;
+        emit ReportWithdrawn(reportHash, by, reason);
+    }
+
+    function _isRegistered(address account) private view returns (bool) {
+        return _registry.participant(account).status != ITanhuiRegistry.ParticipantStatus.None;
+    }
+
+    function _requireCanOperate(address operator) private view {
+        if (_frozenAccounts[operator]) revert CreditsAccountFrozen(operator);
+        if (!_registryContracts[operator] && !_registry.isActiveParticipant(operator)) {
+            revert CreditsUnregisteredAccount(operator);
+        }
+    }
+
+    function _checkReason(string calldata reason) private pure {
+        uint256 length = bytes(reason).length;
+        if (length == 0) revert CreditsEmptyReason();
+        if (length > MAX_REASON_BYTES) revert CreditsTextTooLong("reason", length, MAX_REASON_BYTES);
     }
 
     function _requireCanReceive(address account) private view {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ITanhuiRegistry} from "./interfaces/ITanhuiRegistry.sol";
 import {TanhuiRoles} from "./TanhuiRoles.sol";
@@ -11,17 +12,110 @@ import {TanhuiRoles} from "./TanhuiRoles.sol";
 /// registered projects and verified monitoring reports. It also holds every role grant of the
 /// scheme; {TanhuiCredits} checks its roles here.
 ///
-/// The admin role changes hands in two steps with a delay ({AccessControlDefaultAdminRules}).
+/// Who can do what, and how fast:
+/// - the admin role changes hands in two steps with a delay ({AccessControlDefaultAdminRules});
+/// - the powerful operational roles (registrar, issuer, supervisor, pauser, exchange) are granted
+///   only after an announced delay: {scheduleRoleGrant}, then {grantRole} once {roleGrantDelay}
+///   seconds have passed; the constructor grants them to the first operator without delay;
+/// - the verifier role is granted at once (verification bodies are accredited continually), but
+///   never to an account holding the admin, registrar or issuer role, nor those to a verifier;
+/// - revoking any role takes effect at once: it only removes power.
 contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Pausable {
+    /// @notice The earliest start of a reporting period: 2000-01-01T00:00:00Z.
+    uint64 public constant PERIOD_FLOOR = 946684800;
+    /// @notice The largest amount a report may record: 2**63 - 1 kg, so every balance, supply and
+    /// serial of a batch fits a signed 64-bit database column.
+    uint64 public constant MAX_AMOUNT = uint64(type(int64).max);
+
+    uint48 private immutable _roleGrantDelay;
+
     mapping(address account => Participant) private _participants;
     mapping(bytes32 methodologyId => mapping(uint32 version => Methodology)) private _methodologies;
     mapping(bytes32 projectId => Project) private _projects;
     mapping(bytes32 reportHash => Report) private _reports;
+    mapping(bytes32 role => mapping(address account => uint48 readyAt)) private _roleGrantSchedules;
 
     /// @param adminDelay seconds a new admin must wait before accepting the role (and the
     ///        minimum schedule of a change of this delay).
     /// @param admin the first holder of `DEFAULT_ADMIN_ROLE`.
-    constructor(uint48 adminDelay, address admin) AccessControlDefaultAdminRules(adminDelay, admin) {}
+    /// @param roleGrantDelay_ seconds between the announcement of a grant of a delayed role
+    ///        ({scheduleRoleGrant}) and the earliest {grantRole} that completes it. Fixed for the
+    ///        life of the contract.
+    /// @param operator the first holder of the registrar, issuer, supervisor, pauser and exchange
+    ///        roles, granted here without delay (it may be `admin`); `address(0)` grants none.
+    constructor(uint48 adminDelay, address admin, uint48 roleGrantDelay_, address operator)
+        AccessControlDefaultAdminRules(adminDelay, admin)
+    {
+        _roleGrantDelay = roleGrantDelay_;
+        if (operator != address(0)) {
+            _grantRole(TanhuiRoles.REGISTRAR, operator);
+            _grantRole(TanhuiRoles.ISSUER, operator);
+            _grantRole(TanhuiRoles.SUPERVISOR, operator);
+            _grantRole(TanhuiRoles.PAUSER, operator);
+            _grantRole(TanhuiRoles.EXCHANGE, operator);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Role grants
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Announces the grant of a delayed role (registrar, issuer, supervisor, pauser or
+    /// exchange) to `account`; {grantRole} completes it from `block.timestamp + roleGrantDelay()`.
+    /// Scheduling again restarts the wait.
+    ///
+    /// Requirements:
+    /// - the caller has the role's admin role (the admin);
+    /// - `role` is a delayed role; `account` is not the zero address;
+    /// - `account` does not hold a role that excludes `role` (a verifier gets neither registrar
+    ///   nor issuer).
+    ///
+    /// Emits a {RoleGrantScheduled} event.
+    function scheduleRoleGrant(bytes32 role, address account) external onlyRole(getRoleAdmin(role)) {
+        if (!_isDelayedRole(role)) revert RegistryRoleGrantNotDelayed(role);
+        if (account == address(0)) revert RegistryZeroAddress();
+        _checkRoleConflicts(role, account);
+        uint48 readyAt = uint48(block.timestamp) + _roleGrantDelay;
+        _roleGrantSchedules[role][account] = readyAt;
+        emit RoleGrantScheduled(role, account, readyAt);
+    }
+
+    /// @notice Withdraws a scheduled grant before it is completed.
+    ///
+    /// Requirements:
+    /// - the caller has the role's admin role (the admin);
+    /// - a grant of `role` to `account` is scheduled.
+    ///
+    /// Emits a {RoleGrantCancelled} event.
+    function cancelRoleGrant(bytes32 role, address account) external onlyRole(getRoleAdmin(role)) {
+        if (_roleGrantSchedules[role][account] == 0) revert RegistryRoleGrantNotScheduled(role, account);
+        delete _roleGrantSchedules[role][account];
+        emit RoleGrantCancelled(role, account);
+    }
+
+    /// @notice Grants `role` to `account`. A delayed role (registrar, issuer, supervisor, pauser,
+    /// exchange) needs a grant scheduled with {scheduleRoleGrant} whose time has come; the
+    /// schedule is consumed. Other roles (the verifier) are granted at once.
+    ///
+    /// Requirements:
+    /// - the caller has the role's admin role (the admin); `role` is not `DEFAULT_ADMIN_ROLE`;
+    /// - for a delayed role, a schedule for (`role`, `account`) with `readyAt <= block.timestamp`;
+    /// - `account` does not hold a role that excludes `role` (see {RegistryConflictingRoles}).
+    ///
+    /// Emits a {RoleGranted} event if `account` did not hold the role.
+    function grantRole(bytes32 role, address account)
+        public
+        override(AccessControlDefaultAdminRules, IAccessControl)
+        onlyRole(getRoleAdmin(role))
+    {
+        if (_isDelayedRole(role)) {
+            uint48 readyAt = _roleGrantSchedules[role][account];
+            // forge-lint: disable-next-line(block-timestamp) delays are days; seconds of drift do not matter
+            if (readyAt == 0 || readyAt > block.timestamp) revert RegistryRoleGrantNotReady(role, account, readyAt);
+            delete _roleGrantSchedules[role][account];
+        }
+        super.grantRole(role, account);
+    }
 
     // ----------------------------------------------------------------------------------------
     // Participants
@@ -204,8 +298,10 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     ///
     /// Requirements:
     /// - the caller has the verifier role; the registry is not paused;
-    /// - the project is registered; `reportHash` is not zero and was never recorded;
-    /// - `periodStart < periodEnd`; `amount` is not zero.
+    /// - `reportHash` is not zero and was never recorded; the project is registered;
+    /// - the caller is not the project's owner;
+    /// - `PERIOD_FLOOR <= periodStart < periodEnd <= block.timestamp`: the period is over;
+    /// - `amount` is not zero and at most `MAX_AMOUNT` (2**63 - 1).
     ///
     /// Emits a {ReportVerified} event.
     function recordVerifiedReport(bytes32 reportHash, bytes32 projectId, uint64 periodStart, uint64 periodEnd, uint64 amount)
@@ -220,8 +316,13 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
             if (p.status == ProjectStatus.None) revert RegistryUnknownProject(projectId);
             revert RegistryProjectNotRegistered(projectId, p.status);
         }
-        if (periodStart >= periodEnd) revert RegistryInvalidPeriod(periodStart, periodEnd);
+        if (p.owner == msg.sender) revert RegistryVerifierIsOwner(projectId, msg.sender);
+        // forge-lint: disable-next-line(block-timestamp) "the period is over" tolerates a validator's seconds of drift
+        if (periodStart >= periodEnd || periodStart < PERIOD_FLOOR || periodEnd > block.timestamp) {
+            revert RegistryInvalidPeriod(periodStart, periodEnd);
+        }
         if (amount == 0) revert RegistryZeroAmount();
+        if (amount > MAX_AMOUNT) revert RegistryAmountTooLarge(amount, MAX_AMOUNT);
         _reports[reportHash] = Report({
             projectId: projectId,
             verifier: msg.sender,
@@ -277,6 +378,16 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
         return _reports[reportHash];
     }
 
+    /// @notice Seconds between {scheduleRoleGrant} and the earliest {grantRole} of a delayed role.
+    function roleGrantDelay() external view returns (uint48) {
+        return _roleGrantDelay;
+    }
+
+    /// @notice When a scheduled grant of `role` to `account` can be completed, or 0 if none is scheduled.
+    function roleGrantReadyAt(bytes32 role, address account) external view returns (uint48) {
+        return _roleGrantSchedules[role][account];
+    }
+
     /// @notice The role identifiers, for clients that do not hash the names themselves.
     function REGISTRAR_ROLE() external pure returns (bytes32) {
         return TanhuiRoles.REGISTRAR;
@@ -300,6 +411,37 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
 
     function PAUSER_ROLE() external pure returns (bytes32) {
         return TanhuiRoles.PAUSER;
+    }
+
+    /// @dev Every role grant passes here (constructor, {grantRole}, the admin transfer): the
+    /// verifier role and the admin, registrar and issuer roles exclude each other.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        _checkRoleConflicts(role, account);
+        return super._grantRole(role, account);
+    }
+
+    function _checkRoleConflicts(bytes32 role, address account) private view {
+        if (role == TanhuiRoles.VERIFIER) {
+            if (hasRole(DEFAULT_ADMIN_ROLE, account)) {
+                revert RegistryConflictingRoles(account, DEFAULT_ADMIN_ROLE, role);
+            }
+            if (hasRole(TanhuiRoles.REGISTRAR, account)) {
+                revert RegistryConflictingRoles(account, TanhuiRoles.REGISTRAR, role);
+            }
+            if (hasRole(TanhuiRoles.ISSUER, account)) {
+                revert RegistryConflictingRoles(account, TanhuiRoles.ISSUER, role);
+            }
+        } else if (role == DEFAULT_ADMIN_ROLE || role == TanhuiRoles.REGISTRAR || role == TanhuiRoles.ISSUER) {
+            if (hasRole(TanhuiRoles.VERIFIER, account)) {
+                revert RegistryConflictingRoles(account, TanhuiRoles.VERIFIER, role);
+            }
+        }
+    }
+
+    /// @dev The roles granted only after {scheduleRoleGrant} and {roleGrantDelay}.
+    function _isDelayedRole(bytes32 role) private pure returns (bool) {
+        return role == TanhuiRoles.REGISTRAR || role == TanhuiRoles.ISSUER || role == TanhuiRoles.SUPERVISOR
+            || role == TanhuiRoles.PAUSER || role == TanhuiRoles.EXCHANGE;
     }
 
     function _requireActive(address account) private view {

@@ -3,7 +3,10 @@ pragma solidity ^0.8.24;
 
 /// @title Tanhui roles
 /// @notice The role identifiers of the scheme. The registry contract holds every grant; the
-/// credits contract asks it. The admin (`DEFAULT_ADMIN_ROLE`, 0x00) grants and revokes them.
+/// credits contract asks it. The admin (`DEFAULT_ADMIN_ROLE`, 0x00) grants and revokes them:
+/// the verifier at once, the others only after an announced delay
+/// ({TanhuiRegistry-scheduleRoleGrant}); revocation is immediate. The verifier role excludes the
+/// admin, registrar and issuer roles.
 library TanhuiRoles {
     /// @dev Registers participants (organisations and people) and projects; publishes methodologies.
     bytes32 internal constant REGISTRAR = keccak256("tanhui.role.registrar");

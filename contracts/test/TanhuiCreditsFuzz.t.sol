@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IERC1155Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {ITanhuiCredits} from "../src/interfaces/ITanhuiCredits.sol";
+import {ITanhuiRegistry} from "../src/interfaces/ITanhuiRegistry.sol";
 
 /// @dev Property tests over fuzzed amounts, periods and sequences of retirements.
 contract TanhuiCreditsFuzzTest is Fixture {
@@ -13,9 +15,9 @@ contract TanhuiCreditsFuzzTest is Fixture {
     // ----------------------------------------------------------------------------------------
 
     function testFuzz_issue__mints_exactly_the_verified_amount(uint64 amount, uint64 start, uint64 length) public {
-        amount = uint64(bound(amount, 1, type(uint64).max));
-        start = uint64(bound(start, 0, type(uint64).max - 1));
-        length = uint64(bound(length, 1, type(uint64).max - start));
+        amount = uint64(bound(amount, 1, MAX_AMOUNT));
+        start = uint64(bound(start, PERIOD_FLOOR, block.timestamp - 1));
+        length = uint64(bound(length, 1, block.timestamp - start));
         uint256 batchId = _verifyAndIssue(keccak256("report"), start, start + length, amount);
 
         vm.assertEq(credits.balanceOf(owner, batchId), amount, "balance");
@@ -87,7 +89,7 @@ contract TanhuiCreditsFuzzTest is Fixture {
     function testFuzz_retire__serial_blocks_are_contiguous_and_exclusive(uint64 issued, uint64[10] memory seeds)
         public
     {
-        issued = uint64(bound(issued, 2, type(uint64).max));
+        issued = uint64(bound(issued, 2, MAX_AMOUNT));
         uint256 batchId = _verifyAndIssue(keccak256("report"), JAN_2025, APR_2025, issued);
         _transfer(owner, buyer, batchId, issued / 2);
 
@@ -128,7 +130,7 @@ contract TanhuiCreditsFuzzTest is Fixture {
     }
 
     function testFuzz_retire__more_than_balance_reverts(uint64 issued, uint64 excess) public {
-        issued = uint64(bound(issued, 1, type(uint64).max - 1));
+        issued = uint64(bound(issued, 1, MAX_AMOUNT));
         excess = uint64(bound(excess, 1, type(uint64).max - issued));
         uint256 batchId = _verifyAndIssue(keccak256("report"), JAN_2025, APR_2025, issued);
         vm.expectRevert(
@@ -153,7 +155,7 @@ contract TanhuiCreditsFuzzTest is Fixture {
         uint64 retiredByBuyer,
         uint64 invalidated
     ) public {
-        issued = uint64(bound(issued, 3, type(uint64).max));
+        issued = uint64(bound(issued, 3, MAX_AMOUNT));
         moved = uint64(bound(moved, 1, issued - 1));
         retiredByBuyer = uint64(bound(retiredByBuyer, 1, moved));
         invalidated = uint64(bound(invalidated, 1, issued - moved));
@@ -179,8 +181,63 @@ contract TanhuiCreditsFuzzTest is Fixture {
     function testFuzz_transfer__to_an_unregistered_account_always_reverts(address to, uint64 amount) public {
         vm.assume(to != address(0) && to != owner && to != buyer);
         uint256 batchId = _verifyAndIssue(keccak256("report"), JAN_2025, APR_2025, 1_000);
-        amount = uint64(bound(amount, 0, 1_000));
+        amount = uint64(bound(amount, 1, 1_000));
         vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, to));
         _transfer(owner, to, batchId, amount);
+    }
+
+    /// @dev Random senders, ids and values: a transfer succeeds only from a registered sender,
+    /// of an issued batch, for a non-zero value within the balance; anything else reverts with
+    /// the first failed check's exact error, and no balance moves.
+    function testFuzz_safeTransferFrom__succeeds_only_for_issued_id_non_zero_value_and_registered_sender(
+        uint256 senderSeed,
+        address stranger,
+        uint256 idSeed,
+        uint256 value
+    ) public {
+        address suspended = address(0x5005);
+        _registerParticipant(suspended);
+        uint256 batchId = _verifyAndIssue(keccak256("report"), JAN_2025, APR_2025, 1_000);
+        _transfer(owner, buyer, batchId, 300);
+        _transfer(owner, suspended, batchId, 200);
+        _suspend(suspended);
+
+        address[4] memory senders = [owner, buyer, suspended, stranger];
+        address from = senders[senderSeed % 4];
+        vm.assume(from != address(0) && from != address(vm));
+        // The issued batch half the time; otherwise the next id or any id at all.
+        uint256 id = idSeed % 2 == 0 ? batchId : (idSeed % 4 == 1 ? batchId + 1 : idSeed >> 2);
+        // Zero, within the balance, or just above it; now and then anything.
+        if (value % 8 != 7) value = bound(value, 0, credits.balanceOf(from, id) + 1);
+        _checkTransfer(from, from == owner ? buyer : owner, id, value, id == batchId);
+    }
+
+    function _checkTransfer(address from, address to, uint256 id, uint256 value, bool issued) internal {
+        uint256 balance = credits.balanceOf(from, id);
+        bool registered = registry.participant(from).status != ITanhuiRegistry.ParticipantStatus.None;
+        bytes memory expected;
+        if (!registered) {
+            expected = abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, from);
+        } else if (value == 0) {
+            expected = abi.encodeWithSelector(ITanhuiCredits.CreditsZeroAmount.selector);
+        } else if (!issued) {
+            expected = abi.encodeWithSelector(ITanhuiCredits.CreditsUnknownBatch.selector, id);
+        } else if (value > balance) {
+            expected =
+                abi.encodeWithSelector(IERC1155Errors.ERC1155InsufficientBalance.selector, from, balance, value, id);
+        }
+
+        uint256 toBefore = credits.balanceOf(to, id);
+        vm.prank(from);
+        (bool ok, bytes memory returned) =
+            address(credits).call(abi.encodeCall(credits.safeTransferFrom, (from, to, id, value, "")));
+        vm.assertEq(ok, registered && value != 0 && issued && value <= balance, "the rule");
+        if (ok) {
+            vm.assertEq(credits.balanceOf(to, id), toBefore + value, "received");
+        } else {
+            vm.assertEq(returned, expected, "the first failed check's error");
+            vm.assertEq(credits.balanceOf(from, id), balance, "nothing moved");
+            vm.assertEq(credits.balanceOf(to, id), toBefore, "nothing received");
+        }
     }
 }

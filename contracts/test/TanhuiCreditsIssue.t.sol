@@ -179,6 +179,41 @@ contract TanhuiCreditsIssueTest is Fixture {
         credits.issue(REPORT);
     }
 
+    function test_issue__report_of_a_verifier_that_lost_the_role_reverts() public {
+        // The review's case: the verifier's accreditation is withdrawn between record and issuance.
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.prank(admin);
+        registry.revokeRole(TanhuiRoles.VERIFIER, verifier);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsVerifierNotActive.selector, REPORT, verifier));
+        vm.prank(issuer);
+        credits.issue(REPORT);
+
+        // Accredited again, its reports are issuable again.
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.VERIFIER, verifier);
+        vm.prank(issuer);
+        vm.assertEq(credits.issue(REPORT), 1, "issued once the verifier holds the role again");
+    }
+
+    function test_issue__report_of_a_verifier_that_renounced_the_role_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.prank(verifier);
+        registry.renounceRole(TanhuiRoles.VERIFIER, verifier);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsVerifierNotActive.selector, REPORT, verifier));
+        vm.prank(issuer);
+        credits.issue(REPORT);
+    }
+
+    function test_issue__withdrawn_report_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "sampling error found");
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsReportWithdrawn.selector, REPORT));
+        vm.prank(issuer);
+        credits.issue(REPORT);
+        vm.assertEq(credits.batchCount(), 0, "no batch");
+    }
+
     function test_issue__suspended_project_reverts() public {
         _verify(REPORT, JAN_2025, APR_2025, 10);
         vm.prank(registrar);
@@ -428,6 +463,122 @@ contract TanhuiCreditsIssueTest is Fixture {
         }
         vm.assertLt(retiredAt, logs.length, "CreditsRetired logged");
         vm.assertLt(issuedAt, retiredAt, "CreditsIssued is logged before CreditsRetired");
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // withdrawReport
+    // ----------------------------------------------------------------------------------------
+
+    function test_withdrawReport__by_its_verifier_emits_and_marks_the_report() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.expectEmit(true, true, true, true, address(credits));
+        emit ITanhuiCredits.ReportWithdrawn(REPORT, verifier, "sampling error found");
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "sampling error found");
+        vm.assertTrue(credits.isReportWithdrawn(REPORT), "withdrawn");
+        vm.assertEq(credits.batchOfReport(REPORT), 0, "no batch");
+        vm.assertFalse(credits.isReportWithdrawn(keccak256("other")), "others are not");
+    }
+
+    function test_withdrawReport__by_a_supervisor_succeeds() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.expectEmit(true, true, true, true, address(credits));
+        emit ITanhuiCredits.ReportWithdrawn(REPORT, supervisor, "verifier under review");
+        vm.prank(supervisor);
+        credits.withdrawReport(REPORT, "verifier under review");
+        vm.assertTrue(credits.isReportWithdrawn(REPORT), "withdrawn");
+    }
+
+    function test_withdrawReport__works_while_paused() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        _pauseCredits();
+        _pauseRegistry();
+        vm.prank(supervisor);
+        credits.withdrawReport(REPORT, "verifier under review");
+        vm.assertTrue(credits.isReportWithdrawn(REPORT), "withdrawn while paused");
+    }
+
+    function test_withdrawReport__frees_the_period_for_a_corrected_report() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "amount overstated");
+        uint256 batchId = _verifyAndIssue(keccak256("report-1-corrected"), JAN_2025, APR_2025, 8);
+        vm.assertEq(credits.batch(batchId).issued, 8, "the corrected report is issued for the period");
+    }
+
+    function test_withdrawReport__by_another_verifier_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        address otherVerifier = address(0x0BE2);
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.VERIFIER, otherVerifier);
+        _expectUnauthorized(otherVerifier, TanhuiRoles.SUPERVISOR);
+        vm.prank(otherVerifier);
+        credits.withdrawReport(REPORT, "not mine");
+    }
+
+    function test_withdrawReport__by_outsider_or_issuer_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        address[3] memory callers = [outsider, issuer, owner];
+        for (uint256 i = 0; i < callers.length; ++i) {
+            _expectUnauthorized(callers[i], TanhuiRoles.SUPERVISOR);
+            vm.prank(callers[i]);
+            credits.withdrawReport(REPORT, "no");
+        }
+    }
+
+    function test_withdrawReport__by_its_verifier_after_losing_the_role_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.prank(admin);
+        registry.revokeRole(TanhuiRoles.VERIFIER, verifier);
+        _expectUnauthorized(verifier, TanhuiRoles.VERIFIER);
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "too late");
+    }
+
+    function test_withdrawReport__of_unverified_report_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsReportNotVerified.selector, REPORT));
+        vm.prank(supervisor);
+        credits.withdrawReport(REPORT, "never verified");
+        // For anyone but a supervisor, an unknown report has no verifier to match.
+        _expectUnauthorized(verifier, TanhuiRoles.SUPERVISOR);
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "never verified");
+    }
+
+    function test_withdrawReport__of_issued_report_reverts() public {
+        uint256 batchId = _verifyAndIssue(REPORT, JAN_2025, APR_2025, 10);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsReportAlreadyIssued.selector, REPORT, batchId));
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "too late: invalidate instead");
+        vm.assertFalse(credits.isReportWithdrawn(REPORT), "not withdrawn");
+    }
+
+    function test_withdrawReport__twice_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "sampling error found");
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsReportWithdrawn.selector, REPORT));
+        vm.prank(supervisor);
+        credits.withdrawReport(REPORT, "again");
+    }
+
+    function test_withdrawReport__empty_reason_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        _expectRevert(ITanhuiCredits.CreditsEmptyReason.selector);
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, "");
+    }
+
+    function test_withdrawReport__reason_longer_than_4000_bytes_reverts() public {
+        _verify(REPORT, JAN_2025, APR_2025, 10);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITanhuiCredits.CreditsTextTooLong.selector, "reason", uint256(4001), uint256(4000))
+        );
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, string(new bytes(4001)));
+        vm.prank(verifier);
+        credits.withdrawReport(REPORT, string(new bytes(4000)));
+        vm.assertTrue(credits.isReportWithdrawn(REPORT), "4000 bytes accepted");
     }
 
     // ----------------------------------------------------------------------------------------

@@ -115,8 +115,8 @@ contract TanhuiCreditsRetireTest is Fixture {
 
     function test_retire__single_instant_consumption_period_is_accepted() public {
         ITanhuiCredits.RetirementDetails memory details = _details(BENEFICIARY);
-        details.consumptionStart = 1_760_000_000;
-        details.consumptionEnd = 1_760_000_000;
+        details.consumptionStart = 1_770_000_000;
+        details.consumptionEnd = 1_770_000_000;
         vm.prank(owner);
         uint256 certificateId = credits.retire(batchId, 1, details);
         vm.assertEq(credits.retirement(certificateId).consumptionEnd, DEPLOYED_AT, "consumptionEnd");
@@ -177,6 +177,65 @@ contract TanhuiCreditsRetireTest is Fixture {
         _expectRevert(ITanhuiCredits.CreditsEmptyBeneficiary.selector);
         vm.prank(owner);
         credits.retire(batchId, 1, _details(""));
+    }
+
+    function test_retire__beneficiary_longer_than_800_bytes_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiCredits.CreditsTextTooLong.selector, "beneficiary", uint256(801), uint256(800)
+            )
+        );
+        vm.prank(owner);
+        credits.retire(batchId, 1, _details(_text(801)));
+    }
+
+    function test_retire__jurisdiction_longer_than_256_bytes_reverts() public {
+        ITanhuiCredits.RetirementDetails memory details = _details(BENEFICIARY);
+        details.jurisdiction = _text(257);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiCredits.CreditsTextTooLong.selector, "jurisdiction", uint256(257), uint256(256)
+            )
+        );
+        vm.prank(owner);
+        credits.retire(batchId, 1, details);
+    }
+
+    function test_retire__note_longer_than_4000_bytes_reverts() public {
+        ITanhuiCredits.RetirementDetails memory details = _details(BENEFICIARY);
+        details.note = _text(4001);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITanhuiCredits.CreditsTextTooLong.selector, "note", uint256(4001), uint256(4000))
+        );
+        vm.prank(owner);
+        credits.retire(batchId, 1, details);
+    }
+
+    function test_retire__texts_at_their_bounds_are_accepted() public {
+        // The API's bounds (200, 64 and 1000 characters) in 4-byte characters fill them exactly.
+        ITanhuiCredits.RetirementDetails memory details = _details(_repeat(unicode"🌳", 200));
+        details.jurisdiction = _repeat(unicode"🌳", 64);
+        details.note = _repeat(unicode"🌳", 1000);
+        vm.assertEq(bytes(details.beneficiary).length, credits.MAX_BENEFICIARY_BYTES(), "800 bytes");
+        vm.assertEq(bytes(details.jurisdiction).length, credits.MAX_JURISDICTION_BYTES(), "256 bytes");
+        vm.assertEq(bytes(details.note).length, credits.MAX_NOTE_BYTES(), "4000 bytes");
+        vm.prank(owner);
+        uint256 certificateId = credits.retire(batchId, 1, details);
+        vm.assertEq(credits.retirement(certificateId).serialLast, 1, "retired");
+    }
+
+    function _text(uint256 length) internal pure returns (string memory) {
+        bytes memory b = new bytes(length);
+        for (uint256 i = 0; i < length; ++i) {
+            b[i] = "a";
+        }
+        return string(b);
+    }
+
+    function _repeat(string memory unit, uint256 times) internal pure returns (string memory out) {
+        for (uint256 i = 0; i < times; ++i) {
+            out = string.concat(out, unit);
+        }
     }
 
     function test_retire__consumption_end_before_start_reverts() public {

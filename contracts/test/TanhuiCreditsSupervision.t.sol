@@ -115,6 +115,15 @@ contract TanhuiCreditsSupervisionTest is Fixture {
         credits.invalidate(buyer, batchId, 1, "");
     }
 
+    function test_invalidate__reason_longer_than_4000_bytes_reverts() public {
+        _expectReasonTooLong();
+        vm.prank(supervisor);
+        credits.invalidate(buyer, batchId, 1, string(new bytes(4001)));
+        vm.prank(supervisor);
+        credits.invalidate(buyer, batchId, 1, string(new bytes(4000)));
+        vm.assertEq(credits.batch(batchId).invalidated, 1, "4000 bytes accepted");
+    }
+
     function test_invalidate__without_supervisor_role_reverts() public {
         _expectUnauthorized(issuer, TanhuiRoles.SUPERVISOR);
         vm.prank(issuer);
@@ -176,6 +185,18 @@ contract TanhuiCreditsSupervisionTest is Fixture {
         credits.setAccountFrozen(buyer, true, "");
     }
 
+    function test_setAccountFrozen__reason_longer_than_4000_bytes_reverts() public {
+        _expectReasonTooLong();
+        vm.prank(supervisor);
+        credits.setAccountFrozen(owner, true, string(new bytes(4001)));
+        vm.prank(supervisor);
+        credits.setAccountFrozen(owner, true, string(new bytes(4000)));
+        _expectReasonTooLong();
+        vm.prank(supervisor);
+        credits.setAccountFrozen(owner, false, string(new bytes(4001)));
+        vm.assertTrue(credits.isAccountFrozen(owner), "still frozen");
+    }
+
     function test_setAccountFrozen__without_supervisor_role_reverts() public {
         _expectUnauthorized(pauser, TanhuiRoles.SUPERVISOR);
         vm.prank(pauser);
@@ -231,6 +252,24 @@ contract TanhuiCreditsSupervisionTest is Fixture {
         credits.setBatchFrozen(batchId, true, "");
     }
 
+    function test_setBatchFrozen__reason_longer_than_4000_bytes_reverts() public {
+        _expectReasonTooLong();
+        vm.prank(supervisor);
+        credits.setBatchFrozen(batchId, true, string(new bytes(4001)));
+        vm.prank(supervisor);
+        credits.setBatchFrozen(batchId, true, string(new bytes(4000)));
+        _expectReasonTooLong();
+        vm.prank(supervisor);
+        credits.setBatchFrozen(batchId, false, string(new bytes(4001)));
+        vm.assertTrue(credits.batch(batchId).frozen, "still frozen");
+    }
+
+    function _expectReasonTooLong() internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(ITanhuiCredits.CreditsTextTooLong.selector, "reason", uint256(4001), uint256(4000))
+        );
+    }
+
     function test_setBatchFrozen__without_supervisor_role_reverts() public {
         _expectUnauthorized(owner, TanhuiRoles.SUPERVISOR);
         vm.prank(owner);
@@ -278,6 +317,9 @@ contract TanhuiCreditsSupervisionTest is Fixture {
         vm.prank(owner);
         credits.setApprovalForAll(exchange, true);
         vm.assertTrue(credits.isApprovedForAll(owner, exchange), "approval is no transfer");
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, false);
+        vm.assertFalse(credits.isApprovedForAll(owner, exchange), "nor is revocation");
     }
 
     function test_pause__twice_reverts() public {
@@ -324,5 +366,7 @@ contract TanhuiCreditsSupervisionTest is Fixture {
         vm.assertEq(credits.batchCount(), 0, "batchCount");
         vm.assertEq(credits.certificateCount(), 0, "certificateCount");
         vm.assertFalse(credits.isAccountFrozen(owner), "not frozen");
+        vm.assertFalse(credits.isRegistryContract(address(registry)), "no registry contract");
+        vm.assertEq(credits.MAX_REASON_BYTES(), 4000, "reason bound");
     }
 }

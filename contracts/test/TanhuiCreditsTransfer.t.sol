@@ -30,6 +30,13 @@ contract AcceptingWallet is IERC1155Receiver {
 /// @dev A contract that does not implement the ERC-1155 receiver hooks.
 contract NotAWallet {}
 
+/// @dev The exchange's settlement contract: moves a seller's credits as an approved operator.
+contract Escrow {
+    function settle(IERC1155 credits, address seller, address buyer, uint256 id, uint256 amount) external {
+        credits.safeTransferFrom(seller, buyer, id, amount, "");
+    }
+}
+
 /// @dev Transfers between holders (ERC-1155 safeTransferFrom / safeBatchTransferFrom): only to
 /// active, unfrozen participants, never from a frozen account or of a frozen batch, never while paused.
 contract TanhuiCreditsTransferTest is Fixture {
@@ -140,7 +147,8 @@ contract TanhuiCreditsTransferTest is Fixture {
     }
 
     function test_safeTransferFrom__of_zero_to_unregistered_account_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, outsider));
+        // A zero value is refused before the recipient is looked at.
+        _expectRevert(ITanhuiCredits.CreditsZeroAmount.selector);
         _transfer(owner, outsider, batchId, 0);
     }
 
@@ -303,9 +311,225 @@ contract TanhuiCreditsTransferTest is Fixture {
         credits.balanceOfBatch(accounts, _ids());
     }
 
+    // ----------------------------------------------------------------------------------------
+    // What reaches the indexer: zero values, unissued ids, unregistered senders
+    // ----------------------------------------------------------------------------------------
+
+    function test_safeTransferFrom__by_unregistered_account_of_unissued_id_and_zero_reverts() public {
+        // The review's case: it used to succeed and log a TransferSingle for a batch that never existed.
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, outsider));
+        vm.prank(outsider);
+        credits.safeTransferFrom(outsider, owner, 2 ** 255, 0, "");
+    }
+
+    function test_safeTransferFrom__from_unregistered_account_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, outsider));
+        _transfer(outsider, buyer, batchId, 1);
+    }
+
+    function test_safeTransferFrom__of_zero_reverts() public {
+        _expectRevert(ITanhuiCredits.CreditsZeroAmount.selector);
+        _transfer(owner, buyer, batchId, 0);
+    }
+
+    function test_safeTransferFrom__of_zero_by_a_suspended_participant_reverts() public {
+        _suspend(owner);
+        _expectRevert(ITanhuiCredits.CreditsZeroAmount.selector);
+        _transfer(owner, buyer, batchId, 0);
+    }
+
+    function test_safeTransferFrom__of_unissued_batch_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnknownBatch.selector, uint256(3)));
+        _transfer(owner, buyer, 3, 1);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnknownBatch.selector, uint256(0)));
+        _transfer(owner, buyer, 0, 1);
+    }
+
+    function test_safeBatchTransferFrom__with_one_zero_value_reverts() public {
+        _expectRevert(ITanhuiCredits.CreditsZeroAmount.selector);
+        vm.prank(owner);
+        credits.safeBatchTransferFrom(owner, buyer, _ids(), _values(1, 0), "");
+    }
+
+    function test_safeBatchTransferFrom__with_one_unissued_id_reverts() public {
+        uint256[] memory ids = _ids();
+        ids[1] = 2 ** 200;
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnknownBatch.selector, uint256(2 ** 200)));
+        vm.prank(owner);
+        credits.safeBatchTransferFrom(owner, buyer, ids, _values(1, 1), "");
+    }
+
+    function test_safeBatchTransferFrom__of_nothing_reverts() public {
+        _expectRevert(ITanhuiCredits.CreditsZeroAmount.selector);
+        vm.prank(owner);
+        credits.safeBatchTransferFrom(owner, buyer, new uint256[](0), new uint256[](0), "");
+    }
+
+    function test_safeBatchTransferFrom__from_unregistered_account_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, outsider));
+        vm.prank(outsider);
+        credits.safeBatchTransferFrom(outsider, buyer, _ids(), _values(1, 1), "");
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Approvals: only to active, unfrozen participants or allowlisted registry contracts
+    // ----------------------------------------------------------------------------------------
+
     function test_setApprovalForAll__to_zero_address_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(IERC1155Errors.ERC1155InvalidOperator.selector, address(0)));
+        // Approving checks the operator first: the zero address is no participant.
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, address(0)));
         vm.prank(owner);
         credits.setApprovalForAll(address(0), true);
+        // Revoking asks nothing of the operator; OpenZeppelin refuses the zero address.
+        vm.expectRevert(abi.encodeWithSelector(IERC1155Errors.ERC1155InvalidOperator.selector, address(0)));
+        vm.prank(owner);
+        credits.setApprovalForAll(address(0), false);
+    }
+
+    function test_setApprovalForAll__to_unregistered_account_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, outsider));
+        vm.prank(owner);
+        credits.setApprovalForAll(outsider, true);
+        vm.assertFalse(credits.isApprovedForAll(owner, outsider), "not approved");
+    }
+
+    function test_setApprovalForAll__to_suspended_participant_reverts() public {
+        _suspend(exchange);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, exchange));
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, true);
+    }
+
+    function test_setApprovalForAll__to_frozen_account_reverts() public {
+        _freezeAccount(exchange);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, exchange));
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, true);
+    }
+
+    function test_setApprovalForAll__by_unregistered_account_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, outsider));
+        vm.prank(outsider);
+        credits.setApprovalForAll(exchange, true);
+    }
+
+    function test_setApprovalForAll__by_suspended_participant_succeeds() public {
+        // A suspended holder may still sell out, so it may still approve the exchange.
+        _suspend(owner);
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, true);
+        vm.prank(exchange);
+        credits.safeTransferFrom(owner, buyer, batchId, 5, "");
+        vm.assertEq(credits.balanceOf(buyer, batchId), 5, "sold by the exchange");
+    }
+
+    function test_setApprovalForAll__by_frozen_account_reverts_even_to_revoke_and_while_paused() public {
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, true);
+        _freezeAccount(owner);
+        for (uint256 i = 0; i < 2; ++i) {
+            if (i == 1) _pauseCredits();
+            vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, owner));
+            vm.prank(owner);
+            credits.setApprovalForAll(buyer, true);
+            vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, owner));
+            vm.prank(owner);
+            credits.setApprovalForAll(exchange, false);
+        }
+        vm.assertTrue(credits.isApprovedForAll(owner, exchange), "a frozen account changes nothing");
+    }
+
+    function test_setApprovalForAll__revoking_works_whatever_the_operator_became() public {
+        vm.startPrank(owner);
+        credits.setApprovalForAll(exchange, true);
+        credits.setApprovalForAll(buyer, true);
+        vm.stopPrank();
+        _suspend(exchange);
+        _freezeAccount(buyer);
+        _pauseCredits();
+        vm.startPrank(owner);
+        credits.setApprovalForAll(exchange, false);
+        credits.setApprovalForAll(buyer, false);
+        // Revoking what was never granted is allowed too, even by an unregistered account.
+        credits.setApprovalForAll(outsider, false);
+        vm.stopPrank();
+        vm.prank(outsider);
+        credits.setApprovalForAll(owner, false);
+        vm.assertFalse(credits.isApprovedForAll(owner, exchange), "exchange revoked");
+        vm.assertFalse(credits.isApprovedForAll(owner, buyer), "buyer revoked");
+    }
+
+    function test_safeTransferFrom__by_operator_suspended_after_approval_reverts() public {
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, true);
+        _suspend(exchange);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, exchange));
+        vm.prank(exchange);
+        credits.safeTransferFrom(owner, buyer, batchId, 1, "");
+    }
+
+    function test_safeBatchTransferFrom__by_operator_suspended_after_approval_reverts() public {
+        vm.prank(owner);
+        credits.setApprovalForAll(exchange, true);
+        _suspend(exchange);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, exchange));
+        vm.prank(exchange);
+        credits.safeBatchTransferFrom(owner, buyer, _ids(), _values(1, 1), "");
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Registry contracts (the exchange's escrow)
+    // ----------------------------------------------------------------------------------------
+
+    function test_setRegistryContract__allowlisted_contract_can_be_approved_and_settle() public {
+        Escrow escrow = new Escrow();
+        vm.expectEmit(true, true, true, true, address(credits));
+        emit ITanhuiCredits.RegistryContractSet(address(escrow), true);
+        vm.prank(admin);
+        credits.setRegistryContract(address(escrow), true);
+        vm.assertTrue(credits.isRegistryContract(address(escrow)), "allowlisted");
+
+        vm.prank(owner);
+        credits.setApprovalForAll(address(escrow), true);
+        escrow.settle(credits, owner, buyer, batchId, 30);
+        vm.assertEq(credits.balanceOf(buyer, batchId), 30, "settled by the escrow");
+
+        // Delisted, it moves nothing more, though the holder's approval stays.
+        vm.expectEmit(true, true, true, true, address(credits));
+        emit ITanhuiCredits.RegistryContractSet(address(escrow), false);
+        vm.prank(admin);
+        credits.setRegistryContract(address(escrow), false);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, address(escrow)));
+        escrow.settle(credits, owner, buyer, batchId, 1);
+    }
+
+    function test_setApprovalForAll__to_contract_not_allowlisted_reverts() public {
+        Escrow escrow = new Escrow();
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, address(escrow)));
+        vm.prank(owner);
+        credits.setApprovalForAll(address(escrow), true);
+    }
+
+    function test_setApprovalForAll__to_frozen_registry_contract_reverts() public {
+        Escrow escrow = new Escrow();
+        vm.prank(admin);
+        credits.setRegistryContract(address(escrow), true);
+        _freezeAccount(address(escrow));
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, address(escrow)));
+        vm.prank(owner);
+        credits.setApprovalForAll(address(escrow), true);
+    }
+
+    function test_setRegistryContract__of_an_account_without_code_reverts() public {
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiCredits.CreditsNotAContract.selector, outsider));
+        vm.prank(admin);
+        credits.setRegistryContract(outsider, true);
+    }
+
+    function test_setRegistryContract__without_admin_role_reverts() public {
+        Escrow escrow = new Escrow();
+        _expectUnauthorized(supervisor, bytes32(0));
+        vm.prank(supervisor);
+        credits.setRegistryContract(address(escrow), true);
     }
 }

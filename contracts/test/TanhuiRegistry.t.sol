@@ -559,14 +559,101 @@ contract TanhuiRegistryTest is Fixture {
     function testFuzz_recordVerifiedReport__keeps_any_valid_period_and_amount(uint64 start, uint64 end, uint64 amount)
         public
     {
-        start = uint64(bound(start, 0, type(uint64).max - 1));
-        end = uint64(bound(end, uint256(start) + 1, type(uint64).max));
-        amount = uint64(bound(amount, 1, type(uint64).max));
+        start = uint64(bound(start, PERIOD_FLOOR, block.timestamp - 1));
+        end = uint64(bound(end, uint256(start) + 1, block.timestamp));
+        amount = uint64(bound(amount, 1, MAX_AMOUNT));
         _verify(REPORT, start, end, amount);
         ITanhuiRegistry.Report memory r = registry.report(REPORT);
         vm.assertEq(r.periodStart, start, "periodStart");
         vm.assertEq(r.periodEnd, end, "periodEnd");
         vm.assertEq(r.amount, amount, "amount");
+    }
+
+    function testFuzz_recordVerifiedReport__rejects_periods_before_2000_or_not_yet_over(uint64 start, uint64 end)
+        public
+    {
+        // One bound broken, the other kept; start < end always.
+        if (start % 2 == 0) {
+            start = uint64(bound(start, 0, PERIOD_FLOOR - 1));
+            end = uint64(bound(end, uint256(start) + 1, block.timestamp));
+        } else {
+            end = uint64(bound(end, block.timestamp + 1, type(uint64).max));
+            start = uint64(bound(start, PERIOD_FLOOR, uint256(end) - 1));
+        }
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryInvalidPeriod.selector, start, end));
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, start, end, 1);
+    }
+
+    function test_recordVerifiedReport__period_ending_in_the_future_reverts() public {
+        // The review's case: a 2030 period was verified and issued.
+        uint64 jan2030 = 1893456000;
+        uint64 apr2030 = 1901232000;
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryInvalidPeriod.selector, jan2030, apr2030));
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, jan2030, apr2030, 1);
+    }
+
+    function test_recordVerifiedReport__period_ending_at_the_maximum_reverts() public {
+        // The review's case: an end of 2**64 - 1 would block every later report of the project.
+        vm.expectRevert(
+            abi.encodeWithSelector(ITanhuiRegistry.RegistryInvalidPeriod.selector, JAN_2025, type(uint64).max)
+        );
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, JAN_2025, type(uint64).max, 1);
+    }
+
+    function test_recordVerifiedReport__period_ending_now_is_accepted_one_second_later_is_not() public {
+        uint64 now_ = uint64(block.timestamp);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryInvalidPeriod.selector, JAN_2025, now_ + 1));
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, JAN_2025, now_ + 1, 1);
+        _verify(REPORT, JAN_2025, now_, 1);
+        vm.assertEq(registry.report(REPORT).periodEnd, now_, "ends now");
+    }
+
+    function test_recordVerifiedReport__period_starting_before_2000_reverts() public {
+        uint64 floor = registry.PERIOD_FLOOR();
+        vm.assertEq(floor, 946684800, "2000-01-01T00:00:00Z");
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryInvalidPeriod.selector, floor - 1, JAN_2025));
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, floor - 1, JAN_2025, 1);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryInvalidPeriod.selector, uint64(0), JAN_2025));
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, 0, JAN_2025, 1);
+        _verify(REPORT, floor, floor + 1, 1);
+        vm.assertEq(registry.report(REPORT).periodStart, floor, "starts at the floor");
+    }
+
+    function test_recordVerifiedReport__amount_above_int64_max_reverts() public {
+        uint64 max = registry.MAX_AMOUNT();
+        vm.assertEq(max, uint64(type(int64).max), "2**63 - 1");
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryAmountTooLarge.selector, max + 1, max));
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, JAN_2025, APR_2025, max + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(ITanhuiRegistry.RegistryAmountTooLarge.selector, type(uint64).max, max)
+        );
+        vm.prank(verifier);
+        registry.recordVerifiedReport(REPORT, PROJECT, JAN_2025, APR_2025, type(uint64).max);
+        _verify(REPORT, JAN_2025, APR_2025, max);
+        vm.assertEq(registry.report(REPORT).amount, max, "the maximum is accepted");
+    }
+
+    function test_recordVerifiedReport__by_the_project_owner_reverts() public {
+        // The owner holds the verifier role (a verification body that also runs projects), but
+        // never verifies its own project.
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.VERIFIER, owner);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryVerifierIsOwner.selector, PROJECT, owner));
+        vm.prank(owner);
+        registry.recordVerifiedReport(REPORT, PROJECT, JAN_2025, APR_2025, 1);
+        // It may verify another owner's project.
+        vm.prank(registrar);
+        registry.registerProject(OTHER_PROJECT, buyer, METHODOLOGY, VERSION, DOCS_V2);
+        vm.prank(owner);
+        registry.recordVerifiedReport(REPORT, OTHER_PROJECT, JAN_2025, APR_2025, 1);
+        vm.assertEq(registry.report(REPORT).verifier, owner, "recorded for another project");
     }
 
     function test_recordVerifiedReport__zero_amount_reverts() public {

@@ -27,7 +27,7 @@ contract TanhuiRegistryAccessTest is Fixture {
                 IAccessControlDefaultAdminRules.AccessControlInvalidDefaultAdmin.selector, address(0)
             )
         );
-        new TanhuiRegistry(ADMIN_DELAY, address(0));
+        new TanhuiRegistry(ADMIN_DELAY, address(0), ROLE_GRANT_DELAY, address(0));
     }
 
     function test_constructor__sets_admin_and_delay() public view {
@@ -45,13 +45,24 @@ contract TanhuiRegistryAccessTest is Fixture {
         vm.assertFalse(registry.supportsInterface(0xffffffff), "not 0xffffffff");
     }
 
-    function test_grantRole__by_admin_grants_and_emits() public {
+    function test_grantRole__by_admin_after_the_schedule_grants_and_emits() public {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY);
         vm.expectEmit(true, true, true, true, address(registry));
         emit IAccessControl.RoleGranted(TanhuiRoles.ISSUER, newAdmin, admin);
         vm.prank(admin);
         registry.grantRole(TanhuiRoles.ISSUER, newAdmin);
         vm.assertTrue(registry.hasRole(TanhuiRoles.ISSUER, newAdmin), "granted");
         vm.assertEq(registry.getRoleAdmin(TanhuiRoles.ISSUER), ADMIN_ROLE, "role admin is the default admin");
+    }
+
+    function test_grantRole__of_verifier_is_immediate() public {
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IAccessControl.RoleGranted(TanhuiRoles.VERIFIER, newAdmin, admin);
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.VERIFIER, newAdmin);
+        vm.assertTrue(registry.hasRole(TanhuiRoles.VERIFIER, newAdmin), "granted at once");
     }
 
     function test_grantRole__without_admin_role_reverts() public {
@@ -70,9 +81,11 @@ contract TanhuiRegistryAccessTest is Fixture {
         // Pausing stops the scheme's records, not role administration: the admin can still
         // replace a compromised pauser while paused.
         _pauseRegistry();
-        vm.prank(admin);
-        registry.grantRole(TanhuiRoles.PAUSER, newAdmin);
+        _scheduleAndGrant(TanhuiRoles.PAUSER, newAdmin);
         vm.assertTrue(registry.hasRole(TanhuiRoles.PAUSER, newAdmin), "granted while paused");
+        vm.prank(admin);
+        registry.revokeRole(TanhuiRoles.PAUSER, pauser);
+        vm.assertFalse(registry.hasRole(TanhuiRoles.PAUSER, pauser), "revoked while paused");
     }
 
     function test_revokeRole__takes_effect_in_the_credits_contract() public {
@@ -175,6 +188,9 @@ contract TanhuiRegistryAccessTest is Fixture {
         vm.assertEq(pendingSchedule, 0, "no schedule");
 
         // The new admin administers roles; the old one no longer can.
+        vm.prank(newAdmin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, outsider);
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY);
         vm.prank(newAdmin);
         registry.grantRole(TanhuiRoles.ISSUER, outsider);
         vm.assertTrue(registry.hasRole(TanhuiRoles.ISSUER, outsider), "granted by the new admin");
@@ -321,6 +337,310 @@ contract TanhuiRegistryAccessTest is Fixture {
         _expectUnauthorized(pauser, ADMIN_ROLE);
         vm.prank(pauser);
         registry.rollbackDefaultAdminDelay();
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Constructor: the first operator
+    // ----------------------------------------------------------------------------------------
+
+    function test_constructor__grants_the_operational_roles_to_the_operator_at_once() public {
+        TanhuiRegistry fresh = new TanhuiRegistry(ADMIN_DELAY, admin, ROLE_GRANT_DELAY, registrar);
+        bytes32[5] memory delayed = _delayedRoles();
+        for (uint256 i = 0; i < delayed.length; ++i) {
+            vm.assertTrue(fresh.hasRole(delayed[i], registrar), "operator holds the role");
+            vm.assertFalse(fresh.hasRole(delayed[i], admin), "the admin does not");
+        }
+        vm.assertFalse(fresh.hasRole(TanhuiRoles.VERIFIER, registrar), "no verifier role");
+        vm.assertFalse(fresh.hasRole(ADMIN_ROLE, registrar), "no admin role");
+        vm.assertEq(fresh.roleGrantDelay(), ROLE_GRANT_DELAY, "roleGrantDelay");
+        vm.assertEq(fresh.defaultAdminDelay(), ADMIN_DELAY, "admin delay is separate");
+    }
+
+    function test_constructor__operator_may_be_the_admin() public {
+        TanhuiRegistry fresh = new TanhuiRegistry(ADMIN_DELAY, admin, 0, admin);
+        vm.assertTrue(fresh.hasRole(ADMIN_ROLE, admin), "admin");
+        vm.assertTrue(fresh.hasRole(TanhuiRoles.ISSUER, admin), "issuer");
+        vm.assertTrue(fresh.hasRole(TanhuiRoles.SUPERVISOR, admin), "supervisor");
+        vm.assertEq(fresh.roleGrantDelay(), 0, "no delay");
+        // ... but it can never verify.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryConflictingRoles.selector, admin, ADMIN_ROLE, TanhuiRoles.VERIFIER
+            )
+        );
+        vm.prank(admin);
+        fresh.grantRole(TanhuiRoles.VERIFIER, admin);
+    }
+
+    function test_constructor__zero_operator_grants_no_role() public {
+        TanhuiRegistry fresh = new TanhuiRegistry(ADMIN_DELAY, admin, ROLE_GRANT_DELAY, address(0));
+        bytes32[5] memory delayed = _delayedRoles();
+        for (uint256 i = 0; i < delayed.length; ++i) {
+            vm.assertFalse(fresh.hasRole(delayed[i], address(0)), "nothing granted to zero");
+            vm.assertFalse(fresh.hasRole(delayed[i], admin), "nothing granted to the admin");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Delayed role grants: schedule, wait, grant
+    // ----------------------------------------------------------------------------------------
+
+    function test_grantRole__of_a_delayed_role_without_schedule_reverts() public {
+        bytes32[5] memory delayed = _delayedRoles();
+        for (uint256 i = 0; i < delayed.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    ITanhuiRegistry.RegistryRoleGrantNotReady.selector, delayed[i], newAdmin, uint48(0)
+                )
+            );
+            vm.prank(admin);
+            registry.grantRole(delayed[i], newAdmin);
+        }
+    }
+
+    function test_grantRole__admin_cannot_make_itself_supervisor_and_invalidate_in_one_block() public {
+        // The review's case: grant supervisor to oneself, then invalidate a holder's credits at once.
+        uint256 batchId = _verifyAndIssue(keccak256("report-1"), JAN_2025, APR_2025, 1_000);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.SUPERVISOR, admin, uint48(0)
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.SUPERVISOR, admin);
+        _expectUnauthorized(admin, TanhuiRoles.SUPERVISOR);
+        vm.prank(admin);
+        credits.invalidate(owner, batchId, 1_000, "seized");
+    }
+
+    function test_scheduleRoleGrant__emits_and_grants_only_from_readyAt() public {
+        uint48 readyAt = uint48(block.timestamp) + ROLE_GRANT_DELAY;
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit ITanhuiRegistry.RoleGrantScheduled(TanhuiRoles.SUPERVISOR, newAdmin, readyAt);
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.SUPERVISOR, newAdmin);
+        vm.assertEq(registry.roleGrantReadyAt(TanhuiRoles.SUPERVISOR, newAdmin), readyAt, "readyAt");
+
+        vm.warp(uint256(readyAt) - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.SUPERVISOR, newAdmin, readyAt
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.SUPERVISOR, newAdmin);
+
+        vm.warp(readyAt);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IAccessControl.RoleGranted(TanhuiRoles.SUPERVISOR, newAdmin, admin);
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.SUPERVISOR, newAdmin);
+        vm.assertTrue(registry.hasRole(TanhuiRoles.SUPERVISOR, newAdmin), "granted");
+        vm.assertEq(registry.roleGrantReadyAt(TanhuiRoles.SUPERVISOR, newAdmin), 0, "schedule consumed");
+    }
+
+    function test_grantRole__consumes_the_schedule() public {
+        _scheduleAndGrant(TanhuiRoles.ISSUER, newAdmin);
+        vm.prank(admin);
+        registry.revokeRole(TanhuiRoles.ISSUER, newAdmin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.ISSUER, newAdmin, uint48(0)
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.ISSUER, newAdmin);
+    }
+
+    function test_scheduleRoleGrant__is_per_role_and_account() public {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.REGISTRAR, newAdmin, uint48(0)
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.REGISTRAR, newAdmin);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.ISSUER, outsider, uint48(0)
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.ISSUER, outsider);
+    }
+
+    function test_scheduleRoleGrant__again_restarts_the_wait() public {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.PAUSER, newAdmin);
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY - 1);
+        uint48 readyAt = uint48(block.timestamp) + ROLE_GRANT_DELAY;
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit ITanhuiRegistry.RoleGrantScheduled(TanhuiRoles.PAUSER, newAdmin, readyAt);
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.PAUSER, newAdmin);
+        vm.warp(block.timestamp + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.PAUSER, newAdmin, readyAt
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.PAUSER, newAdmin);
+    }
+
+    function test_scheduleRoleGrant__with_zero_delay_grants_in_the_same_block() public {
+        TanhuiRegistry fresh = new TanhuiRegistry(ADMIN_DELAY, admin, 0, address(0));
+        vm.startPrank(admin);
+        fresh.scheduleRoleGrant(TanhuiRoles.EXCHANGE, newAdmin);
+        fresh.grantRole(TanhuiRoles.EXCHANGE, newAdmin);
+        vm.stopPrank();
+        vm.assertTrue(fresh.hasRole(TanhuiRoles.EXCHANGE, newAdmin), "granted");
+    }
+
+    function test_scheduleRoleGrant__of_a_role_granted_at_once_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(ITanhuiRegistry.RegistryRoleGrantNotDelayed.selector, TanhuiRoles.VERIFIER)
+        );
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.VERIFIER, newAdmin);
+        vm.expectRevert(abi.encodeWithSelector(ITanhuiRegistry.RegistryRoleGrantNotDelayed.selector, ADMIN_ROLE));
+        vm.prank(admin);
+        registry.scheduleRoleGrant(ADMIN_ROLE, newAdmin);
+    }
+
+    function test_scheduleRoleGrant__to_zero_address_reverts() public {
+        _expectRevert(ITanhuiRegistry.RegistryZeroAddress.selector);
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, address(0));
+    }
+
+    function test_scheduleRoleGrant__without_admin_role_reverts() public {
+        _expectUnauthorized(registrar, ADMIN_ROLE);
+        vm.prank(registrar);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, registrar);
+    }
+
+    function test_cancelRoleGrant__emits_and_the_grant_is_refused() public {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit ITanhuiRegistry.RoleGrantCancelled(TanhuiRoles.ISSUER, newAdmin);
+        vm.prank(admin);
+        registry.cancelRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+        vm.assertEq(registry.roleGrantReadyAt(TanhuiRoles.ISSUER, newAdmin), 0, "no schedule");
+
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotReady.selector, TanhuiRoles.ISSUER, newAdmin, uint48(0)
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.ISSUER, newAdmin);
+    }
+
+    function test_cancelRoleGrant__without_schedule_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryRoleGrantNotScheduled.selector, TanhuiRoles.ISSUER, newAdmin
+            )
+        );
+        vm.prank(admin);
+        registry.cancelRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+    }
+
+    function test_cancelRoleGrant__without_admin_role_reverts() public {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+        _expectUnauthorized(newAdmin, ADMIN_ROLE);
+        vm.prank(newAdmin);
+        registry.cancelRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Separation of duties: the verifier role excludes the admin, registrar and issuer roles
+    // ----------------------------------------------------------------------------------------
+
+    function test_grantRole__verifier_to_admin_registrar_or_issuer_reverts() public {
+        address[3] memory accounts = [admin, registrar, issuer];
+        bytes32[3] memory held = [ADMIN_ROLE, TanhuiRoles.REGISTRAR, TanhuiRoles.ISSUER];
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    ITanhuiRegistry.RegistryConflictingRoles.selector, accounts[i], held[i], TanhuiRoles.VERIFIER
+                )
+            );
+            vm.prank(admin);
+            registry.grantRole(TanhuiRoles.VERIFIER, accounts[i]);
+        }
+    }
+
+    function test_grantRole__verifier_to_supervisor_pauser_or_exchange_succeeds() public {
+        address[3] memory accounts = [supervisor, pauser, exchange];
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            vm.prank(admin);
+            registry.grantRole(TanhuiRoles.VERIFIER, accounts[i]);
+            vm.assertTrue(registry.hasRole(TanhuiRoles.VERIFIER, accounts[i]), "no conflict");
+        }
+    }
+
+    function test_scheduleRoleGrant__registrar_or_issuer_to_a_verifier_reverts() public {
+        bytes32[2] memory wanted = [TanhuiRoles.REGISTRAR, TanhuiRoles.ISSUER];
+        for (uint256 i = 0; i < wanted.length; ++i) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    ITanhuiRegistry.RegistryConflictingRoles.selector, verifier, TanhuiRoles.VERIFIER, wanted[i]
+                )
+            );
+            vm.prank(admin);
+            registry.scheduleRoleGrant(wanted[i], verifier);
+        }
+    }
+
+    function test_grantRole__issuer_to_an_account_that_became_verifier_after_the_schedule_reverts() public {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(TanhuiRoles.ISSUER, newAdmin);
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.VERIFIER, newAdmin);
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryConflictingRoles.selector, newAdmin, TanhuiRoles.VERIFIER, TanhuiRoles.ISSUER
+            )
+        );
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.ISSUER, newAdmin);
+    }
+
+    function test_grantRole__verifier_after_losing_the_issuer_role_succeeds() public {
+        vm.prank(admin);
+        registry.revokeRole(TanhuiRoles.ISSUER, issuer);
+        vm.prank(admin);
+        registry.grantRole(TanhuiRoles.VERIFIER, issuer);
+        vm.assertTrue(registry.hasRole(TanhuiRoles.VERIFIER, issuer), "a former issuer may verify");
+    }
+
+    function test_acceptDefaultAdminTransfer__by_a_verifier_reverts() public {
+        vm.prank(admin);
+        registry.beginDefaultAdminTransfer(verifier);
+        vm.warp(block.timestamp + ADMIN_DELAY + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ITanhuiRegistry.RegistryConflictingRoles.selector, verifier, TanhuiRoles.VERIFIER, ADMIN_ROLE
+            )
+        );
+        vm.prank(verifier);
+        registry.acceptDefaultAdminTransfer();
+        vm.assertEq(registry.defaultAdmin(), admin, "admin unchanged");
+    }
+
+    function _delayedRoles() internal pure returns (bytes32[5] memory) {
+        return [
+            TanhuiRoles.REGISTRAR, TanhuiRoles.ISSUER, TanhuiRoles.SUPERVISOR, TanhuiRoles.PAUSER, TanhuiRoles.EXCHANGE
+        ];
     }
 
     // ----------------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/projects/{project_id}/reports"): ANY,
     ("GET", "/v1/reports/{report_id}"): ANY,
     ("POST", "/v1/reports/{report_id}/verifications"): frozenset({"verifier"}),
+    ("POST", "/v1/reports/{report_id}/withdrawal"): frozenset({"verifier", "supervisor"}),
     ("GET", "/v1/holdings"): ANY,
     ("POST", "/v1/transfers"): frozenset({"holder", "project_owner"}),
     ("POST", "/v1/retirements"): frozenset({"holder", "project_owner"}),

@@ -54,6 +54,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "data": BOILER,
     },
     ("POST", "/v1/reports/{report_id}/verifications"): {"decision": "approve", "reason": "site visit"},
+    ("POST", "/v1/reports/{report_id}/withdrawal"): {"reason": "meter calibration expired"},
     ("POST", "/v1/transfers"): {"batch_id": 1, "to": PATH_SAMPLES["participant_id"], "amount_kg": 1000},
     ("POST", "/v1/retirements"): {
         "batch_id": 1,
@@ -483,6 +484,8 @@ def test_report__bad_period_is_refused_and_writes_nothing(
         ("ending today", days_from_today(-30), today(), 400, "invalid_request", "period_end"),
         ("starting after its end", "2025-06-30", "2025-04-01", 400, "invalid_request", "period_start"),
         ("before 1970", "1969-01-01", "1969-03-31", 400, "invalid_request", "period_start"),
+        # The contract refuses periods before 2000 (PERIOD_FLOOR): so does the API, before signing.
+        ("before 2000", "1999-10-01", "1999-12-31", 400, "invalid_request", "period_start"),
         ("with a day that does not exist", "2025-04-01", "2025-06-31", 422, "validation_error", "period_end"),
         (
             "overlapping a pending report",
@@ -648,6 +651,13 @@ def test_unknown_ids__are_not_found_and_write_nothing(
             "POST",
             "/v1/reports/MR-00000000/verifications",
             body("/v1/reports/{report_id}/verifications"),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/reports/MR-00000000/withdrawal",
+            body("/v1/reports/{report_id}/withdrawal"),
             404,
             "not_found",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -152,6 +153,7 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         assert done.returncode == 0, done.stderr
         demo = json.loads(done.stdout)
         assert demo["rpc_url"] == node.url
+        assert demo["data_dir"] == str(tmp_path.resolve())  # the one given
         assert set(demo["contracts"]) == {"TanhuiRegistry", "TanhuiCredits"}
         credits = demo["contracts"]["TanhuiCredits"]
         cert = str(demo["certificate_id"])
@@ -241,9 +243,9 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         assert drift_table.returncode == 1
         n = len(differences)
         assert f"{n} {'difference' if n == 1 else 'differences'} at block" in drift_table.stdout
+        shutil.rmtree(Path(path).parent)  # the demo's new database, outside the data directory
     finally:
-        node.process.terminate()
-        node.process.wait(timeout=10)
+        node.stop()
 
 
 def test_demo__one_plain_line_per_step(tmp_path: Path) -> None:
@@ -261,5 +263,84 @@ def test_demo__one_plain_line_per_step(tmp_path: Path) -> None:
         assert "(project owner)" not in done.stdout
         assert lines[-1].startswith("certificate ") and f"--rpc-url {node.url}" in lines[-1]
     finally:
-        node.process.terminate()
-        node.process.wait(timeout=10)
+        node.stop()
+
+
+def _service_data_dir(cwd: Path) -> dict[Path, bytes]:
+    """A running service's files in `cwd`/.tanhui (the default data directory): its operator
+    token and its deployment file. Returns their contents."""
+    service = cwd / ".tanhui"
+    (service / "deployments").mkdir(parents=True)
+    (service / "operator.token").write_text("the-running-service-operator-token\n")
+    credits = "0x" + "ab" * 20
+    (service / "deployments" / "31337.json").write_text(
+        json.dumps(
+            {"chain_id": 31337, "contracts": {"TanhuiRegistry": "0x" + "cd" * 20, "TanhuiCredits": credits}}
+        )
+    )
+    return {path: path.read_bytes() for path in service.rglob("*") if path.is_file()}
+
+
+def _no_tanhui_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TANHUI_")}
+
+
+def test_demo__leaves_the_default_data_directory_of_a_running_service_alone(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    before = _service_data_dir(cwd)
+    node = start_anvil()
+    own: Path | None = None
+    try:
+        done = subprocess.run(
+            [*TANHUI, "demo", "--rpc-url", node.url, "--json"],
+            cwd=cwd, env=_no_tanhui_env(), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        after = {path: path.read_bytes() for path in (cwd / ".tanhui").rglob("*") if path.is_file()}
+        assert after == before  # the service's operator token and deployment file untouched
+        demo = json.loads(done.stdout)
+        own = Path(demo["data_dir"])
+        assert own.is_absolute() and own.is_dir() and cwd not in own.parents
+        # What the demo wrote went to its own directory.
+        deployment = json.loads((own / "deployments" / "31337.json").read_text())
+        assert deployment["contracts"] == demo["contracts"]
+        assert (own / "operator.token").exists()
+        assert demo["database_url"] == f"sqlite:///{own / 'demo.db'}"
+    finally:
+        node.stop()
+        if own is not None:
+            shutil.rmtree(own, ignore_errors=True)
+
+
+def test_demo__embedded_chain_in_its_own_directory_stopped_at_the_end(tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    before = _service_data_dir(cwd)
+    own: Path | None = None
+    try:
+        done = subprocess.run(
+            [*TANHUI, "demo"], cwd=cwd, env=_no_tanhui_env(), capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        first = re.fullmatch(r"data directory (/\S+)", lines[0])
+        assert first, done.stdout
+        own = Path(first[1])
+        assert cwd not in own.parents
+        assert {path: path.read_bytes() for path in (cwd / ".tanhui").rglob("*") if path.is_file()} == before
+        # Its chain is stopped (state kept): the last line says how to check the certificate.
+        assert run("chain", "status", "--data-dir", str(own)).returncode == 1
+        assert (own / "chain" / "state.json").exists()
+        hint = re.search(
+            r'`tanhui (verify \d+) --rpc-url "\$\(tanhui chain up --data-dir (\S+)\)" --contract (\S+)`',
+            lines[-1],
+        )
+        assert hint and hint[2] == str(own), lines[-1]
+        up = run("chain", "up", "--data-dir", str(own), "--port", str(free_port()))
+        assert up.returncode == 0, up.stderr
+        verified = run(*hint[1].split(), "--rpc-url", up.stdout.strip(), "--contract", hint[3])
+        assert verified.returncode == 0, verified.stderr
+    finally:
+        run("chain", "down", "--data-dir", str(cwd / ".tanhui"))  # had the demo used it
+        if own is not None:
+            run("chain", "down", "--data-dir", str(own))
+            shutil.rmtree(own, ignore_errors=True)

@@ -21,16 +21,22 @@ JUL = 1_751_328_000  # 2025-07-01
 
 @dataclass
 class Scenario:
+    """The admin (also the operator, holding the operator roles), a verification body holding
+    the verifier role, a project owner, a buyer and an outsider."""
+
     chain: DeployedChain
     owner: Signer
     buyer: Signer
     outsider: Signer
+    verifier: Signer
 
     def send(self, call: ContractCall, signer: Signer | None = None, **kwargs: Any) -> Receipt:
         return self.chain.client.transact(call, signer or self.chain.admin, **kwargs)
 
     def verify(self, report: bytes, start: int, end: int, amount: int) -> None:
-        self.send(self.chain.tanhui.record_verified_report(report, PROJECT, start, end, amount))
+        self.send(
+            self.chain.tanhui.record_verified_report(report, PROJECT, start, end, amount), self.verifier
+        )
 
     def issue(self, report: bytes) -> int:
         receipt = self.send(self.chain.tanhui.issue(report))
@@ -51,10 +57,12 @@ def details(beneficiary: str = "Chengdu Marathon 2025 Organising Committee") -> 
 
 
 def registered_project(chain: DeployedChain) -> Scenario:
-    """Owner and buyer registered, a published methodology and a registered project."""
-    owner, buyer, outsider = chain.signers[1], chain.signers[2], chain.signers[3]
-    s = Scenario(chain, owner, buyer, outsider)
+    """Owner and buyer registered, a verifier accredited (the verifier role is granted at once),
+    a published methodology and a registered project."""
+    owner, buyer, outsider, verifier = chain.signers[1], chain.signers[2], chain.signers[3], chain.signers[4]
+    s = Scenario(chain, owner, buyer, outsider, verifier)
     t = chain.tanhui
+    s.send(t.grant_role("verifier", verifier.address))
     s.send(t.register_participant(owner.address, ParticipantKind.ORGANISATION))
     s.send(t.register_participant(buyer.address, ParticipantKind.ORGANISATION))
     s.send(t.publish_methodology(METHODOLOGY, 1, keccak(text="methodology source")))

@@ -4,24 +4,60 @@ from __future__ import annotations
 
 import pytest
 from eth_utils import keccak
+from hexbytes import HexBytes
 
-from chain import ChainError, Deployment, SignedTransaction, Tanhui, errors
+from chain import ChainError, ContractCall, Deployment, SignedTransaction, Tanhui, errors, role_id
 from chain.abi import selector
 from chain.certificates import verify_certificate
-from chain.contracts import ROLE_NAMES, ParticipantKind, ParticipantStatus, RetirementPurpose
+from chain.contracts import OPERATOR_ROLES, ParticipantKind, ParticipantStatus, RetirementPurpose
+from chain.deploy import DEFAULT_ROLE_GRANT_DELAY
 from chain.events import decoder_for, fetch_events, receipt_facts
 from tests.chain.scenario import APR, JAN, JUL, METHODOLOGY, PROJECT, details, registered_project
 from tests.conftest import DeployedChain
 
 
-def test_deploy__admin_holds_every_role_and_contracts_are_linked(deployed: DeployedChain) -> None:
+def test_deploy__admin_holds_the_operator_roles_never_the_verifier_and_contracts_are_linked(
+    deployed: DeployedChain,
+) -> None:
     t = deployed.tanhui
     assert t.is_live()
     assert t.has_role("admin", deployed.admin.address)
-    for role in ROLE_NAMES:
+    for role in OPERATOR_ROLES:
         assert t.has_role(role, deployed.admin.address), role
         assert not t.has_role(role, deployed.signers[1].address), role
+    assert not t.has_role("verifier", deployed.admin.address)
+    assert t.role_grant_delay() == DEFAULT_ROLE_GRANT_DELAY
     assert deployed.deployment.chain_id == deployed.client.chain_id
+
+
+def test_roles__operator_role_waits_for_its_schedule_the_verifier_role_does_not(
+    deployed: DeployedChain,
+) -> None:
+    t, newcomer = deployed.tanhui, deployed.signers[5].address
+    with pytest.raises(errors.RegistryRoleGrantNotReady) as caught:
+        deployed.client.transact(t.grant_role("issuer", newcomer), deployed.admin)
+    assert caught.value.arguments == {
+        "role": keccak(text="tanhui.role.issuer"),
+        "account": newcomer,
+        "readyAt": 0,
+    }
+
+    receipt = deployed.client.transact(t.schedule_role_grant("issuer", newcomer), deployed.admin)
+    ready_at = deployed.client.block(receipt.block_number)["timestamp"] + DEFAULT_ROLE_GRANT_DELAY
+    assert t.role_grant_ready_at("issuer", newcomer) == ready_at
+    with pytest.raises(errors.RegistryRoleGrantNotReady) as caught:
+        deployed.client.transact(t.grant_role("issuer", newcomer), deployed.admin)
+    assert caught.value.arguments["readyAt"] == ready_at
+    deployed.client.transact(t.cancel_role_grant("issuer", newcomer), deployed.admin)
+    assert t.role_grant_ready_at("issuer", newcomer) == 0
+
+    deployed.client.transact(t.grant_role("verifier", newcomer), deployed.admin)
+    assert t.has_role("verifier", newcomer)
+    with pytest.raises(errors.RegistryConflictingRoles) as conflict:
+        deployed.client.transact(t.schedule_role_grant("issuer", newcomer), deployed.admin)
+    assert conflict.value.arguments["held"] == keccak(text="tanhui.role.verifier")
+    with pytest.raises(errors.RegistryConflictingRoles):
+        deployed.client.transact(t.grant_role("verifier", deployed.admin.address), deployed.admin)
 
 
 def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
@@ -39,7 +75,7 @@ def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
         1_000_000,
     )
     assert batch.report_hash == keccak(text="report-1")
-    assert batch.verifier == deployed.admin.address
+    assert batch.verifier == s.verifier.address
     assert t.balance_of(s.owner.address, batch_id) == 1_000_000
 
     s.send(t.transfer(s.owner.address, s.buyer.address, batch_id, 400_000), s.owner)
@@ -112,6 +148,58 @@ def test_issue__reused_report_hash_is_refused_twice_over(deployed: DeployedChain
     with pytest.raises(errors.CreditsReportAlreadyIssued) as caught:
         s.issue(keccak(text="q1"))
     assert caught.value.arguments["batchId"] == 1
+
+
+def test_verify__period_not_over_and_own_project_raise_typed_errors(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    now = deployed.client.block()["timestamp"]
+    with pytest.raises(errors.RegistryInvalidPeriod):
+        s.verify(keccak(text="future"), JAN, now + 86_400, 1)
+    with pytest.raises(errors.RegistryInvalidPeriod):
+        s.verify(keccak(text="1999"), 915_148_800, JAN, 1)  # starts 1999-01-01
+    with pytest.raises(errors.RegistryAmountTooLarge) as too_large:
+        s.verify(keccak(text="huge"), JAN, APR, 2**63)
+    assert too_large.value.arguments == {"amount": 2**63, "max": 2**63 - 1}
+    s.send(t.grant_role("verifier", s.owner.address))
+    with pytest.raises(errors.RegistryVerifierIsOwner):
+        s.send(t.record_verified_report(keccak(text="own"), PROJECT, JAN, APR, 1), s.owner)
+
+
+def test_withdraw_report__by_its_verifier_then_issuance_is_refused(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.send(t.withdraw_report(keccak(text="q1"), "sampling error"), s.verifier)
+    assert t.is_report_withdrawn(keccak(text="q1"))
+    with pytest.raises(errors.CreditsReportWithdrawn):
+        s.issue(keccak(text="q1"))
+    s.verify(keccak(text="q2"), JAN, APR, 5_000)
+    s.send(t.grant_role("verifier", s.outsider.address))
+    revoke = t.registry.encode_abi("revokeRole", args=[role_id("verifier"), s.verifier.address])
+    s.send(ContractCall(to=t.registry.address, data=bytes(HexBytes(revoke)), function="revokeRole"))
+    with pytest.raises(errors.CreditsVerifierNotActive) as caught:
+        s.issue(keccak(text="q2"))
+    assert caught.value.arguments == {"reportHash": keccak(text="q2"), "verifier": s.verifier.address}
+
+
+def test_transfer__of_zero_or_of_an_unissued_batch_is_refused(deployed: DeployedChain) -> None:
+    s = registered_project(deployed)
+    t = deployed.tanhui
+    s.verify(keccak(text="q1"), JAN, APR, 5_000)
+    s.issue(keccak(text="q1"))
+    with pytest.raises(errors.CreditsZeroAmount):
+        s.send(t.transfer(s.owner.address, s.buyer.address, 1, 0), s.owner)
+    with pytest.raises(errors.CreditsUnknownBatch):
+        s.send(t.transfer(s.owner.address, s.buyer.address, 2, 1), s.owner)
+    with pytest.raises(errors.CreditsUnregisteredAccount) as caught:
+        s.send(t.transfer(s.outsider.address, s.owner.address, 2**255, 0), s.outsider)
+    assert caught.value.arguments == {"account": s.outsider.address}
+    with pytest.raises(errors.CreditsTextTooLong) as too_long:
+        s.send(t.retire(1, 1, details("x" * 801)), s.owner)
+    assert too_long.value.arguments == {"field": "beneficiary", "length": 801, "max": 800}
+    with pytest.raises(errors.CreditsNotAContract):
+        s.send(t.set_registry_contract(s.outsider.address, True))
 
 
 def test_retire__more_than_held_raises_typed_error(deployed: DeployedChain) -> None:
@@ -192,7 +280,7 @@ def test_pause__every_state_change_is_refused_until_unpaused(deployed: DeployedC
     assert t.is_paused()
     attempts = [
         (t.register_participant(s.outsider.address, ParticipantKind.PERSON), deployed.admin),
-        (t.record_verified_report(keccak(text="q2"), PROJECT, APR, JUL, 1), deployed.admin),
+        (t.record_verified_report(keccak(text="q2"), PROJECT, APR, JUL, 1), s.verifier),
         (t.issue(keccak(text="q2")), deployed.admin),
         (t.transfer(s.owner.address, s.buyer.address, 1, 1), s.owner),
         (t.retire(1, 1, details()), s.owner),

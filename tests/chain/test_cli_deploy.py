@@ -69,16 +69,19 @@ def test_deploy_json__cast_reads_roles_batch_and_retirement(tmp_path: Path) -> N
         # Issue a batch and retire part of it through the chain layer.
         client = ChainClient.connect(node.url)
         tanhui = Tanhui(client, Deployment.load(tmp_path / "deployments" / "31337.json"))
-        operator, owner = client.dev_signers()[:2]
+        operator, owner, verifier = client.dev_signers()[:3]
         methodology, project, report = keccak(text="m"), keccak(text="p"), keccak(text="r")
-        for fn in (
-            tanhui.register_participant(owner.address, ParticipantKind.ORGANISATION),
-            tanhui.publish_methodology(methodology, 1, keccak(text="content")),
-            tanhui.register_project(project, owner.address, methodology, 1, keccak(text="pdd")),
-            tanhui.record_verified_report(report, project, JAN, APR, 12_345),
-            tanhui.issue(report),
+        # The operator holds every operator role but never the verifier role: a verification
+        # body's own account records the report.
+        for fn, signer in (
+            (tanhui.register_participant(owner.address, ParticipantKind.ORGANISATION), operator),
+            (tanhui.publish_methodology(methodology, 1, keccak(text="content")), operator),
+            (tanhui.register_project(project, owner.address, methodology, 1, keccak(text="pdd")), operator),
+            (tanhui.grant_role("verifier", verifier.address), operator),
+            (tanhui.record_verified_report(report, project, JAN, APR, 12_345), verifier),
+            (tanhui.issue(report), operator),
         ):
-            client.transact(fn, operator)
+            client.transact(fn, signer)
         retired = client.transact(tanhui.retire(1, 2_345, details()), owner)
 
         batch = cast("call", credits, signature(credits_abi, "batch"), "1", *rpc)

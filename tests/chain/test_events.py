@@ -73,7 +73,10 @@ def test_decode__log_malformed_for_its_abi_is_none(changes: dict[str, Any]) -> N
     assert _decoder().decode(_issued_log(**changes)) is None
 
 
-def test_decode__retirement_with_a_broken_string_is_none() -> None:
+def test_decode__retirement_with_text_that_is_not_utf8_decodes_and_names_the_field() -> None:
+    """The contracts cannot check UTF-8: the numbers of such an event must still reach the
+    index (a skipped retirement would break conservation), the bad bytes replaced, the field
+    named in `problems`."""
     topic = keccak(
         text="CreditsRetired(uint256,uint256,address,uint64,uint64,uint64,"
         "(string,uint8,bytes32,string,uint40,uint40,string))"
@@ -88,10 +91,16 @@ def test_decode__retirement_with_a_broken_string_is_none() -> None:
     good = _issued_log(
         topics=[topic, b"\x00" * 31 + b"\x01", b"\x00" * 31 + b"\x01", b"\x00" * 12 + b"\xbe" * 20]
     )
-    assert _decoder().decode({**good, "data": bytes(data)}) is not None
+    clean = _decoder().decode({**good, "data": bytes(data)})
+    assert clean is not None and clean.problems == ()
     at = bytes(data).index("\ufffd".encode())
     data[at] = 0xFF  # no longer UTF-8
-    assert _decoder().decode({**good, "data": bytes(data)}) is None
+    broken = _decoder().decode({**good, "data": bytes(data)})
+    assert broken is not None
+    assert broken.problems == ("details.beneficiary is not valid UTF-8",)
+    assert broken.retirement_details().beneficiary == "\ufffd" * 3  # 0xFF 0xBF 0xBD: three bad bytes
+    assert broken.retirement_details().jurisdiction == "CN"
+    assert (broken.args["amount"], broken.args["serialFirst"]) == (1, 1)
 
 
 def test_decode_all__skips_malformed_and_unknown_logs_keeps_order() -> None:

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+from eth_typing import ChecksumAddress
+from web3.types import TxParams, Wei
 
 from chain import ChainClient, localnode
 from chain.deploy import deploy
@@ -53,3 +60,135 @@ def test_spawn_anvil__throwaway_node_with_extra_arguments_until_stopped() -> Non
     assert node.process.poll() is not None
     with pytest.raises(ChainError, match="cannot reach the chain"):
         ChainClient.connect(node.url)
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_local_chain__files_stay_in_the_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # anvil's default cache of historical states is ~/.foundry/anvil/tmp, never cleaned: hundreds
+    # of MB per run. It must be under the data directory instead, and go with the chain.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    data = tmp_path / "data"
+    chain = localnode.start(data, port=localnode.free_port())
+    try:
+        client = ChainClient.connect(chain.url)
+        accounts: list[ChecksumAddress] = list(client.w3.eth.accounts)
+        transfer: TxParams = {"from": accounts[0], "to": accounts[1], "value": Wei(1), "gasPrice": Wei(0)}
+        for _ in range(3):
+            client.w3.eth.wait_for_transaction_receipt(client.w3.eth.send_transaction(transfer))
+        # More blocks than anvil keeps in memory: the older states go to disk.
+        client.w3.provider.make_request("anvil_mine", ["0x400"])  # type: ignore[arg-type]
+        written = [home / ".foundry", data / "chain" / "cache"]
+        deadline = time.monotonic() + 30
+        while not any(place.exists() and any(place.rglob("*.json")) for place in written):
+            assert time.monotonic() < deadline, "anvil wrote no historical state"
+            time.sleep(0.2)
+        assert not (home / ".foundry").exists(), "anvil wrote under $HOME/.foundry"
+        height = client.block_number()
+    finally:
+        assert localnode.stop(data)
+    assert not (home / ".foundry").exists(), sorted(str(p) for p in home.rglob("*"))[:5]
+    assert list(home.iterdir()) == []
+    assert chain.state_file == data / "chain" / "state.json" and chain.state_file.exists()
+    assert not localnode.cache_dir(data).exists()  # only the running chain's: removed with it
+
+    again = localnode.start(data, port=localnode.free_port())
+    try:
+        assert ChainClient.connect(again.url).block_number() == height
+    finally:
+        localnode.stop(data)
+    assert list(home.iterdir()) == []
+
+
+def test_local_chain__chain_up_is_held_by_no_one_and_release_leaves_it(tmp_path: Path) -> None:
+    chain = localnode.start(tmp_path, port=localnode.free_port())
+    try:
+        assert (chain.started_by, chain.owner_pid) == ("tanhui chain up", None)
+        assert not localnode.orphaned(chain)
+        assert localnode.release(tmp_path, os.getpid()) is False
+        assert localnode.status(tmp_path) is not None
+    finally:
+        assert localnode.stop(tmp_path)
+
+
+def test_local_chain__held_chain_is_stopped_by_its_owner_only(tmp_path: Path) -> None:
+    me = os.getpid()
+    chain = localnode.start(tmp_path, port=localnode.free_port(), started_by="tanhui serve", owner=me)
+    try:
+        assert (chain.started_by, chain.owner_pid) == ("tanhui serve", me)
+        assert localnode.owner_alive(chain) and not localnode.orphaned(chain)
+        recorded = json.loads((tmp_path / "chain" / "anvil.json").read_text())
+        assert recorded["started_by"] == "tanhui serve" and recorded["owner"]["pid"] == me
+        assert localnode.status(tmp_path) == chain
+        assert localnode.release(tmp_path, me + 1) is False  # not its owner
+        assert localnode.status(tmp_path) is not None
+        assert localnode.release(tmp_path, me) is True
+        assert localnode.status(tmp_path) is None
+    finally:
+        localnode.stop(tmp_path)
+
+
+def test_local_chain__owner_that_died_leaves_an_orphan_to_hand_over(tmp_path: Path) -> None:
+    dead = _dead_pid()
+    chain = localnode.start(tmp_path, port=localnode.free_port(), started_by="tanhui serve", owner=dead)
+    try:
+        assert localnode.orphaned(chain) and not localnode.owner_alive(chain)
+        adopted = localnode.hand_over(tmp_path, os.getpid())
+        assert adopted is not None and adopted.pid == chain.pid and adopted.started_by == "tanhui serve"
+        assert adopted.owner_pid == os.getpid() and not localnode.orphaned(adopted)
+        assert localnode.release(tmp_path, dead) is False
+        assert localnode.release(tmp_path, os.getpid()) is True
+    finally:
+        localnode.stop(tmp_path)
+    assert localnode.hand_over(tmp_path, os.getpid()) is None  # nothing runs
+
+
+def test_local_chain__owner_pid_taken_by_another_process_is_not_the_owner(tmp_path: Path) -> None:
+    chain = localnode.start(
+        tmp_path, port=localnode.free_port(), started_by="tanhui serve", owner=os.getpid()
+    )
+    try:
+        # Our pid, but recorded with another start time: a process that had this pid before us.
+        assert chain.owner_started is not None
+        stale = dataclasses.replace(chain, owner_started=chain.owner_started - 1)
+        assert localnode.orphaned(stale)
+    finally:
+        localnode.stop(tmp_path)
+
+
+def test_local_chain__record_of_an_older_version_has_no_owner(tmp_path: Path) -> None:
+    localnode.start(tmp_path, port=localnode.free_port())
+    try:
+        info_file = tmp_path / "chain" / "anvil.json"
+        info = json.loads(info_file.read_text())
+        info_file.write_text(json.dumps({k: info[k] for k in ("url", "pid", "state_file", "log_file")}))
+        found = localnode.status(tmp_path)
+        assert found is not None and found.owner_pid is None and not localnode.orphaned(found)
+    finally:
+        assert localnode.stop(tmp_path)
+
+
+def test_spawn_anvil__leaves_nothing_in_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    node = localnode.spawn_anvil()
+    try:
+        client = ChainClient.connect(node.url)
+        client.w3.provider.make_request("anvil_mine", ["0x400"])  # type: ignore[arg-type]
+        assert node.cache is not None and node.cache.parent != tmp_path
+        deadline = time.monotonic() + 30
+        while not any(node.cache.rglob("*.json")):
+            assert time.monotonic() < deadline, "anvil wrote no historical state in its cache"
+            time.sleep(0.2)
+    finally:
+        node.stop()
+    assert list(tmp_path.iterdir()) == []
+    assert not node.cache.exists()

@@ -80,6 +80,15 @@ interface ITanhuiCredits {
     error CreditsEmptyReason();
     error CreditsNotFrozen();
     error CreditsAlreadyFrozen();
+    /// @dev A text argument longer than its bound, in bytes of UTF-8: `field` is "beneficiary",
+    /// "jurisdiction", "note" or "reason".
+    error CreditsTextTooLong(string field, uint256 length, uint256 max);
+    /// @dev The verifier that recorded the report no longer holds the verifier role.
+    error CreditsVerifierNotActive(bytes32 reportHash, address verifier);
+    /// @dev The report was withdrawn ({withdrawReport}) and can no longer be issued.
+    error CreditsReportWithdrawn(bytes32 reportHash);
+    /// @dev Only a contract can be allowlisted as a registry contract.
+    error CreditsNotAContract(address account);
 
     event CreditsIssued(
         uint256 indexed batchId,
@@ -105,8 +114,14 @@ interface ITanhuiCredits {
     event AccountUnfrozen(address indexed account, string reason);
     event BatchFrozen(uint256 indexed batchId, string reason);
     event BatchUnfrozen(uint256 indexed batchId, string reason);
+    /// @dev A verified report was withdrawn before issuance, by its verifier or a supervisor.
+    event ReportWithdrawn(bytes32 indexed reportHash, address indexed by, string reason);
+    /// @dev The admin allowlisted (`allowed`) or delisted a registry contract, which may then be
+    /// approved as an operator like an active participant.
+    event RegistryContractSet(address indexed account, bool allowed);
 
     function issue(bytes32 reportHash) external returns (uint256 batchId);
+    function withdrawReport(bytes32 reportHash, string calldata reason) external;
     function retire(uint256 batchId, uint64 amount, RetirementDetails calldata details)
         external
         returns (uint256 certificateId);

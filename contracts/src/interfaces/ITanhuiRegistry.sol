@@ -83,7 +83,21 @@ interface ITanhuiRegistry is IAccessControl {
     error RegistryProjectNotRegistered(bytes32 projectId, ProjectStatus status);
     error RegistryInvalidProjectStatus(bytes32 projectId, ProjectStatus from, ProjectStatus to);
     error RegistryReportExists(bytes32 reportHash);
+    /// @dev The period is empty or reversed, starts before {PERIOD_FLOOR} (2000-01-01) or ends
+    /// after the current block's timestamp.
     error RegistryInvalidPeriod(uint64 periodStart, uint64 periodEnd);
+    /// @dev A report's amount above `max` (2**63 - 1), the largest a signed 64-bit column holds.
+    error RegistryAmountTooLarge(uint64 amount, uint64 max);
+    /// @dev The verifier of a report is the owner of its project (separation of duties).
+    error RegistryVerifierIsOwner(bytes32 projectId, address verifier);
+    /// @dev A delayed role is granted without a schedule that is ready (`readyAt` 0: none).
+    error RegistryRoleGrantNotReady(bytes32 role, address account, uint48 readyAt);
+    /// @dev A grant of `role` cannot be scheduled: only the delayed roles are.
+    error RegistryRoleGrantNotDelayed(bytes32 role);
+    /// @dev No grant of `role` to `account` is scheduled.
+    error RegistryRoleGrantNotScheduled(bytes32 role, address account);
+    /// @dev `account` holds role `held`, which excludes role `wanted` (separation of duties).
+    error RegistryConflictingRoles(address account, bytes32 held, bytes32 wanted);
 
     event ParticipantRegistered(address indexed account, ParticipantKind kind);
     event ParticipantStatusChanged(address indexed account, ParticipantStatus status);
@@ -106,6 +120,11 @@ interface ITanhuiRegistry is IAccessControl {
         uint64 periodEnd,
         uint64 amount
     );
+
+    /// @dev A grant of a delayed role to `account` was announced; {grantRole} may complete it from `readyAt`.
+    event RoleGrantScheduled(bytes32 indexed role, address indexed account, uint48 readyAt);
+    /// @dev A scheduled grant was withdrawn before it was completed.
+    event RoleGrantCancelled(bytes32 indexed role, address indexed account);
 
     function isActiveParticipant(address account) external view returns (bool);
     function participant(address account) external view returns (Participant memory);

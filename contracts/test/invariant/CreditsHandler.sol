@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC1155Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {TestBase} from "../utils/Vm.sol";
 import {TanhuiRegistry} from "../../src/TanhuiRegistry.sol";
 import {TanhuiCredits} from "../../src/TanhuiCredits.sol";
+import {TanhuiRoles} from "../../src/TanhuiRoles.sol";
 import {ITanhuiRegistry} from "../../src/interfaces/ITanhuiRegistry.sol";
 import {ITanhuiCredits} from "../../src/interfaces/ITanhuiCredits.sol";
 
-/// @dev Drives random issue / transfer / retire / invalidate / freeze / unfreeze / pause /
-/// suspend calls among a fixed set of actors, and keeps a model of what the contracts should do.
+/// @dev Drives random issue / transfer (by holders and by approved operators, including zero
+/// values and unissued ids) / approve / withdraw report / retire / invalidate / freeze / unfreeze
+/// / pause / suspend calls among a fixed set of actors, and keeps a model of what the contracts
+/// should do.
 ///
 /// Every call to TanhuiCredits goes through try/catch, so the handler itself never reverts (its
 /// registry calls are always valid; the invariant test fails on any revert). Before each call it
@@ -46,6 +50,8 @@ contract CreditsHandler is TestBase {
     mapping(address account => bool) public ghostAccountFrozen;
     mapping(uint256 batchId => bool) public ghostBatchFrozen;
     bool public ghostPaused;
+    mapping(address holder => mapping(address operator => bool)) public ghostApproved;
+    bytes32[] internal _withdrawnReports;
 
     uint256 public ghostBatchCount;
     mapping(uint256 batchId => bytes32) public ghostBatchProject;
@@ -160,44 +166,58 @@ contract CreditsHandler is TestBase {
         _observe(batchId);
     }
 
+    /// @dev A holder's transfer; one call in 16 moves zero, one in 16 names an unissued id.
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 batchSeed, uint256 amountSeed) external {
         if (ghostBatchCount == 0) return;
         (address from, uint256 batchId) = _pickPosition(fromSeed, batchSeed);
-        address to = _actors[toSeed % _actors.length];
-        uint256 balance = ghostBalance[from][batchId];
-        uint256 amount = _pickAmount(amountSeed, balance);
-
-        uint256[] memory ids = new uint256[](1);
-        ids[0] = batchId;
-        uint256[] memory values = new uint256[](1);
-        values[0] = amount;
-        bytes memory expected = _transferError(from, to, ids, values);
-
-        vm.prank(from);
-        try credits.safeTransferFrom(from, to, batchId, amount, "") {
-            if (_expectSuccess("transfer", expected)) {
-                ghostBalance[from][batchId] -= amount;
-                ghostBalance[to][batchId] += amount;
-            }
-        } catch (bytes memory reason) {
-            _expectFailure("transfer", expected, reason);
-        }
-        _observe(batchId);
+        _transferSingle("transfer", from, from, toSeed, _maybeUnissued(batchId, batchSeed), amountSeed);
     }
 
+    /// @dev An operator's transfer of another actor's credits: half the time an operator the
+    /// holder approved (if any), else any actor (usually refused for want of approval).
+    function transferByOperator(
+        uint256 operatorSeed,
+        uint256 fromSeed,
+        uint256 toSeed,
+        uint256 batchSeed,
+        uint256 amountSeed
+    ) external {
+        if (ghostBatchCount == 0) return;
+        (address from, uint256 batchId) = _pickPosition(fromSeed, batchSeed);
+        address operator = _actors[operatorSeed % _actors.length];
+        for (uint256 i = 0; i < _actors.length && operatorSeed % 2 == 0; ++i) {
+            address a = _actors[(operatorSeed / 2 + i) % _actors.length];
+            if (a != from && ghostApproved[from][a]) {
+                operator = a;
+                break;
+            }
+        }
+        _transferSingle("transferByOperator", operator, from, toSeed, _maybeUnissued(batchId, batchSeed), amountSeed);
+    }
+
+    /// @dev Two ids, the second any batch (a zero value when the sender holds none of it, which
+    /// is refused), now and then an unissued one; one call in 32 moves nothing at all (empty arrays).
     function transferBatch(uint256 fromSeed, uint256 toSeed, uint256 batchSeed, uint256 amountSeed) external {
         if (ghostBatchCount == 0) return;
         (address from, uint256 firstId) = _pickPosition(fromSeed, batchSeed);
         address to = _actors[toSeed % _actors.length];
-        uint256[] memory ids = new uint256[](2);
-        ids[0] = firstId;
-        ids[1] = _pickBatch(batchSeed >> 128);
-        uint256[] memory values = new uint256[](2);
-        values[0] = _pickAmount(amountSeed, ghostBalance[from][ids[0]]);
-        // The second id is any batch; with no balance of it, move none (ERC-1155 allows zero values).
-        uint256 secondBalance = ghostBalance[from][ids[1]];
-        values[1] = secondBalance == 0 ? 0 : _pickAmount(amountSeed >> 128, secondBalance);
-        bytes memory expected = _transferError(from, to, ids, values);
+        uint256 size = amountSeed % 32 == 31 ? 0 : 2;
+        uint256[] memory ids = new uint256[](size);
+        uint256[] memory values = new uint256[](size);
+        if (size == 2) {
+            ids[0] = firstId;
+            ids[1] = _maybeUnissued(_pickBatch(batchSeed >> 128), batchSeed >> 64);
+            uint256 firstBalance = ghostBalance[from][ids[0]];
+            values[0] = _pickAmount(amountSeed, firstBalance);
+            uint256 secondBalance = ghostBalance[from][ids[1]];
+            if (secondBalance == 0 && _isIssued(ids[1]) && (amountSeed >> 64) % 4 != 0 && values[0] < firstBalance) {
+                // Mostly the first batch again (ERC-1155 allows a repeated id), so that batches move.
+                ids[1] = ids[0];
+                secondBalance = firstBalance - values[0];
+            }
+            values[1] = secondBalance == 0 ? 0 : _pickAmount(amountSeed >> 128, secondBalance);
+        }
+        bytes memory expected = _transferError(from, from, to, ids, values);
 
         vm.prank(from);
         try credits.safeBatchTransferFrom(from, to, ids, values, "") {
@@ -210,8 +230,87 @@ contract CreditsHandler is TestBase {
         } catch (bytes memory reason) {
             _expectFailure("transferBatch", expected, reason);
         }
-        _observe(ids[0]);
-        _observe(ids[1]);
+        if (size == 2) {
+            _observe(ids[0]);
+            if (_isIssued(ids[1])) _observe(ids[1]);
+        }
+    }
+
+    /// @dev Approves or revokes an operator, by and to any actor: registered or not, active or
+    /// suspended, frozen or not.
+    function approve(uint256 holderSeed, uint256 operatorSeed, bool approved) external {
+        // Half the time each side is one the approval can succeed with, when there is one.
+        address holder = _pickActor(holderSeed, true);
+        address operator = _pickActor(operatorSeed, false);
+        bytes memory expected;
+        if (ghostAccountFrozen[holder]) {
+            expected = abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, holder);
+        } else if (approved) {
+            if (!ghostRegistered[holder]) {
+                expected = abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, holder);
+            } else if (ghostAccountFrozen[operator]) {
+                expected = abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, operator);
+            } else if (!ghostActive[operator]) {
+                expected = abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, operator);
+            }
+        }
+        string memory action = approved ? "approve" : "revoke";
+        vm.prank(holder);
+        try credits.setApprovalForAll(operator, approved) {
+            if (_expectSuccess(action, expected)) ghostApproved[holder][operator] = approved;
+        } catch (bytes memory reason) {
+            _expectFailure(action, expected, reason);
+        }
+    }
+
+    /// @dev Withdraws a report: mostly a new one (by its verifier, a supervisor, or an actor who
+    /// may not), which then cannot be issued; sometimes one already issued or already withdrawn.
+    function withdrawReport(uint256 projectSeed, uint256 startSeed, uint256 callerSeed) external {
+        bytes32 reportHash;
+        address caller = callerSeed % 3 == 0 ? _verifier : _supervisor;
+        bytes memory expected;
+        uint256 kind = callerSeed % 8;
+        if (kind == 0 && ghostBatchCount != 0) {
+            uint256 batchId = _pickBatch(callerSeed >> 3);
+            reportHash = ghostBatchReport[batchId];
+            caller = _supervisor;
+            expected = abi.encodeWithSelector(ITanhuiCredits.CreditsReportAlreadyIssued.selector, reportHash, batchId);
+        } else if (kind == 1 && _withdrawnReports.length != 0) {
+            reportHash = _withdrawnReports[(callerSeed >> 3) % _withdrawnReports.length];
+            expected = abi.encodeWithSelector(ITanhuiCredits.CreditsReportWithdrawn.selector, reportHash);
+        } else {
+            bytes32 projectId = _projects[projectSeed % _projects.length];
+            uint64 start = GRID_START + uint64(bound(startSeed, 0, 59)) * DAY;
+            reportHash = keccak256(abi.encode("invariant-report", ++_reportNonce));
+            vm.prank(_verifier);
+            registry.recordVerifiedReport(reportHash, projectId, start, start + DAY, 1_000);
+            if (kind == 2) {
+                caller = _actors[(callerSeed >> 3) % _actors.length];
+                expected = abi.encodeWithSelector(
+                    IAccessControl.AccessControlUnauthorizedAccount.selector, caller, TanhuiRoles.SUPERVISOR
+                );
+            }
+        }
+
+        vm.prank(caller);
+        try credits.withdrawReport(reportHash, "invariant run: withdrawn") {
+            if (_expectSuccess("withdrawReport", expected)) _withdrawnReports.push(reportHash);
+        } catch (bytes memory reason) {
+            _expectFailure("withdrawReport", expected, reason);
+        }
+
+        if (credits.isReportWithdrawn(reportHash)) {
+            // A withdrawn report is never issued.
+            expected = ghostPaused
+                ? abi.encodeWithSelector(Pausable.EnforcedPause.selector)
+                : abi.encodeWithSelector(ITanhuiCredits.CreditsReportWithdrawn.selector, reportHash);
+            vm.prank(_issuer);
+            try credits.issue(reportHash) returns (uint256) {
+                _mismatch("withdrawReport: a withdrawn report was issued");
+            } catch (bytes memory reason) {
+                _expectFailure("issueWithdrawn", expected, reason);
+            }
+        }
     }
 
     function retire(uint256 holderSeed, uint256 batchSeed, uint256 amountSeed) external {
@@ -373,6 +472,10 @@ contract CreditsHandler is TestBase {
         return _issuedPeriods[projectId].length;
     }
 
+    function withdrawnReports() external view returns (bytes32[] memory) {
+        return _withdrawnReports;
+    }
+
     // ----------------------------------------------------------------------------------------
     // Internals
     // ----------------------------------------------------------------------------------------
@@ -416,18 +519,92 @@ contract CreditsHandler is TestBase {
         if (batchId <= ghostBatchCount) _observe(batchId);
     }
 
-    /// @dev The error a holder-to-holder transfer must fail with, in the order TanhuiCredits._update
-    /// and then ERC1155._update check; empty when it must succeed.
-    function _transferError(address from, address to, uint256[] memory ids, uint256[] memory values)
-        internal
-        view
-        returns (bytes memory)
-    {
+    /// @dev One id moved by `operator` (the holder itself or not) through safeTransferFrom.
+    function _transferSingle(
+        string memory action,
+        address operator,
+        address from,
+        uint256 toSeed,
+        uint256 batchId,
+        uint256 amountSeed
+    ) internal {
+        address to = _actors[toSeed % _actors.length];
+        uint256 amount = amountSeed % 16 == 15 ? 0 : _pickAmount(amountSeed, ghostBalance[from][batchId]);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = batchId;
+        uint256[] memory values = new uint256[](1);
+        values[0] = amount;
+        bytes memory expected = _transferError(operator, from, to, ids, values);
+
+        vm.prank(operator);
+        try credits.safeTransferFrom(from, to, batchId, amount, "") {
+            if (_expectSuccess(action, expected)) {
+                ghostBalance[from][batchId] -= amount;
+                ghostBalance[to][batchId] += amount;
+            }
+        } catch (bytes memory reason) {
+            _expectFailure(action, expected, reason);
+        }
+        if (_isIssued(batchId)) _observe(batchId);
+    }
+
+    /// @dev Any actor; or, for even seeds, the first from the seed on that is unfrozen and
+    /// registered (`asHolder`) or active (as an operator), if any.
+    function _pickActor(uint256 seed, bool asHolder) internal view returns (address) {
+        uint256 n = _actors.length;
+        address any = _actors[(seed >> 1) % n];
+        if (seed % 2 == 1) return any;
+        for (uint256 i = 0; i < n; ++i) {
+            address a = _actors[((seed >> 1) + i) % n];
+            if (!ghostAccountFrozen[a] && (asHolder ? ghostRegistered[a] : ghostActive[a])) return a;
+        }
+        return any;
+    }
+
+    /// @dev `batchId`, or one call in 16 an id never issued: 0, the next one, or a huge one.
+    function _maybeUnissued(uint256 batchId, uint256 seed) internal view returns (uint256) {
+        if (seed % 16 != 15) return batchId;
+        uint256 pick = (seed >> 4) % 3;
+        if (pick == 0) return 0;
+        if (pick == 1) return ghostBatchCount + 1;
+        return (seed >> 4) | (1 << 255);
+    }
+
+    function _isIssued(uint256 id) internal view returns (bool) {
+        return id != 0 && id <= ghostBatchCount;
+    }
+
+    /// @dev The error a transfer by `operator` must fail with, in the order ERC1155 (approval),
+    /// TanhuiCredits._update and then ERC1155._update check; empty when it must succeed.
+    function _transferError(
+        address operator,
+        address from,
+        address to,
+        uint256[] memory ids,
+        uint256[] memory values
+    ) internal view returns (bytes memory) {
+        if (operator != from && !ghostApproved[from][operator]) {
+            return abi.encodeWithSelector(IERC1155Errors.ERC1155MissingApprovalForAll.selector, operator, from);
+        }
         if (ghostPaused) return abi.encodeWithSelector(Pausable.EnforcedPause.selector);
         if (ghostAccountFrozen[from]) {
             return abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, from);
         }
+        if (!ghostRegistered[from]) {
+            return abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, from);
+        }
+        if (operator != from) {
+            if (ghostAccountFrozen[operator]) {
+                return abi.encodeWithSelector(ITanhuiCredits.CreditsAccountFrozen.selector, operator);
+            }
+            if (!ghostActive[operator]) {
+                return abi.encodeWithSelector(ITanhuiCredits.CreditsUnregisteredAccount.selector, operator);
+            }
+        }
+        if (ids.length == 0) return abi.encodeWithSelector(ITanhuiCredits.CreditsZeroAmount.selector);
         for (uint256 i = 0; i < ids.length; ++i) {
+            if (values[i] == 0) return abi.encodeWithSelector(ITanhuiCredits.CreditsZeroAmount.selector);
+            if (!_isIssued(ids[i])) return abi.encodeWithSelector(ITanhuiCredits.CreditsUnknownBatch.selector, ids[i]);
             if (ghostBatchFrozen[ids[i]]) {
                 return abi.encodeWithSelector(ITanhuiCredits.CreditsBatchFrozen.selector, ids[i]);
             }

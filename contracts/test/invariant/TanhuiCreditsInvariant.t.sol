@@ -6,7 +6,8 @@ import {CreditsHandler} from "./CreditsHandler.sol";
 import {ITanhuiRegistry} from "../../src/interfaces/ITanhuiRegistry.sol";
 import {ITanhuiCredits} from "../../src/interfaces/ITanhuiCredits.sol";
 
-/// @dev Invariants of TanhuiCredits under random sequences of issue / transfer / retire /
+/// @dev Invariants of TanhuiCredits under random sequences of issue / transfer (by holders and
+/// operators, with zero values and unissued ids) / approve / withdraw report / retire /
 /// invalidate / freeze / unfreeze / pause / suspend driven by {CreditsHandler}.
 ///
 /// Actors: the owners of two projects, two more registered holders (one starts suspended) and
@@ -58,7 +59,7 @@ contract TanhuiCreditsInvariantTest is Fixture {
 
         // The handler drives registry and credits with the role accounts' pranks; nothing else is fuzzed.
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](15);
         selectors[0] = CreditsHandler.issue.selector;
         selectors[1] = CreditsHandler.reissue.selector;
         selectors[2] = CreditsHandler.transfer.selector;
@@ -71,6 +72,9 @@ contract TanhuiCreditsInvariantTest is Fixture {
         selectors[9] = CreditsHandler.unfreezeBatch.selector;
         selectors[10] = CreditsHandler.togglePause.selector;
         selectors[11] = CreditsHandler.toggleSuspension.selector;
+        selectors[12] = CreditsHandler.transferByOperator.selector;
+        selectors[13] = CreditsHandler.approve.selector;
+        selectors[14] = CreditsHandler.withdrawReport.selector;
         targetSelector(address(handler), selectors);
     }
 
@@ -160,6 +164,44 @@ contract TanhuiCreditsInvariantTest is Fixture {
                     "a holder is not registered"
                 );
             }
+        }
+    }
+
+    /// @dev (f) Approvals equal the model's, and only ever went to active participants: an
+    /// approval standing for an operator that is now suspended moves nothing (the model checks it).
+    function invariant_approvals_match_the_model() public view {
+        address[] memory actorList = handler.actors();
+        for (uint256 i = 0; i < actorList.length; ++i) {
+            for (uint256 j = 0; j < actorList.length; ++j) {
+                bool approved = credits.isApprovedForAll(actorList[i], actorList[j]);
+                vm.assertEq(approved, handler.ghostApproved(actorList[i], actorList[j]), "approval matches the model");
+                if (approved) {
+                    vm.assertTrue(
+                        registry.participant(actorList[j]).status != ITanhuiRegistry.ParticipantStatus.None,
+                        "an unregistered account is an operator"
+                    );
+                }
+            }
+        }
+        for (uint256 i = 0; i < _unregistered.length; ++i) {
+            for (uint256 j = 0; j < actorList.length; ++j) {
+                vm.assertFalse(
+                    credits.isApprovedForAll(_unregistered[i], actorList[j]), "an unregistered account approved"
+                );
+            }
+        }
+    }
+
+    /// @dev (g) A withdrawn report is never issued, and no issued report is marked withdrawn.
+    function invariant_withdrawn_reports_are_never_issued() public view {
+        bytes32[] memory withdrawn = handler.withdrawnReports();
+        for (uint256 i = 0; i < withdrawn.length; ++i) {
+            vm.assertTrue(credits.isReportWithdrawn(withdrawn[i]), "withdrawn");
+            vm.assertEq(credits.batchOfReport(withdrawn[i]), 0, "a withdrawn report has a batch");
+        }
+        uint256 count = credits.batchCount();
+        for (uint256 b = 1; b <= count; ++b) {
+            vm.assertFalse(credits.isReportWithdrawn(credits.batch(b).reportHash), "an issued report is withdrawn");
         }
     }
 

@@ -10,10 +10,12 @@ import {TanhuiRoles} from "../../src/TanhuiRoles.sol";
 import {ITanhuiRegistry} from "../../src/interfaces/ITanhuiRegistry.sol";
 import {ITanhuiCredits} from "../../src/interfaces/ITanhuiCredits.sol";
 
-/// @dev A deployed scheme with one account per role, a published methodology, a registered
-/// project and helpers to verify and issue reports.
+/// @dev A deployed scheme with one account per role, three participants (`owner`, `buyer` and
+/// `exchange`), a published methodology, a registered project and helpers to verify and issue reports.
 abstract contract Fixture is TestBase {
     uint48 internal constant ADMIN_DELAY = 1 days;
+    /// @dev The wait between scheduling and granting a delayed role (registrar, issuer, ...).
+    uint48 internal constant ROLE_GRANT_DELAY = 2 days;
 
     TanhuiRegistry internal registry;
     TanhuiCredits internal credits;
@@ -41,28 +43,41 @@ abstract contract Fixture is TestBase {
     uint64 internal constant AUG_2025 = 1754006400;
     uint64 internal constant OCT_2025 = 1759276800;
     uint64 internal constant JAN_2026 = 1767225600;
+    /// @dev The registry's bounds: periods start at 2000-01-01 or later; amounts fit an int64.
+    uint64 internal constant PERIOD_FLOOR = 946684800;
+    uint64 internal constant MAX_AMOUNT = uint64(type(int64).max);
     /// @dev The consumption period of `_details`: [JAN_2025, APR_2025], as the uint40 of the certificate.
     uint40 internal constant CONSUMPTION_START = 1735689600;
     uint40 internal constant CONSUMPTION_END = 1743465600;
-    /// @dev The block timestamp at which setUp deploys everything.
-    uint256 internal constant DEPLOYED_AT = 1_760_000_000;
+    /// @dev The block timestamp at which setUp grants the roles and registers everything
+    /// (2026-02-02). The contracts are deployed ROLE_GRANT_DELAY earlier, with no operator, and
+    /// the delayed roles are scheduled then, so that each role goes to its own account.
+    uint256 internal constant DEPLOYED_AT = 1_770_000_000;
 
     function setUp() public virtual {
-        vm.warp(DEPLOYED_AT);
-        registry = new TanhuiRegistry(ADMIN_DELAY, admin);
+        vm.warp(DEPLOYED_AT - ROLE_GRANT_DELAY);
+        registry = new TanhuiRegistry(ADMIN_DELAY, admin, ROLE_GRANT_DELAY, address(0));
         credits = new TanhuiCredits(registry, "https://registry.example/v1/batches/{id}");
+        address[5] memory accounts = [registrar, issuer, exchange, supervisor, pauser];
+        bytes32[5] memory roles = [
+            TanhuiRoles.REGISTRAR, TanhuiRoles.ISSUER, TanhuiRoles.EXCHANGE, TanhuiRoles.SUPERVISOR, TanhuiRoles.PAUSER
+        ];
         vm.startPrank(admin);
-        registry.grantRole(TanhuiRoles.REGISTRAR, registrar);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            registry.scheduleRoleGrant(roles[i], accounts[i]);
+        }
+        vm.warp(DEPLOYED_AT);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            registry.grantRole(roles[i], accounts[i]);
+        }
         registry.grantRole(TanhuiRoles.VERIFIER, verifier);
-        registry.grantRole(TanhuiRoles.ISSUER, issuer);
-        registry.grantRole(TanhuiRoles.EXCHANGE, exchange);
-        registry.grantRole(TanhuiRoles.SUPERVISOR, supervisor);
-        registry.grantRole(TanhuiRoles.PAUSER, pauser);
         vm.stopPrank();
 
         vm.startPrank(registrar);
         registry.registerParticipant(owner, ITanhuiRegistry.ParticipantKind.Organisation);
         registry.registerParticipant(buyer, ITanhuiRegistry.ParticipantKind.Organisation);
+        // The exchange settles trades as an approved operator, and operators must be participants.
+        registry.registerParticipant(exchange, ITanhuiRegistry.ParticipantKind.Organisation);
         registry.publishMethodology(METHODOLOGY, VERSION, keccak256("methodology v1 text"));
         registry.registerProject(PROJECT, owner, METHODOLOGY, VERSION, keccak256("project design document"));
         vm.stopPrank();
@@ -80,6 +95,16 @@ abstract contract Fixture is TestBase {
         _verify(reportHash, start, end, amount);
         vm.prank(issuer);
         batchId = credits.issue(reportHash);
+    }
+
+    /// @dev Grants a delayed role the only way there is: schedule, wait ROLE_GRANT_DELAY, grant.
+    /// Moves the clock forward by the delay.
+    function _scheduleAndGrant(bytes32 role, address account) internal {
+        vm.prank(admin);
+        registry.scheduleRoleGrant(role, account);
+        vm.warp(block.timestamp + ROLE_GRANT_DELAY);
+        vm.prank(admin);
+        registry.grantRole(role, account);
     }
 
     /// @dev Expects the next call to revert for lack of `role` held by `account`.

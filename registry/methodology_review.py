@@ -40,8 +40,10 @@ def quorum(session: Session) -> int:
     return max(MIN_QUORUM, members // 2 + 1)
 
 
-def get(session: Session, methodology_id: int) -> Methodology:
-    m = session.get(Methodology, methodology_id)
+def get(session: Session, methodology_id: int, *, lock: bool = False) -> Methodology:
+    """The methodology; with `lock`, its row is locked until the transaction ends (a review
+    counts the reviews before it: two concurrent reviews must count each other)."""
+    m = session.get(Methodology, methodology_id, with_for_update=lock or None)
     if m is None:
         raise NotFound(f"no methodology {methodology_id}", methodology=methodology_id)
     return m
@@ -184,7 +186,7 @@ def review_command(
     """A committee member's review; at quorum, the publication goes on chain."""
 
     def action(session: Session, me: Participant) -> Done:
-        m = review(session, outbox, me, get(session, methodology_id), decision, reason)
+        m = review(session, outbox, me, get(session, methodology_id, lock=True), decision, reason)
         published = m.operation_id is not None and m.status == MethodologyStatus.PUBLISHED
         return Done(Resource("methodology", m.id), [m.operation_id] if published and m.operation_id else [])
 

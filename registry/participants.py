@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from web3 import Web3
 
@@ -116,7 +117,10 @@ def register(
         roles=[ParticipantRole(role=r) for r in sorted(set(roles))],
     )
     session.add(participant)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent registration of the same address committed first
+        raise AlreadyExists(f"a participant with address {address} exists", field="address") from None
     operations = queue_onboarding(session, outbox, participant)
     return participant, issue_token(session, participant), operations
 

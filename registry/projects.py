@@ -28,8 +28,13 @@ from registry.states import EDITABLE_PROJECTS, MethodologyStatus, ProjectStatus,
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
-def get(session: Session, public_id: str) -> Project:
-    project = session.execute(select(Project).where(Project.public_id == public_id)).scalar_one_or_none()
+def get(session: Session, public_id: str, *, lock: bool = False) -> Project:
+    """The project; with `lock`, its row is locked until the transaction ends (for a change
+    that depends on its state)."""
+    query = select(Project).where(Project.public_id == public_id)
+    if lock:
+        query = query.with_for_update()
+    project = session.execute(query).scalar_one_or_none()
     if project is None:
         raise NotFound(f"no project {public_id}", project=public_id)
     return project
@@ -267,7 +272,7 @@ def add_document_command(
     idempotency: IdempotencyKey | None,
 ) -> Answer:
     def action(session: Session, me: Participant) -> Done:
-        project = get(session, project_id)
+        project = get(session, project_id, lock=True)
         op = add_document(
             session,
             outbox,
@@ -286,7 +291,7 @@ def submit_command(
     commands: Commands, actor: Participant, project_id: str, *, idempotency: IdempotencyKey | None
 ) -> Answer:
     def action(session: Session, me: Participant) -> Done:
-        return Done(Resource("project", submit(session, me, get(session, project_id)).public_id))
+        return Done(Resource("project", submit(session, me, get(session, project_id, lock=True)).public_id))
 
     return commands.run(actor, action, render, idempotency=idempotency)
 
@@ -304,7 +309,7 @@ def review_command(
     """The registrar's review; approval registers the project on chain."""
 
     def action(session: Session, me: Participant) -> Done:
-        project = review(session, outbox, me, get(session, project_id), decision, reason)
+        project = review(session, outbox, me, get(session, project_id, lock=True), decision, reason)
         approved = project.status == ProjectStatus.APPROVED and project.operation_id is not None
         return Done(Resource("project", project.public_id), [project.operation_id] if approved else [])  # type: ignore[list-item]
 

@@ -34,10 +34,13 @@ from registry.models import Batch, MonitoringReport, Participant, Project
 from registry.states import LIVE_REPORTS, ProjectStatus, ReportStatus
 
 
-def get(session: Session, public_id: str) -> MonitoringReport:
-    report = session.execute(
-        select(MonitoringReport).where(MonitoringReport.public_id == public_id)
-    ).scalar_one_or_none()
+def get(session: Session, public_id: str, *, lock: bool = False) -> MonitoringReport:
+    """The report; with `lock`, its row is locked until the transaction ends (a decision on it
+    reads its state and changes it: two concurrent decisions must not both see it undecided)."""
+    query = select(MonitoringReport).where(MonitoringReport.public_id == public_id)
+    if lock:
+        query = query.with_for_update()
+    report = session.execute(query).scalar_one_or_none()
     if report is None:
         raise NotFound(f"no monitoring report {public_id}", report=public_id)
     return report
@@ -218,7 +221,7 @@ def submit_command(
         report = submit(
             session,
             me,
-            projects.get(session, project_id),
+            projects.get(session, project_id, lock=True),  # periods are checked against its reports
             period_start=period_start,
             period_end=period_end,
             data=data,

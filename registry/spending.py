@@ -36,14 +36,18 @@ from registry.states import PENDING_OPERATIONS, CreditRequestKind, OperationStat
 
 
 def available(session: Session, address: str, batch_id: int) -> int:
-    """The indexed balance less pending outgoing transfers and retirements."""
+    """The indexed balance less pending outgoing transfers and retirements.
+
+    Both are read in ONE statement, so from one snapshot: the relay confirms an operation and
+    indexes its block in one transaction, and two statements could see the holding before it
+    and the operation after it (PostgreSQL's read committed takes a snapshot per statement),
+    counting that spend neither as pending nor as spent."""
     held = (
-        session.execute(
-            select(Holding.amount_kg).where(Holding.address == address, Holding.batch_id == batch_id)
-        ).scalar_one_or_none()
-        or 0
+        select(Holding.amount_kg)
+        .where(Holding.address == address, Holding.batch_id == batch_id)
+        .scalar_subquery()
     )
-    pending = session.execute(
+    pending = (
         select(func.coalesce(func.sum(CreditRequest.amount_kg), 0))
         .join(ChainOperation, ChainOperation.id == CreditRequest.operation_id)
         .join(Participant, Participant.id == CreditRequest.participant_id)
@@ -52,8 +56,10 @@ def available(session: Session, address: str, batch_id: int) -> int:
             CreditRequest.batch_id == batch_id,
             ChainOperation.status.in_(PENDING_OPERATIONS),
         )
-    ).scalar_one()
-    return int(held) - int(pending)
+        .scalar_subquery()
+    )
+    row = session.execute(select(held, pending)).one()
+    return int(row[0] or 0) - int(row[1])
 
 
 def check_frozen(session: Session, participant: Participant) -> None:

@@ -137,7 +137,7 @@ def withdraw_command(
     idempotency: IdempotencyKey | None,
 ) -> Answer:
     def action(session: Session, me: Participant) -> Done:
-        report = reports.get(session, report_id)
+        report = reports.get(session, report_id, lock=True)
         return Done(Resource("report", report.public_id), [withdraw(session, outbox, me, report, reason).id])
 
     return commands.run(actor, action, reports.render, idempotency=idempotency)
@@ -156,7 +156,7 @@ def verify_command(
     """A verifier's decision; approval records the report on chain and issues its batch."""
 
     def action(session: Session, me: Participant) -> Done:
-        report = reports.get(session, report_id)
+        report = reports.get(session, report_id, lock=True)
         v = decide(session, outbox, me, report, decision, reason)
         ops = [op for op in (v.record_operation_id, v.issue_operation_id) if op is not None]
         return Done(Resource("report", report.public_id), ops)

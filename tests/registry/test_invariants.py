@@ -66,7 +66,7 @@ def test_serial_blocks__contiguous_exclusive_blocks_covering_retired_hold() -> N
 
 def test_serial_blocks__overlapping_blocks_are_a_violation() -> None:
     found = invariants.serial_blocks([batch(retired=25)], [cert(1, 1, 10), cert(2, 6, 25)])
-    assert [v["subject"] for v in found][0] == "certificate 2"
+    assert found[0]["subject"] == "certificate 2"
     assert found[0]["expected"] == "[11, 30]" and found[0]["found"] == "[6, 25]"
 
 

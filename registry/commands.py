@@ -26,7 +26,7 @@ from registry import idempotency as keys
 from registry.db import Database
 from registry.errors import ChainRejected
 from registry.models import ChainOperation, Participant
-from registry.relay import Index, Relay
+from registry.relay import Index, Relay, serialised
 from registry.states import PENDING_OPERATIONS, OperationStatus
 
 
@@ -83,6 +83,7 @@ class Commands:
 
     def __init__(self, db: Database, relay: Relay, client: ChainClient, index: Index) -> None:
         self._db = db
+        self._transaction = serialised(db)
         self._relay = relay
         self._client = client
         self._index = index
@@ -115,8 +116,9 @@ class Commands:
         record_id: int | None = None
         replayed = False
         created: list[ChainOperation | None] = []
+        unsent: dict[int, list[int]] = {}
         try:
-            with self._db.transaction() as session:
+            with self._transaction() as session:
                 me = session.get(Participant, actor.id)
                 assert me is not None
                 replay = None
@@ -127,6 +129,13 @@ class Commands:
                     resource, op_ids = done.resource, list(done.operations)
                     # The operations just written, handed to the relay without reading them again.
                     created = [session.get(ChainOperation, op_id) for op_id in op_ids]
+                    # And the sender's earlier nonces still unsent, read now rather than by the
+                    # relay in a transaction of its own.
+                    unsent = {
+                        op.id: self._relay.unsent_before(session, op)
+                        for op in created
+                        if op is not None and op.depends_on_id is None
+                    }
                     if idempotency is not None:
                         record = keys.remember(
                             session, me, idempotency.key, idempotency.fingerprint, str(resource), op_ids
@@ -148,9 +157,9 @@ class Commands:
                 raise
             return self.run(actor, action, render, idempotency=idempotency, once=once, _retried=True)
 
-        self._relay.process_all([op for op in created if op is not None] or op_ids)
+        self._relay.process_all([op for op in created if op is not None] or op_ids, unsent=unsent)
 
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             ops = [session.get(ChainOperation, op_id) for op_id in op_ids]
             view = render(session, resource)
             failed = [op for op in ops if op is not None and op.status == OperationStatus.FAILED]

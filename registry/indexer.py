@@ -162,7 +162,11 @@ class Indexer:
 
     def caught_up_to(self, session: Session, block: int) -> bool:
         """Whether the index has applied every block up to `block`."""
-        return _meta(session).indexed_block >= block
+        return self.indexed_block(session) >= block
+
+    def indexed_block(self, session: Session) -> int:
+        """The last block the index has applied."""
+        return _meta(session).indexed_block
 
     def _drain(
         self,
@@ -298,11 +302,19 @@ class Indexer:
         )
         holdings = _HoldingCache(session, events)
         batches: dict[int, Batch] = {}
+        # Transfers and retirements, written together after the handlers (one multi-row insert
+        # each) instead of one ORM object per event.
+        rows: _Rows = {Transfer: [], Retirement: []}
         for e in events:
             handler = getattr(self, f"_on_{e.name}", None)
             if handler is not None:
-                handler(session, e, holdings=holdings, batches=batches, timestamps=timestamps)
+                handler(session, e, holdings=holdings, batches=batches, timestamps=timestamps, rows=rows)
         holdings.flush()
+        if rows[Transfer] or rows[Retirement]:
+            session.flush()  # the batches they refer to first
+            for model, values in rows.items():
+                if values:
+                    session.execute(insert(model), values)
 
     def _timestamps(self, events: list[ChainEvent]) -> dict[int, int]:
         """Block times of `events`: from the logs when the node gives them, else from the blocks."""
@@ -374,34 +386,34 @@ class Indexer:
             report.status = ReportStatus.ISSUED
 
     def _on_TransferSingle(
-        self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any
+        self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, rows: _Rows, **_: Any
     ) -> None:
-        self._move(session, e, holdings, int(e.args["id"]), int(e.args["value"]))
+        self._move(rows, e, holdings, int(e.args["id"]), int(e.args["value"]))
 
     def _on_TransferBatch(
-        self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, **_: Any
+        self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, rows: _Rows, **_: Any
     ) -> None:
         for batch_id, value in zip(e.args["ids"], e.args["values"], strict=True):
-            self._move(session, e, holdings, int(batch_id), int(value))
+            self._move(rows, e, holdings, int(batch_id), int(value))
 
     @staticmethod
-    def _move(session: Session, e: ChainEvent, holdings: _HoldingCache, batch_id: int, value: int) -> None:
+    def _move(rows: _Rows, e: ChainEvent, holdings: _HoldingCache, batch_id: int, value: int) -> None:
         sender, recipient = e.args["from"], e.args["to"]
         if sender != ZERO:
             holdings.add(sender, batch_id, -value)
         if recipient != ZERO:
             holdings.add(recipient, batch_id, value)
         if sender != ZERO and recipient != ZERO:
-            session.add(
-                Transfer(
-                    batch_id=batch_id,
-                    sender=sender,
-                    recipient=recipient,
-                    amount_kg=value,
-                    tx_hash=e.tx_hash,
-                    block_number=e.block_number,
-                    log_index=e.log_index,
-                )
+            rows[Transfer].append(
+                {
+                    "batch_id": batch_id,
+                    "sender": sender,
+                    "recipient": recipient,
+                    "amount_kg": value,
+                    "tx_hash": e.tx_hash,
+                    "block_number": e.block_number,
+                    "log_index": e.log_index,
+                }
             )
 
     def _on_CreditsRetired(
@@ -411,31 +423,32 @@ class Indexer:
         *,
         batches: dict[int, Batch],
         timestamps: dict[int, int],
+        rows: _Rows,
         **_: Any,
     ) -> None:
         a = e.args
         details = e.retirement_details()
         self._batch(session, batches, int(a["batchId"])).retired_kg += int(a["amount"])
-        session.add(
-            Retirement(
-                certificate_id=int(a["certificateId"]),
-                batch_id=int(a["batchId"]),
-                holder=a["holder"],
-                amount_kg=int(a["amount"]),
-                serial_first=int(a["serialFirst"]),
-                serial_last=int(a["serialLast"]),
-                beneficiary=details.beneficiary,
-                purpose=purpose_name(details.purpose),
-                event_id="0x" + details.event_id.hex(),
-                jurisdiction=details.jurisdiction,
-                consumption_start=details.consumption_start,
-                consumption_end=details.consumption_end,
-                note=details.note,
-                retired_at=timestamps[e.block_number],
-                tx_hash=e.tx_hash,
-                block_number=e.block_number,
-                log_index=e.log_index,
-            )
+        rows[Retirement].append(
+            {
+                "certificate_id": int(a["certificateId"]),
+                "batch_id": int(a["batchId"]),
+                "holder": a["holder"],
+                "amount_kg": int(a["amount"]),
+                "serial_first": int(a["serialFirst"]),
+                "serial_last": int(a["serialLast"]),
+                "beneficiary": details.beneficiary,
+                "purpose": purpose_name(details.purpose),
+                "event_id": "0x" + details.event_id.hex(),
+                "jurisdiction": details.jurisdiction,
+                "consumption_start": details.consumption_start,
+                "consumption_end": details.consumption_end,
+                "note": details.note,
+                "retired_at": timestamps[e.block_number],
+                "tx_hash": e.tx_hash,
+                "block_number": e.block_number,
+                "log_index": e.log_index,
+            }
         )
 
     def _on_CreditsInvalidated(
@@ -482,6 +495,10 @@ class Indexer:
         self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
     ) -> None:
         self._batch(session, batches, int(e.args["batchId"])).frozen = False
+
+
+#: Rows to insert, by model, collected while a range's events are applied.
+_Rows = dict[type[Any], list[dict[str, Any]]]
 
 
 class _HoldingCache:

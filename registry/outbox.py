@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +62,8 @@ class Outbox:
         self.funding_wei = funding_wei
         self._fees: tuple[float, dict[str, int]] | None = None
         self._fees_lock = threading.Lock()
+        self._signers: dict[str, Signer] = {}
+        self._decryptor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keystore")
 
     # -- signers and fees ------------------------------------------------------------------------
 
@@ -68,7 +71,16 @@ class Outbox:
         """The participant's own signer (raises SelfCustody for one that keeps its key)."""
         if participant.address == self.operator.address:
             return self.operator
-        return signer_for(participant, self.keystore_password())
+        keystore = participant.custody == "keystore" and participant.keystore is not None
+        signer = self._signers.get(participant.address) if keystore else None
+        if signer is None:
+            # Keystores are decrypted one at a time, in one thread: each decryption (scrypt)
+            # takes 16 MiB, which the allocator keeps in the arena of the thread that ran it, so
+            # first spends in 16 request threads would otherwise keep 256 MiB of the service's
+            # memory for good.
+            signer = self._decryptor.submit(signer_for, participant, self.keystore_password()).result()
+            self._signers[participant.address] = signer
+        return signer
 
     def signer_for_address(self, session: Session, address: str) -> Signer:
         if address == self.operator.address:

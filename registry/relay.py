@@ -25,7 +25,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -64,11 +66,36 @@ class Index(Protocol):
 
     def caught_up_to(self, session: Session, block: int) -> bool: ...
 
+    def indexed_block(self, session: Session) -> int: ...
+
     def sync_within(self, session: Session, to_block: int, *, block_hash: str | None = None) -> int: ...
 
     def sync(self, to_block: int | None = None) -> int: ...
 
     def check_chain(self) -> dict[str, int] | None: ...
+
+
+_writers: weakref.WeakKeyDictionary[Database, threading.RLock] = weakref.WeakKeyDictionary()
+_writers_guard = threading.Lock()
+
+
+def serialised(db: Database) -> Callable[[], AbstractContextManager[Session]]:
+    """`db.transaction`, queued behind an in-process lock on SQLite: every transaction there
+    takes the database's write lock (``BEGIN IMMEDIATE``), and SQLite's own busy handler makes
+    a waiting writer sleep (1, 2, 5, 10 … 100 ms), so under concurrent commands most of the
+    time went to sleeping; the lock hands the database over at once. (Other processes, and the
+    transactions of views and the indexer, still wait in SQLite's busy handler.)"""
+    if not db.url.startswith("sqlite"):
+        return db.transaction
+    with _writers_guard:
+        lock = _writers.setdefault(db, threading.RLock())
+
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        with lock, db.transaction() as session:
+            yield session
+
+    return transaction
 
 
 class _Sent(StrEnum):
@@ -98,6 +125,7 @@ class Relay:
         receipt_timeout: float = 60.0,
     ) -> None:
         self._db = db
+        self._transaction = serialised(db)
         self._client = client
         self._outbox = outbox
         self._index = index
@@ -105,48 +133,105 @@ class Relay:
         self._decoder = decoder_for(client, deployment)
         self.receipt_timeout = receipt_timeout
         self._guard = threading.Lock()
-        self._locks: dict[int, threading.Lock] = {}
+        # Per-operation locks, each with how many threads hold or wait for it: dropped when none
+        # does, so the table holds only operations being processed.
+        self._locks: dict[int, tuple[threading.Lock, list[int]]] = {}
 
-    def _lock(self, op_id: int) -> threading.Lock:
+    @contextmanager
+    def _lock(self, op_id: int) -> Iterator[None]:
         with self._guard:
-            return self._locks.setdefault(op_id, threading.Lock())
+            lock, users = self._locks.setdefault(op_id, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if users[0] == 0:
+                    del self._locks[op_id]
 
     # -- driving operations ----------------------------------------------------------------------
 
-    def process(self, operation: int | ChainOperation, *, timeout: float | None = None) -> None:
+    def process(
+        self,
+        operation: int | ChainOperation,
+        *,
+        timeout: float | None = None,
+        unsent: list[int] | None = None,
+    ) -> None:
         """Sends and confirms one operation (after its dependency has a receipt). A node that
         does not answer, or does not take the transaction yet, leaves it pending for the
-        background loop."""
+        background loop.
+
+        `unsent`, with an operation just recorded (without a dependency): the sender's lower
+        nonces not sent yet, as the recording transaction saw them (see :meth:`unsent_before`),
+        which spares reading them again. The operation may still have been sent or finished by
+        another thread since: a resend of it is harmless, a nonce the chain has used is not
+        signed again for an operation no longer ``signed`` (see ``_resign``), and an outcome is
+        recorded only for an operation still pending (see ``_finish``)."""
         crash_point("after-commit")
-        op = self._load(operation) if isinstance(operation, int) else operation
-        if op.status not in PENDING_OPERATIONS:
+        op_id = operation if isinstance(operation, int) else operation.id
+        if isinstance(operation, ChainOperation) and operation.status not in PENDING_OPERATIONS:
             return
-        if op.depends_on_id is not None:
-            self.process(op.depends_on_id, timeout=timeout)
-            if self._load(op.depends_on_id).status in PENDING_OPERATIONS:
-                return  # sent now, it would revert for nothing: wait for the dependency's receipt
-        for earlier in self._unsent_before(op):
-            self.process(earlier, timeout=timeout)  # the node mines a sender's nonces in order
-        with self._lock(op.id):
-            op = self._load(op.id)  # fresh under the lock: another thread may have moved it
-            if op.status not in PENDING_OPERATIONS:
-                return
-            try:
-                resigned = self._drive(op, timeout)
-            except (ChainUnavailable, ReceiptTimeout) as err:
-                log.warning("operation %s stays pending: %s", op.id, err)
-                resigned = False
+        known = None
+        if isinstance(operation, ChainOperation) and operation.depends_on_id is None and unsent is not None:
+            known = (operation, None, unsent)
+        earlier_done = False
+        while True:
+            with self._lock(op_id):
+                # Fresh under the lock (another thread may have moved it), with the sender's
+                # lower nonces not sent yet, in one read (or as the caller just read them).
+                op, dependency, earlier = known or self._load_for_send(op_id, earlier=not earlier_done)
+                known = None
+                if op.status not in PENDING_OPERATIONS:
+                    return
+                if dependency is None and not earlier:
+                    try:
+                        resigned = self._drive(op, timeout)
+                    except (ChainUnavailable, ReceiptTimeout) as err:
+                        log.warning("operation %s stays pending: %s", op.id, err)
+                        resigned = False
+                    break
+            # Outside the lock: the dependency first, then the sender's earlier nonces.
+            if dependency is not None:
+                self.process(dependency, timeout=timeout)
+                if self._load(dependency).status in PENDING_OPERATIONS:
+                    return  # sent now, it would revert for nothing: wait for the dependency's receipt
+            for earlier_id in earlier:
+                self.process(earlier_id, timeout=timeout)  # the node mines a sender's nonces in order
+            earlier_done = True
         if resigned:  # signed again with a new nonce: send that (after the sender's earlier ones)
             self.process(op.id, timeout=timeout)
 
-    def process_all(self, operations: list[int] | list[ChainOperation]) -> None:
-        """Processes the operations a command just recorded, in order."""
+    def process_all(
+        self, operations: list[int] | list[ChainOperation], *, unsent: Mapping[int, list[int]] | None = None
+    ) -> None:
+        """Processes the operations a command just recorded, in order (`unsent`: see
+        :meth:`process`, by operation id)."""
         for operation in operations:
-            self.process(operation, timeout=self.receipt_timeout)
+            op_id = operation if isinstance(operation, int) else operation.id
+            earlier = unsent.get(op_id) if unsent is not None else None
+            self.process(operation, timeout=self.receipt_timeout, unsent=earlier)
+
+    @staticmethod
+    def unsent_before(session: Session, op: ChainOperation) -> list[int]:
+        """The sender's operations with lower nonces than `op` that are not sent yet."""
+        return list(
+            session.execute(
+                select(ChainOperation.id)
+                .where(
+                    ChainOperation.sender == op.sender,
+                    ChainOperation.nonce < op.nonce,
+                    ChainOperation.status == OperationStatus.SIGNED,
+                )
+                .order_by(ChainOperation.nonce)
+            ).scalars()
+        )
 
     def resume(self) -> int:
         """Processes every pending operation, oldest first. Returns how many were pending."""
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             ids = [op.id for op in pending_operations(session)]
         for op_id in ids:
             self.process(op_id, timeout=self.receipt_timeout)
@@ -201,23 +286,26 @@ class Relay:
         self._confirm(op, raw=raw, timeout=timeout)
         return False
 
-    def _unsent_before(self, op: ChainOperation) -> list[int]:
-        """The sender's operations with lower nonces that are not sent yet."""
-        with self._db.transaction() as session:
-            return list(
-                session.execute(
-                    select(ChainOperation.id)
-                    .where(
-                        ChainOperation.sender == op.sender,
-                        ChainOperation.nonce < op.nonce,
-                        ChainOperation.status == OperationStatus.SIGNED,
-                    )
-                    .order_by(ChainOperation.nonce)
-                ).scalars()
-            )
+    def _load_for_send(self, op_id: int, *, earlier: bool) -> tuple[ChainOperation, int | None, list[int]]:
+        """The operation; its dependency while that is still pending; and (if `earlier`) the
+        sender's operations with lower nonces that are not sent yet — in one transaction."""
+        with self._transaction() as session:
+            op = session.get(ChainOperation, op_id)
+            if op is None:
+                raise LookupError(f"no chain operation {op_id}")
+            session.expunge(op)
+            if op.status not in PENDING_OPERATIONS:
+                return op, None, []
+            dependency = None
+            if op.depends_on_id is not None:
+                status = session.execute(
+                    select(ChainOperation.status).where(ChainOperation.id == op.depends_on_id)
+                ).scalar_one()
+                dependency = op.depends_on_id if status in PENDING_OPERATIONS else None
+            return op, dependency, self.unsent_before(session, op) if earlier else []
 
     def _load(self, op_id: int) -> ChainOperation:
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             op = session.get(ChainOperation, op_id)
             if op is None:
                 raise LookupError(f"no chain operation {op_id}")
@@ -254,7 +342,7 @@ class Relay:
 
     def _note(self, op: ChainOperation, err: BaseException) -> None:
         log.warning("operation %s: the node refused its transaction for now: %s", op.id, err)
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             row = session.get(ChainOperation, op.id)
             if row is not None and row.status in PENDING_OPERATIONS:
                 row.error = f"refused by the node (will retry): {err}"
@@ -263,7 +351,7 @@ class Relay:
         """Sends gas money to a registry-created account that ran out; True once it arrived."""
         if op.sender == self._outbox.operator.address or not self._outbox.charges_gas():
             return False
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             participant = session.execute(
                 select(Participant).where(Participant.address == op.sender)
             ).scalar_one_or_none()
@@ -285,7 +373,7 @@ class Relay:
     def _fill_nonce(self, op: ChainOperation, err: ChainError) -> None:
         """Uses the operation's nonce with a zero-value transfer to the sender itself, then
         records the operation as failed with `err`."""
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             signer = self._outbox.signer_for_address(session, op.sender)
         filler = self._client.nonce_filler(signer, nonce=op.nonce, fees=self._outbox.fees())
         try:
@@ -296,7 +384,7 @@ class Relay:
         self._finish(op, status=OperationStatus.FAILED, error=err, result={"nonce_filled_by": filler.tx_hash})
 
     def _mark_sent(self, op: ChainOperation) -> None:
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
             if row.status == OperationStatus.SIGNED:
@@ -335,7 +423,7 @@ class Relay:
     ) -> None:
         """Records the final state and, in the same transaction, indexes the chain up to the
         transaction's block (a failure runs the domain's compensation)."""
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
             if row.status not in PENDING_OPERATIONS:
@@ -357,8 +445,9 @@ class Relay:
             block = row.block_number
             # Mined in a block the index has already applied: the chain may have lost blocks
             # (or several transactions share the block); the index checks, after this commit.
-            suspect = block is not None and self._index.caught_up_to(session, block)
-            if block is not None and not suspect and self._index.caught_up_to(session, block - 1):
+            indexed = self._index.indexed_block(session) if block is not None else None
+            suspect = block is not None and indexed is not None and indexed >= block
+            if block is not None and not suspect and indexed == block - 1:
                 self._index.sync_within(session, block, block_hash=block_hash)
                 block = None
         if suspect:
@@ -369,7 +458,7 @@ class Relay:
     def _resign(self, op: ChainOperation) -> bool:
         """The operation's nonce was taken by a transaction outside the registry, so its own
         transaction can never be mined: sign the same call again with a fresh nonce."""
-        with self._db.transaction() as session:
+        with self._transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
             if row.status != OperationStatus.SIGNED or row.tx_hash != op.tx_hash:

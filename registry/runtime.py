@@ -169,13 +169,16 @@ class Runtime:
         }
 
 
-def bootstrap(runtime: Runtime) -> str | None:
+def bootstrap(runtime: Runtime, *, catch_up: bool = True) -> str | None:
     """First-start duties: the operator participant (its API token is returned, and kept in
-    the data directory, only when it is created) and any chain operation left pending."""
+    the data directory, only when it is created) and, with `catch_up`, any chain operation left
+    pending and the index. The service passes catch_up=False: its relay thread does both from
+    its first second, so it answers at once however much is pending."""
     with runtime.db.transaction() as session:
         _, token = participants.ensure_operator(session, runtime.outbox)
-    runtime.relay.resume()
-    runtime.indexer.sync()
+    if catch_up:
+        runtime.relay.resume()
+        runtime.indexer.sync()
     if token is not None:
         path = runtime.settings.data_dir / "operator.token"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import participants
 from registry.amounts import tonnes
 from registry.clock import from_unix, iso
 from registry.errors import NotFound
@@ -61,30 +60,51 @@ def _day(seconds: int) -> str:
     return from_unix(seconds).date().isoformat()
 
 
+def _batch_context(session: Session, batch: Batch) -> tuple[Any, Any, Any]:
+    """The project (public id, name, location), its methodology (code, version) and the
+    report (public id) behind `batch`, in one query."""
+    report = (
+        select(MonitoringReport.public_id)
+        .where(MonitoringReport.report_hash == batch.report_hash)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(
+            Project.public_id,
+            Project.name,
+            Project.location,
+            Methodology.code,
+            Methodology.version,
+            report,
+        )
+        .select_from(Project)
+        .outerjoin(Methodology, Methodology.id == Project.methodology_id)
+        .where(Project.onchain_id == batch.project_hash)
+    ).one_or_none()
+    if row is None:  # no such project in the database: the report alone
+        report_id = session.execute(select(report)).scalar_one_or_none()
+        return None, None, report_id
+    project = {"id": row[0], "name": row[1], "location": row[2]}
+    methodology = {"code": row[3], "version": row[4]} if row[3] is not None else None
+    return project, methodology, row[5]
+
+
 def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
     meta = _meta(session)
-    project = session.execute(
-        select(Project).where(Project.onchain_id == batch.project_hash)
-    ).scalar_one_or_none()
-    report = session.execute(
-        select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
-    ).scalar_one_or_none()
-    methodology = session.get(Methodology, project.methodology_id) if project else None
+    project, methodology, report = _batch_context(session, batch)
     held = batch.issued_kg - batch.retired_kg - batch.invalidated_kg
     return {
         "id": batch.id,
-        "project": {"id": project.public_id, "name": project.name, "location": project.location}
-        if project
-        else None,
+        "project": project,
         "project_onchain_id": batch.project_hash,
-        "methodology": {"code": methodology.code, "version": methodology.version} if methodology else None,
+        "methodology": methodology,
         "vintage": {
             "start": _day(batch.period_start),
             "end": _day(batch.period_end - 86_400),
             "chain_start": batch.period_start,
             "chain_end": batch.period_end,
         },
-        "report": report.public_id if report else None,
+        "report": report,
         "report_hash": batch.report_hash,
         "supply": {
             "issued_kg": batch.issued_kg,
@@ -107,18 +127,27 @@ def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
     }
 
 
-def retirement_view(session: Session, r: Retirement) -> dict[str, Any]:
+def retirement_view(
+    session: Session,
+    r: Retirement,
+    *,
+    holder: tuple[str | None, str | None] | None = None,
+    batch: Batch | None = None,
+) -> dict[str, Any]:
+    """A certificate as shown. `holder` (public id, name) and `batch` when the caller has
+    read them already."""
     meta = _meta(session)
-    holder = participants.by_address(session, r.holder)
-    batch = session.get(Batch, r.batch_id)
+    if holder is None:
+        found = session.execute(
+            select(Participant.public_id, Participant.name).where(Participant.address == r.holder)
+        ).one_or_none()
+        holder = (found[0], found[1]) if found is not None else (None, None)
+    if batch is None:
+        batch = session.get(Batch, r.batch_id)
     return {
         "certificate_id": r.certificate_id,
         "batch_id": r.batch_id,
-        "holder": {
-            "address": r.holder,
-            "participant": holder.public_id if holder else None,
-            "name": holder.name if holder else None,
-        },
+        "holder": {"address": r.holder, "participant": holder[0], "name": holder[1]},
         "amount_kg": r.amount_kg,
         "amount_t": tonnes(r.amount_kg),
         "serial_first": r.serial_first,
@@ -189,7 +218,24 @@ def retirements(session: Session, *, batch_id: int | None, limit: int, offset: i
 
 
 def certificate(session: Session, certificate_id: int) -> dict[str, Any]:
-    r = session.get(Retirement, certificate_id)
-    if r is None:
+    """A certificate with its holder and batch: the certificate, holder and batch in one query,
+    the batch's project, methodology and report in another (and the deployment record)."""
+    row = session.execute(
+        select(Retirement, Batch, Participant.public_id, Participant.name)
+        .outerjoin(Batch, Batch.id == Retirement.batch_id)
+        .outerjoin(Participant, Participant.address == Retirement.holder)
+        .where(Retirement.certificate_id == certificate_id)
+    ).one_or_none()
+    if row is None:
         raise NotFound(f"no retirement certificate {certificate_id}", certificate_id=certificate_id)
-    return retirement_view(session, r)
+    r, batch, public_id, name = row
+    return retirement_view(session, r, holder=(public_id, name), batch=batch)
+
+
+def index_mark(session: Session) -> tuple[int, str | None]:
+    """The index's mark (last applied block and its hash): every indexed view is a function
+    of it (and of records that do not change once written)."""
+    row = session.execute(
+        select(RegistryMeta.indexed_block, RegistryMeta.indexed_block_hash).where(RegistryMeta.id == 1)
+    ).one()
+    return int(row[0]), row[1]

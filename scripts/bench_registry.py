@@ -2,16 +2,22 @@
 """Benchmark: registry operations through the service vs raw signed transactions, same anvil.
 
 Starts a fresh anvil and the service (`tanhui serve`, its own process) on it, then measures,
-sequentially from one client thread:
-  - issuance: verification approvals through the API (each records the report and issues a batch),
-  - transfers and retirements through the API,
+from one client thread and from 16 concurrent clients (a thread pool of httpx clients, each
+client with its own holder and verifier, so spends do not contend on one nonce):
+  - issuance: verification approvals through the API (each records the report and issues a
+    batch: two chain transactions),
+  - transfers and retirements through the API (one chain transaction each),
   - raw signed transactions: the same ERC-1155 transfer, signed locally and sent with web3,
-    waiting for each receipt;
-and prints operations per second, the ratio to the raw rate, the service's peak resident
-memory, the indexer's catch-up rate on a fresh database, and the forge gas report of issuance
-and retirement. Figures, not pass/fail: see ../shared/TARGETS.md.
+    waiting for each receipt (16 senders, each with its own key, for the concurrent run);
+and prints operations per second, the ratio to the raw rate per chain transaction, the public
+certificate lookup's latency (`GET /v1/retirements/{id}`, open loop: 200 requests/s on a fixed
+schedule for 10 s, latency from the scheduled send time), the service's peak resident memory,
+the indexer's catch-up rate on a fresh database, and the forge gas report of issuance and
+retirement. Figures, not pass/fail: see ../shared/TARGETS.md.
 
-    .venv/bin/python scripts/bench_registry.py [--ops 100] [--database-url URL]
+    .venv/bin/python scripts/bench_registry.py [--ops 100] [--database-url URL | --postgres]
+
+`--postgres` starts a throwaway PostgreSQL server (as the tests do, tests/pg.py) for the run.
 """
 
 from __future__ import annotations
@@ -24,9 +30,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from eth_account import Account
@@ -63,9 +73,9 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
-def peak_rss_mib(pid: int) -> float:
+def peak_rss_mib(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -86,14 +96,90 @@ def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("inf")
 
 
+CLIENTS = 16
+
+
+def concurrently(jobs: list[list[Any]], work: Callable[[int, Any], object]) -> float:
+    """Runs each client's jobs (`work(client_index, job)`) in its own thread; returns the
+    operations per second over all of them."""
+    total = sum(len(j) for j in jobs)
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        t = time.perf_counter()
+        futures = [
+            pool.submit(lambda i, js: [work(i, job) for job in js], i, js) for i, js in enumerate(jobs)
+        ]
+        for f in futures:
+            f.result()
+        return rate(total, time.perf_counter() - t)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def lookup_latency(url: str, path: str, per_second: int = 200, seconds: float = 10.0) -> list[float]:
+    """Open loop: `per_second` GETs of `path` on a fixed schedule, from a thread pool; each
+    latency (ms) is measured from the request's scheduled send time, so a slow answer that
+    delays later requests counts against them too."""
+    local = threading.local()
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    def one(scheduled: float) -> None:
+        http = getattr(local, "http", None)
+        if http is None:
+            http = local.http = httpx.Client(base_url=url, timeout=30)
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        r = http.get(path)
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+        if r.status_code != 200:
+            errors.append(r.status_code)
+
+    count = int(per_second * seconds)
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        start = time.perf_counter() + 0.2
+        for i in range(count):
+            scheduled = start + i / per_second
+            ahead = scheduled - time.perf_counter() - 0.05
+            if ahead > 0:
+                time.sleep(ahead)  # hand each request to the pool just before its time
+            pool.submit(one, scheduled)
+    if errors:
+        raise SystemExit(f"GET {path}: {len(errors)} answers not 200 (e.g. {errors[0]})")
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--ops", type=int, default=100, help="operations of each kind")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temporary data dir")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="start a throwaway PostgreSQL server (tests/pg.py) for the run",
+    )
     args = parser.parse_args()
     n = args.ops
+    per_client = max(1, -(-n // CLIENTS))  # the concurrent runs: n rounded up to a multiple of 16
+    pg = None
+    if args.postgres:
+        from tests.pg import PostgresServer
+
+        pg = PostgresServer()
+        args.database_url = pg.create_database()
+    try:
+        run(args, n, per_client)
+    finally:
+        if pg is not None:
+            pg.stop()
+
+
+def run(args: argparse.Namespace, n: int, per_client: int) -> None:
 
     node = spawn_anvil()
     data_dir = Path(tempfile.mkdtemp(prefix="tanhui-bench-"))
@@ -126,6 +212,7 @@ def main() -> None:
                 raise SystemExit("the service did not start")
             time.sleep(0.2)
         api = Api(url, (data_dir / "operator.token").read_text().strip())
+        apis = [Api(url, api.token) for _ in range(CLIENTS)]
 
         # -- set-up (not timed) ------------------------------------------------------------------
         experts = [
@@ -139,11 +226,29 @@ def main() -> None:
             "/v1/participants", {"name": "owner", "kind": "organisation", "roles": ["project_owner"]}
         )
         buyer = api.post("/v1/participants", {"name": "buyer", "kind": "organisation", "roles": ["holder"]})
-        raw_key = Account.create()
-        raw_holder = api.post(
-            "/v1/participants",
-            {"name": "raw holder", "kind": "organisation", "roles": ["holder"], "address": raw_key.address},
-        )
+        holders = [
+            api.post("/v1/participants", {"name": f"holder {i}", "kind": "organisation", "roles": ["holder"]})
+            for i in range(CLIENTS)
+        ]
+        verifiers = [
+            api.post(
+                "/v1/participants", {"name": f"verifier {i}", "kind": "organisation", "roles": ["verifier"]}
+            )
+            for i in range(CLIENTS)
+        ]
+        raw_keys = [Account.create() for _ in range(CLIENTS + 1)]
+        raw_holders = [
+            api.post(
+                "/v1/participants",
+                {
+                    "name": f"raw holder {i}",
+                    "kind": "organisation",
+                    "roles": ["holder"],
+                    "address": k.address,
+                },
+            )
+            for i, k in enumerate(raw_keys)
+        ]
         m = api.post("/v1/methodologies", {"code": "TH-ES-001", "version": 1})
         for e in experts[:2]:
             api.post(
@@ -161,7 +266,7 @@ def main() -> None:
         api.post(f"/v1/projects/{p['id']}/reviews", {"decision": "approve", "reason": "ok"})
         reports = []
         day = date(2015, 1, 1)
-        for _ in range(n):
+        for _ in range(n + per_client * CLIENTS):
             reports.append(
                 api.post(
                     f"/v1/projects/{p['id']}/reports",
@@ -179,10 +284,20 @@ def main() -> None:
                 {"decision": "approve", "reason": "ok"},
                 verifier["token"],
             )["batch_id"]
-            for r in reports
+            for r in reports[:n]
         ]
         issuance = rate(n, time.perf_counter() - t)
         batch = batches[0]
+        spare = reports[n:]
+        phases = {"after set-up and sequential issuance": peak_rss_mib(service.pid)}
+        issuance_16 = concurrently(
+            [spare[i * per_client : (i + 1) * per_client] for i in range(CLIENTS)],
+            lambda i, r: apis[i].post(
+                f"/v1/reports/{r['id']}/verifications",
+                {"decision": "approve", "reason": "ok"},
+                verifiers[i]["token"],
+            ),
+        )
 
         # -- transfers and retirements -----------------------------------------------------------
         t = time.perf_counter()
@@ -198,28 +313,82 @@ def main() -> None:
             )
         retirements = rate(n, time.perf_counter() - t)
 
+        phases["after sequential transfers and retirements"] = peak_rss_mib(service.pid)
+
+        # -- the same from 16 concurrent clients, each its own holder -------------------------------
+        for h in holders:
+            api.post(
+                "/v1/transfers",
+                {"batch_id": batch, "to": h["id"], "amount_kg": 20 * per_client},
+                owner["token"],
+            )
+        transfers_16 = concurrently(
+            [[None] * per_client for _ in range(CLIENTS)],
+            lambda i, _: apis[i].post(
+                "/v1/transfers", {"batch_id": batch, "to": buyer["id"], "amount_kg": 10}, holders[i]["token"]
+            ),
+        )
+        retirements_16 = concurrently(
+            [[None] * per_client for _ in range(CLIENTS)],
+            lambda i, _: apis[i].post(
+                "/v1/retirements",
+                {"batch_id": batch, "amount_kg": 1, "beneficiary": "bench", "purpose": "voluntary"},
+                holders[i]["token"],
+            ),
+        )
+        phases["after the 16-client runs"] = peak_rss_mib(service.pid)
+        certificate = api.post(
+            "/v1/retirements",
+            {"batch_id": batch, "amount_kg": 1, "beneficiary": "bench", "purpose": "voluntary"},
+            buyer["token"],
+        )["certificate_id"]
+        t = time.perf_counter()
+        for _ in range(200):
+            api.http.get(f"/v1/retirements/{certificate}").raise_for_status()
+        closed_loop_ms = (time.perf_counter() - t) / 200 * 1000
+        lookups = lookup_latency(url, f"/v1/retirements/{certificate}")
+        phases["after the lookups"] = peak_rss_mib(service.pid)
+
         # -- raw signed transactions on the same anvil -------------------------------------------
         api.post(
-            "/v1/transfers", {"batch_id": batch, "to": raw_holder["id"], "amount_kg": 10 * n}, owner["token"]
+            "/v1/transfers",
+            {"batch_id": batch, "to": raw_holders[0]["id"], "amount_kg": 10 * n},
+            owner["token"],
         )
+        for h in raw_holders[1:]:
+            api.post(
+                "/v1/transfers",
+                {"batch_id": batch, "to": h["id"], "amount_kg": 10 * per_client},
+                owner["token"],
+            )
         client = ChainClient.connect(node.url)
         tanhui = Tanhui(client, Deployment.load(deployment_path(data_dir, client.chain_id)))
         funder = client.dev_signers()[1]
-        client.wait(client.send(client.prepare(None, funder, to=raw_key.address, value=10**18, gas=21_000)))
-        signer = LocalSigner(raw_key)
-        nonce = client.next_nonce(signer.address)
+        for k in raw_keys:
+            client.wait(client.send(client.prepare(None, funder, to=k.address, value=10**18, gas=21_000)))
         fees = client.fee_fields()
-        t = time.perf_counter()
-        for i in range(n):
+        signers = [LocalSigner(k) for k in raw_keys]
+        nonces = [client.next_nonce(s.address) for s in signers]
+        raw_clients = [ChainClient.connect(node.url) for _ in signers]
+
+        def raw_transfer(k: int, i: object) -> None:
+            signer, c = signers[k], raw_clients[k]
             fn = tanhui.transfer(signer.address, buyer["address"], batch, 10)
             tx = {
                 "from": signer.address, "to": fn.to, "data": "0x" + fn.data.hex(), "value": 0,
-                "nonce": nonce + i, "gas": 200_000, "chainId": client.chain_id, **fees,
+                "nonce": nonces[k], "gas": 200_000, "chainId": client.chain_id, **fees,
             }  # fmt: skip
-            raw = signer.sign(tx)
-            tx_hash = client.w3.eth.send_raw_transaction(raw)
-            client.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
+            nonces[k] += 1
+            tx_hash = c.w3.eth.send_raw_transaction(signer.sign(tx))
+            c.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
+
+        t = time.perf_counter()
+        for i in range(n):
+            raw_transfer(0, i)
         raw_rate = rate(n, time.perf_counter() - t)
+        raw_rate_16 = concurrently(
+            [[None] * per_client for _ in range(CLIENTS)], lambda k, i: raw_transfer(k + 1, i)
+        )
         rss = peak_rss_mib(service.pid)
     finally:
         service.send_signal(signal.SIGINT)
@@ -251,14 +420,29 @@ def main() -> None:
     print(f"machine: {machine()}")
     database = args.database_url or "SQLite"
     print(f"database: {database}; chain: anvil (local, automine); {n} operations of each kind")
-    print(f"raw signed transfers (web3, sign + send + receipt): {raw_rate:8.1f} tx/s")
-    for name, value in (
-        ("issuance (verify: record + issue)", issuance),
-        ("transfers", transfers),
-        ("retirements", retirements),
+    print(f"raw signed transfers (web3, sign + send + receipt), 1 sender:  {raw_rate:8.1f} tx/s")
+    print(f"raw signed transfers, {CLIENTS} concurrent senders ({per_client} each): {raw_rate_16:8.1f} tx/s")
+    print("registry operations (ratio = ops/s x chain transactions per op / raw tx/s; target >= 0.8):")
+    for name, txs, one, many in (
+        ("issuance (verify: record + issue)", 2, issuance, issuance_16),
+        ("transfers", 1, transfers, transfers_16),
+        ("retirements", 1, retirements, retirements_16),
     ):
-        print(f"{name:36s} {value:8.1f} ops/s   ratio to raw {value / raw_rate:5.2f}")
-    print(f"service peak resident memory: {rss:.1f} MiB")
+        print(
+            f"  {name:34s} 1 client {one:7.1f} ops/s ratio {one * txs / raw_rate:5.2f}   "
+            f"{CLIENTS} clients {many:7.1f} ops/s ratio {many * txs / raw_rate_16:5.2f}"
+        )
+    print(
+        f"certificate lookup GET /v1/retirements/{{id}}, 200 req/s open loop, {len(lookups)} requests: "
+        f"p50 {percentile(lookups, 0.5):.1f} ms, p95 {percentile(lookups, 0.95):.1f} ms, "
+        f"p99 {percentile(lookups, 0.99):.1f} ms (target p99 < 20 ms)"
+    )
+    print(f"  (one client, one request at a time: {closed_loop_ms:.1f} ms per lookup)")
+    print(
+        f"service peak resident memory: {rss:.1f} MiB (peak so far: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in phases.items())
+        + ")"
+    )
     print(f"indexer catch-up on a fresh database: {events} events, {index_rate:.0f} events/s")
     print("forge gas report (Function | min | avg | median | max | calls):")
     for line in gas_rows:

@@ -14,6 +14,8 @@ from chain.localnode import AnvilProcess, spawn_anvil
 from chain.signers import Signer
 
 BACKENDS = ("in-process", "anvil")
+# The backends as fixture params: a test on anvil carries the `anvil` marker.
+BACKEND_PARAMS = [pytest.param(b, marks=pytest.mark.anvil) if b == "anvil" else b for b in BACKENDS]
 
 # Older names, still imported by test modules.
 AnvilNode = AnvilProcess
@@ -49,7 +51,7 @@ def _client_for(backend: str, request: pytest.FixtureRequest) -> ChainClient:
     return ChainClient.connect(node.url)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKEND_PARAMS)
 def deployed_session(request: pytest.FixtureRequest) -> DeployedChain:
     client = _client_for(request.param, request)
     signers = client.dev_signers()
@@ -76,9 +78,10 @@ def postgres() -> Iterator[object]:
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
-    """A fresh, empty database: SQLite, then PostgreSQL."""
+    """A fresh, empty database: SQLite, then PostgreSQL (marked `postgres`: `-m "not postgres"`
+    runs the SQLite half only)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'registry.db'}"
     server = request.getfixturevalue("postgres")

@@ -50,7 +50,7 @@ DatabaseUrl = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object")]
 
 # Plurals that are not the singular plus "s".
-_SINGULAR = {"batches": "batch", "differences": "difference"}
+_SINGULAR = {"batches": "batch", "differences": "difference", "anomalies": "anomaly"}
 
 
 def new_typer(**kwargs: Any) -> typer.Typer:

@@ -56,7 +56,7 @@ def serve(
     with unwinding_on_sigterm(), local_chain_held(settings, "tanhui serve"):
         runtime = open_runtime(settings)
         try:
-            token = bootstrap(runtime)
+            token = bootstrap(runtime, catch_up=False)
             base = f"http://{settings.host}:{settings.port}"
             out.print(f"[bold]Tanhui registry[/] on {base}  (OpenAPI: {base}/docs)", soft_wrap=True)
             say(f"chain {runtime.client.rpc_url} (id {runtime.deployment.chain_id})")
@@ -152,7 +152,8 @@ def reconcile(
     as_json: AsJson = False,
 ) -> None:
     """Compare every batch's supply, every holding and every retirement in the database with the
-    chain; print the differences; exit 1 if there are any."""
+    chain; print the differences; exit 1 if there are any. Anomalies (chain data the indexer
+    could not take as it is) are listed too; they are not differences."""
     from registry.reconcile import reconcile as run
 
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
@@ -167,7 +168,13 @@ def reconcile(
     differences: list[dict[str, Any]] = list(report.differences)
     if as_json:
         print_json(
-            {"ok": report.ok, "block": report.block, "checked": report.checked, "differences": differences}
+            {
+                "ok": report.ok,
+                "block": report.block,
+                "checked": report.checked,
+                "differences": differences,
+                "anomalies": report.anomalies,
+            }
         )
     elif report.ok:
         checked = ", ".join(count(n, kind) for kind, n in report.checked.items())
@@ -183,6 +190,20 @@ def reconcile(
         for d in differences:
             table.add_row(*(Text(str(d[key])) for key in ("subject", "field", "database", "chain")))
         out.print(table)
+    if report.anomalies and not as_json:
+        anomalies = Table(
+            "block",
+            "log",
+            "event",
+            "action",
+            "reason",
+            title=count(len(report.anomalies), "anomalies") + " of the chain",
+        )
+        for a in report.anomalies:
+            anomalies.add_row(
+                *(Text(str(a[key])) for key in ("block_number", "log_index", "event", "action", "reason"))
+            )
+        out.print(anomalies)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from registry.models import ChainOperation
@@ -14,6 +15,8 @@ from registry.reconcile import reconcile
 from registry.runtime import Runtime
 from registry.states import OperationStatus
 from tests.api.conftest import Api
+
+pytestmark = pytest.mark.anvil
 
 
 def statuses(runtime: Runtime, *ids: int) -> list[str]:

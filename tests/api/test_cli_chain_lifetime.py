@@ -15,7 +15,7 @@ import pytest
 from chain.localnode import free_port
 from tests.api.test_cli_service import TANHUI, run, wait_healthy
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 
 def _env() -> dict[str, str]:

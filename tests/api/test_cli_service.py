@@ -23,6 +23,8 @@ from registry.settings import Settings
 from tests.chain.test_cli_deploy import signature
 from tests.conftest import start_anvil
 
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
+
 TANHUI = [sys.executable, "-m", "api.cli"]
 
 

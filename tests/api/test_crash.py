@@ -23,6 +23,8 @@ from registry.reconcile import reconcile
 from registry.runtime import Runtime
 from tests.api.conftest import BOILER, KEYSTORE_SECRET, Api
 
+pytestmark = pytest.mark.anvil
+
 REPO = Path(__file__).resolve().parents[2]
 
 

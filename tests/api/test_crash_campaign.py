@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from api.demo import BOILER_DATA
 from chain.localnode import free_port
 from tests.api.test_cli_service import TANHUI, run, stop, wait_healthy
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 SEED = int(os.environ.get("TANHUI_CAMPAIGN_SEED", "7"))
 OPERATIONS = int(os.environ.get("TANHUI_CAMPAIGN_OPS", "200"))

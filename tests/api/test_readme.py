@@ -8,8 +8,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from chain.localnode import free_port
 from tests.api.test_cli_service import TANHUI, run, stop, wait_healthy
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 

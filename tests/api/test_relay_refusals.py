@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from registry.models import ChainAccount, ChainOperation, Participant
 from registry.outbox import signed_transaction
 from registry.runtime import Runtime
 from tests.api.conftest import Api
+
+pytestmark = pytest.mark.anvil
 
 
 def op_row(runtime: Runtime, op_id: int) -> ChainOperation:

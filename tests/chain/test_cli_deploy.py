@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_utils import keccak
 
 from chain import ChainClient, Deployment, Tanhui
@@ -17,6 +18,8 @@ from chain.contracts import ParticipantKind
 from chain.localnode import AnvilProcess, spawn_anvil
 from chain.paths import ARTIFACTS_DIR, node_tool
 from tests.chain.scenario import APR, JAN, details
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 TANHUI = [sys.executable, "-m", "api.cli"]
 

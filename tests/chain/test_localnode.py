@@ -15,6 +15,8 @@ from chain import ChainClient, localnode
 from chain.deploy import deploy
 from chain.errors import ChainError
 
+pytestmark = pytest.mark.anvil
+
 
 def test_local_chain__state_survives_a_restart(tmp_path: Path) -> None:
     chain = localnode.start(tmp_path, port=localnode.free_port())

@@ -15,6 +15,8 @@ from chain.errors import FeeTooLow, InsufficientFunds, NonceTaken, TransactionRe
 from chain.localnode import spawn_anvil
 from chain.signers import LocalSigner
 
+pytestmark = pytest.mark.anvil
+
 BASE_FEE = 1_000_000_000  # 1 gwei
 
 

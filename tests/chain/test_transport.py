@@ -17,6 +17,8 @@ from chain.errors import ChainUnavailable
 from chain.localnode import spawn_anvil
 from chain.signers import LocalSigner
 
+pytestmark = pytest.mark.anvil
+
 
 def test_connect__refused_connection_is_a_clean_chain_unavailable() -> None:
     with pytest.raises(ChainUnavailable) as caught:

@@ -110,3 +110,21 @@ def test_amount_t__other_strings_are_still_stripped() -> None:
     assert RetirementIn.model_validate(_retirement("1.000") | {"beneficiary": " Marathon "}).beneficiary == (
         "Marathon"
     )
+
+
+@pytest.mark.parametrize(
+    ("kg", "shown"), [(0, "0.000"), (1, "0.001"), (-1, "-0.001"), (-1500, "-1.500"), (999, "0.999")]
+)
+def test_tonnes__zero_and_negative_amounts_are_shown_with_their_sign(kg: int, shown: str) -> None:
+    assert tonnes(kg) == shown
+
+
+def test_parse_tonnes__a_long_bad_amount_is_shortened_in_the_message() -> None:
+    text = "1" * 30 + "x" * 30
+    with pytest.raises(ValueError) as refused:
+        parse_tonnes(text)
+    message = str(refused.value)
+    assert repr(text[:40]) + "..." in message and text not in message
+    with pytest.raises(ValueError) as short:
+        parse_tonnes("12x")
+    assert str(short.value).startswith("'12x' is not an amount") and "..." not in str(short.value)

@@ -57,7 +57,12 @@ def test_conservation__a_batch_nobody_holds_counts_as_zero_held() -> None:
 def test_no_negative_holdings__names_the_negative_one() -> None:
     assert invariants.no_negative_holdings([holding(A, 0), holding(B, 3)]) == []
     (violation,) = invariants.no_negative_holdings([holding(A, 5), holding(B, -1)])
-    assert violation["subject"] == f"{B} batch 1" and violation["found"] == -1
+    assert violation == {
+        "invariant": "non-negative holding",
+        "subject": f"{B} batch 1",
+        "expected": ">= 0",
+        "found": -1,
+    }
 
 
 def test_serial_blocks__contiguous_exclusive_blocks_covering_retired_hold() -> None:

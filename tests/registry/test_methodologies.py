@@ -45,6 +45,8 @@ class WorkedExample:
 YEAR_2025 = MonitoringPeriod(date(2025, 1, 1), date(2025, 12, 31))
 
 EXAMPLES = {
+    # docs/methodologies/TH-ES-001.md, section "Worked example": its JSON input, its step table
+    # and its "Result" line, copied as the document states them.
     "TH-ES-001": WorkedExample(
         code="TH-ES-001",
         raw={
@@ -69,6 +71,8 @@ EXAMPLES = {
             "net reduction (exact)": "649346.666698 kg CO2e",
         },
     ),
+    # docs/methodologies/TH-ES-002.md, section "Worked example": its JSON input, its step table
+    # and its "Result" line, copied as the document states them.
     "TH-ES-002": WorkedExample(
         code="TH-ES-002",
         raw={
@@ -89,6 +93,8 @@ EXAMPLES = {
             "baseline emissions = net electricity x grid factor": "74884.320000 kg CO2",
         },
     ),
+    # docs/methodologies/TH-EC-001.md, section "Worked example": its JSON input, its step table
+    # and its "Result" line, copied as the document states them.
     "TH-EC-001": WorkedExample(
         code="TH-EC-001",
         raw={
@@ -130,6 +136,8 @@ EXAMPLES = {
             "removals credited = gross - uncertainty - buffer": "6191249.229000 kg CO2",
         },
     ),
+    # docs/methodologies/TH-EC-002.md, section "Worked example": its JSON input, its step table
+    # and its "Result" line, copied as the document states them.
     "TH-EC-002": WorkedExample(
         code="TH-EC-002",
         raw={
@@ -154,6 +162,8 @@ EXAMPLES = {
             "net reduction (exact)": "496591.110000 kg CO2e",
         },
     ),
+    # docs/methodologies/TH-RS-001.md, section "Worked example": its JSON input, its step table
+    # and its "Result" line, copied as the document states them.
     "TH-RS-001": WorkedExample(
         code="TH-RS-001",
         raw={
@@ -240,20 +250,219 @@ def test_worked_example__numbers_appear_in_the_document(code: str) -> None:
         assert number in doc, f"{code}.md does not show {number}"
 
 
-@pytest.mark.parametrize("code", CODES)
-def test_quantification__net_is_baseline_minus_project_minus_leakage(code: str) -> None:
-    ex = EXAMPLES[code]
-    q = methodologies.get(code, 1).compute(ex.raw, ex.period)
-    assert q.net_kg == q.baseline_kg - q.project_kg - q.leakage_kg
-    assert q.net_kg > 0
-    assert all(isinstance(label, str) and isinstance(value, str) for label, value in q.steps)
+@dataclass(frozen=True)
+class HandWorked:
+    """A case worked by hand from the factors the document cites (not from the code)."""
+
+    code: str
+    case: str
+    raw: dict[str, Any]
+    period: MonitoringPeriod
+    baseline_kg: int
+    project_kg: int
+    leakage_kg: int
+    net_kg: int
+    steps: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.mark.parametrize("code", CODES)
-def test_quantify__equals_compute_on_parsed_input(code: str) -> None:
-    m = methodologies.get(code, 1)
-    ex = EXAMPLES[code]
-    assert m.quantify(m.parse(ex.raw), ex.period) == m.compute(ex.raw, ex.period)
+HAND_WORKED = [
+    # TH-ES-001.md "Formula" / "Emission factors": coal 94.6 kg CO2/GJ, grid 0.1564 kg/kWh, the
+    # higher of the measured and rated efficiencies. Here the MEASURED one is higher (0.70 > 0.65),
+    # January 2025 (31 days: 1,200 kW x 24 h x 31 d = 892,800 kWh >= 300,001 kWh; heat 1,000 GJ
+    # <= 300,001 x 0.0036 = 1,080.0036 GJ).
+    #   coal energy = 1,000 / 0.70 = 1,428.571428571... -> 1428.571429 GJ (six places)
+    #   baseline    = 1,428.571429 x 94.6 = 135,142.8571834 -> 135142.857183 -> floor 135,142 kg
+    #   project     = 300,001 x 0.1564 = 46,920.1564 -> ceiling 46,921 kg (rounded UP)
+    #   net         = 135,142 - 46,921 - 0 = 88,221 kg
+    HandWorked(
+        code="TH-ES-001",
+        case="measured efficiency higher, project rounded up",
+        raw=_with(
+            EXAMPLES["TH-ES-001"].raw,
+            heat_delivered_gj="1000",
+            electricity_kwh="300001",
+            baseline_efficiency_measured="0.70",
+            baseline_efficiency_rated="0.65",
+        ),
+        period=MonitoringPeriod(date(2025, 1, 1), date(2025, 1, 31)),
+        baseline_kg=135142,
+        project_kg=46921,
+        leakage_kg=0,
+        net_kg=88221,
+        steps={
+            "baseline boiler efficiency (higher of measured and rated)": "0.700000",
+            "baseline coal energy = heat / efficiency": "1428.571429 GJ",
+            "baseline emissions = coal energy x coal CO2 factor": "135142.857183 kg CO2",
+            "project emissions = electricity x grid factor": "46920.156400 kg CO2",
+        },
+    ),
+    # TH-ES-002.md "Formula": baseline = (generation - auxiliary import) x 0.1564 kg/kWh, whether
+    # exported or used on site. Everything exported, June 2025 (30 days: 500 kWp x 24 h x 30 d =
+    # 360,000 kWh >= 60,000 kWh).
+    #   net electricity = 60,000 - 333 = 59,667 kWh; used on site = 60,000 - 60,000 = 0 kWh
+    #   baseline = 59,667 x 0.1564 = 9,331.9188 -> floor 9,331 kg; project 0; leakage 0
+    #   net = 9,331 kg
+    HandWorked(
+        code="TH-ES-002",
+        case="all exported, auxiliary import deducted, baseline rounded down",
+        raw={
+            "installed_capacity_kwp": "500",
+            "generation_kwh": "60000",
+            "exported_kwh": "60000",
+            "auxiliary_import_kwh": "333",
+        },
+        period=MonitoringPeriod(date(2025, 6, 1), date(2025, 6, 30)),
+        baseline_kg=9331,
+        project_kg=0,
+        leakage_kg=0,
+        net_kg=9331,
+        steps={
+            "of which used on site": "0.000000 kWh",
+            "net electricity supplied = generated - drawn": "59667.000000 kWh",
+            "baseline emissions = net electricity x grid factor": "9331.918800 kg CO2",
+        },
+    ),
+    # TH-EC-001.md "Formula" / "Emission factors": BCEF 0.50, R conifer 0.20, R broadleaf 0.23,
+    # CF 0.47, CO2/C = 44/12, buffer 10 %. 2024-01-01..2025-12-31 (731 days). One stratum LOSES
+    # volume (it counts against the gain) and the sampling error is 0 (no uncertainty deduction).
+    #   S1 conifer 10 ha, 0 -> 20 m3/ha: 200 m3; x 0.50 = 100 t; x 1.20 = 120 t;
+    #      x 0.47 x 44/12 x 1000 = 206,800 kg CO2
+    #   S2 broadleaf 5 ha, 30 -> 28 m3/ha: -10 m3; x 0.50 = -5 t; x 1.23 = -6.15 t;
+    #      x 0.47 x 44/12 x 1000 = -10,598.5 kg CO2
+    #   gross = 206,800 - 10,598.5 = 196,201.5; uncertainty 0 %: 0
+    #   buffer = 196,201.5 x 0.10 = 19,620.15; credited = 176,581.35
+    #   project = -176,581.35 -> ceiling -176,581 kg (fewer removals); net = 0 - (-176,581) = 176,581
+    HandWorked(
+        code="TH-EC-001",
+        case="a stratum losing volume, no sampling error, removals rounded towards fewer",
+        raw={
+            "strata": [
+                {
+                    "stratum_id": "S1",
+                    "species_group": "conifer",
+                    "area_ha": "10",
+                    "volume_start_m3_per_ha": "0",
+                    "volume_end_m3_per_ha": "20",
+                },
+                {
+                    "stratum_id": "S2",
+                    "species_group": "broadleaf",
+                    "area_ha": "5",
+                    "volume_start_m3_per_ha": "30",
+                    "volume_end_m3_per_ha": "28",
+                },
+            ],
+            "sampling_error_pct": "0",
+        },
+        period=MonitoringPeriod(date(2024, 1, 1), date(2025, 12, 31)),
+        baseline_kg=0,
+        project_kg=-176581,
+        leakage_kg=0,
+        net_kg=176581,
+        steps={
+            "stratum S1 (conifer, 10 ha): CO2 removed = biomass x CF x 44/12": "206800.000000 kg CO2",
+            "stratum S2 (broadleaf, 5 ha): volume change = area x (end - start)": "-10.000000 m3",
+            "stratum S2 (broadleaf, 5 ha): tree biomass change = AGB x (1 + R)": "-6.150000 t d.m.",
+            "stratum S2 (broadleaf, 5 ha): CO2 removed = biomass x CF x 44/12": "-10598.500000 kg CO2",
+            "gross removals by the project": "196201.500000 kg CO2",
+            "uncertainty deduction = gross x 0 %": "0.000000 kg CO2",
+            "non-permanence buffer = (gross - uncertainty) x 0.10": "19620.150000 kg CO2",
+            "removals credited = gross - uncertainty - buffer": "176581.350000 kg CO2",
+        },
+    ),
+    # TH-EC-002.md "Formula" / "Emission factors": EF1 0.01, Frac_GASF 0.10, EF4 0.010,
+    # Frac_LEACH 0.30, EF5 0.0075, GWP 265, at most 3 seasons a year (a year counted as 366 days,
+    # rounded up). 2025-01-01..2026-01-02 is 367 days -> 2 years -> up to 6 seasons: 4 is allowed.
+    #   N2O-N per kg N = 0.01 + 0.10 x 0.010 + 0.30 x 0.0075 = 0.01325
+    #   CO2e per kg N = 0.01325 x 44/28 x 265 = 5.5176785714... -> 5.517679
+    #   baseline N = 200 x 10 ha x 4 = 8,000 kg; project N = 150 x 10 x 4 = 6,000 kg
+    #   baseline = 8,000 x 5.517679 = 44,141.432 -> floor 44,141 kg
+    #   project  = 6,000 x 5.517679 = 33,106.074 -> ceiling 33,107 kg
+    #   net = 44,141 - 33,107 = 11,034 kg (the exact 11,035.358 less two conservative roundings)
+    HandWorked(
+        code="TH-EC-002",
+        case="four seasons in a 367-day period, both components rounded conservatively",
+        raw={
+            "area_ha": "10",
+            "crop_seasons": 4,
+            "baseline_n_kg_per_ha": "200",
+            "project_n_kg_per_ha": "150",
+        },
+        period=MonitoringPeriod(date(2025, 1, 1), date(2026, 1, 2)),
+        baseline_kg=44141,
+        project_kg=33107,
+        leakage_kg=0,
+        net_kg=11034,
+        steps={
+            "N2O-N per kg N = EF1 + Frac_GASF x EF4 + Frac_LEACH x EF5": "0.013250 kg N2O-N / kg N",
+            "CO2e per kg N = N2O-N x 44/28 x GWP": "5.517679 kg CO2e / kg N",
+            "baseline N = rate x area x seasons": "8000.000000 kg N",
+            "project N = rate x area x seasons": "6000.000000 kg N",
+            "baseline emissions = baseline N x CO2e per kg N": "44141.432000 kg CO2e",
+            "project emissions = project N x CO2e per kg N": "33106.074000 kg CO2e",
+        },
+    ),
+    # TH-RS-001.md "Formula" / "Emission factors": factor per tonne = t CO2e per short ton /
+    # 0.90718474 x 1000; aluminium cans 9.13, glass 0.28; road freight 0.4124 kg/t-km. Only two
+    # materials; the others are 0 and contribute no step.
+    #   cans:  9.13 / 0.90718474 x 1000 = 10,064.1022686... -> 10064.102269; x 2 t = 20,128.204538
+    #   glass: 0.28 / 0.90718474 x 1000 = 308.6471674... -> 308.647167; x 3 t = 925.941501
+    #   baseline = 20,128.204538 + 925.941501 = 21,054.146039 -> floor 21,054 kg
+    #   project  = 1,000.5 t-km x 0.4124 = 412.6062 -> ceiling 413 kg
+    #   net = 21,054 - 413 = 20,641 kg
+    HandWorked(
+        code="TH-RS-001",
+        case="two materials only, haulage rounded up",
+        raw={
+            "collected_t": "6",
+            "paper_t": "0",
+            "plastics_t": "0",
+            "aluminium_cans_t": "2",
+            "other_metals_t": "0",
+            "glass_t": "3",
+            "transport_tkm": "1000.5",
+        },
+        period=MonitoringPeriod(date(2025, 7, 1), date(2025, 12, 31)),
+        baseline_kg=21054,
+        project_kg=413,
+        leakage_kg=0,
+        net_kg=20641,
+        steps={
+            "aluminium cans: factor per tonne = factor per short ton / 0.90718474": (
+                "10064.102269 kg CO2e / t"
+            ),
+            "aluminium cans: avoided emissions = 2 t x factor": "20128.204538 kg CO2e",
+            "glass: factor per tonne = factor per short ton / 0.90718474": "308.647167 kg CO2e / t",
+            "glass: avoided emissions = 3 t x factor": "925.941501 kg CO2e",
+            "baseline emissions (virgin production avoided)": "21054.146039 kg CO2e",
+            "project emissions = haulage t-km x road freight factor": "412.606200 kg CO2e",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("hw", HAND_WORKED, ids=[f"{h.code}-{h.case}" for h in HAND_WORKED])
+def test_hand_worked_case__matches_the_arithmetic_in_the_comment(hw: HandWorked) -> None:
+    q = methodologies.get(hw.code, 1).compute(hw.raw, hw.period)
+    assert (q.baseline_kg, q.project_kg, q.leakage_kg, q.net_kg) == (
+        hw.baseline_kg,
+        hw.project_kg,
+        hw.leakage_kg,
+        hw.net_kg,
+    )
+    steps = dict(q.steps)
+    for label, value in hw.steps.items():
+        assert steps.get(label) == value, label
+
+
+def test_hand_worked_cases__cover_every_methodology() -> None:
+    assert sorted({hw.code for hw in HAND_WORKED}) == CODES
+
+
+def test_waste_recycling__a_material_of_zero_tonnes_has_no_step() -> None:
+    hw = next(h for h in HAND_WORKED if h.code == "TH-RS-001")
+    labels = [label for label, _ in methodologies.get(hw.code, 1).compute(hw.raw, hw.period).steps]
+    assert not [label for label in labels if label.startswith(("paper", "plastics", "other metals"))]
 
 
 def test_quantification__rounds_each_component_conservatively() -> None:

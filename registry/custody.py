@@ -15,6 +15,7 @@ from eth_account import Account
 from chain.signers import LocalSigner
 from registry.errors import SelfCustody
 from registry.models import Participant
+from registry.states import Custody
 
 # scrypt with eth-account's defaults takes about a second per key; these parameters (n=2**14)
 # keep the keystore standard while costing ~50 ms, since the secret is a long random one.
@@ -27,18 +28,11 @@ def create_keystore(password: str) -> tuple[str, dict[str, Any]]:
     return account.address, Account.encrypt(account.key, password, kdf="scrypt", iterations=KDF_ITERATIONS)
 
 
-_signers: dict[str, LocalSigner] = {}
-
-
 def signer_for(participant: Participant, password: str) -> LocalSigner:
-    """The participant's signer (decrypted once per process)."""
-    if participant.custody != "keystore" or participant.keystore is None:
+    """The participant's signer, decrypted from its keystore (``Outbox.signer_of`` keeps it)."""
+    if participant.custody != Custody.KEYSTORE or participant.keystore is None:
         raise SelfCustody(
             f"participant {participant.public_id} holds its own key; it signs its own transactions",
             participant=participant.public_id,
         )
-    cached = _signers.get(participant.address)
-    if cached is None:
-        cached = LocalSigner(Account.from_key(Account.decrypt(participant.keystore, password)))
-        _signers[participant.address] = cached
-    return cached
+    return LocalSigner(Account.from_key(Account.decrypt(participant.keystore, password)))

@@ -34,7 +34,7 @@ from registry.clock import now
 from registry.custody import signer_for
 from registry.errors import Forbidden, NotFound, from_chain
 from registry.models import ChainAccount, ChainOperation, Participant
-from registry.states import PENDING_OPERATIONS, OperationStatus
+from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
 #: How long fee fields are reused before the node is asked again.
 FEES_TTL_SECONDS = 5.0
@@ -71,7 +71,7 @@ class Outbox:
         """The participant's own signer (raises SelfCustody for one that keeps its key)."""
         if participant.address == self.operator.address:
             return self.operator
-        keystore = participant.custody == "keystore" and participant.keystore is not None
+        keystore = participant.custody == Custody.KEYSTORE and participant.keystore is not None
         signer = self._signers.get(participant.address) if keystore else None
         if signer is None:
             # Keystores are decrypted one at a time, in one thread: each decryption (scrypt)

@@ -25,7 +25,7 @@ import logging
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from chain.client import ChainClient
+from chain.client import ChainClient, SignedTransaction
 from chain.errors import ChainError
 from registry.models import (
     Batch,
@@ -109,6 +109,11 @@ def rewind(session: Session, client: ChainClient, meta: RegistryMeta) -> dict[st
     ).scalars()
     for op in lost:
         if client.find_receipt(op.tx_hash) is not None:
+            continue
+        filler = (op.result or {}).get("filler_raw")
+        if filler:  # a cancelled operation: its nonce goes to the same filler again, not to it
+            if client.find_receipt(op.result["nonce_filled_by"]) is None:  # type: ignore[index]
+                client.send(SignedTransaction.from_raw(filler))
             continue
         op.status = OperationStatus.SIGNED
         op.block_number = None

@@ -136,6 +136,16 @@ class Relay:
         # Per-operation locks, each with how many threads hold or wait for it: dropped when none
         # does, so the table holds only operations being processed.
         self._locks: dict[int, tuple[threading.Lock, list[int]]] = {}
+        # The operations this thread is driving: a top-up (processed while its operation's lock
+        # is held) may lead back to that operation through the operator's earlier nonces and
+        # their dependencies; it must find it busy, not wait for itself.
+        self._mine = threading.local()
+
+    def _held(self) -> set[int]:
+        held: set[int] | None = getattr(self._mine, "ids", None)
+        if held is None:
+            held = self._mine.ids = set()
+        return held
 
     @contextmanager
     def _lock(self, op_id: int) -> Iterator[None]:
@@ -144,7 +154,11 @@ class Relay:
             users[0] += 1
         try:
             with lock:
-                yield
+                self._held().add(op_id)
+                try:
+                    yield
+                finally:
+                    self._held().discard(op_id)
         finally:
             with self._guard:
                 users[0] -= 1
@@ -159,6 +173,7 @@ class Relay:
         *,
         timeout: float | None = None,
         unsent: list[int] | None = None,
+        earlier_walked: bool = False,
     ) -> None:
         """Sends and confirms one operation (after its dependency has a receipt). A node that
         does not answer, or does not take the transaction yet, leaves it pending for the
@@ -172,12 +187,16 @@ class Relay:
         recorded only for an operation still pending (see ``_finish``)."""
         crash_point("after-commit")
         op_id = operation if isinstance(operation, int) else operation.id
+        if op_id in self._held():
+            return  # this thread is driving it already (see _mine): it stays pending for now
         if isinstance(operation, ChainOperation) and operation.status not in PENDING_OPERATIONS:
             return
         known = None
         if isinstance(operation, ChainOperation) and operation.depends_on_id is None and unsent is not None:
             known = (operation, None, unsent)
-        earlier_done = False
+        # The caller walks the sender's lower nonces (in order) already: no second walk per nonce,
+        # which would grow exponentially with a queue of refused transactions.
+        earlier_done = earlier_walked
         while True:
             with self._lock(op_id):
                 # Fresh under the lock (another thread may have moved it), with the sender's
@@ -198,8 +217,10 @@ class Relay:
                 self.process(dependency, timeout=timeout)
                 if self._load(dependency).status in PENDING_OPERATIONS:
                     return  # sent now, it would revert for nothing: wait for the dependency's receipt
-            for earlier_id in earlier:
-                self.process(earlier_id, timeout=timeout)  # the node mines a sender's nonces in order
+            for earlier_id in earlier:  # the node mines a sender's nonces in order
+                self.process(earlier_id, timeout=timeout, earlier_walked=True)
+                if self._load(earlier_id).status == OperationStatus.SIGNED:
+                    return  # still not taken by the node: ours would wait behind it; retried later
             earlier_done = True
         if resigned:  # signed again with a new nonce: send that (after the sender's earlier ones)
             self.process(op.id, timeout=timeout)
@@ -324,6 +345,18 @@ class Relay:
     def _refused(self, op: ChainOperation, err: ChainError) -> _Sent:
         """The node did not take the transaction, so its nonce is still free and must be used,
         or every later transaction of the sender would wait for it for ever."""
+        filled = (op.result or {}).get("nonce_filled_by")
+        if isinstance(err, NonceTaken) and filled and self._client.find_receipt(filled) is not None:
+            # Our own filler took the nonce (a crash came between it and the record): finish.
+            receipt = self._client.wait(filled)
+            self._finish(
+                op,
+                status=OperationStatus.FAILED,
+                error=TransactionRefused("cancelled: its nonce was filled", tx_hash=op.tx_hash),
+                block_number=receipt.block_number,
+                result=op.result,
+            )
+            return _Sent.HELD
         if isinstance(err, NonceTaken):  # the nonce went to a transaction outside the registry
             return _Sent.RESIGNED if self._resign(op) else _Sent.HELD
         if isinstance(err, InsufficientFunds) and self._top_up(op):
@@ -375,13 +408,28 @@ class Relay:
         records the operation as failed with `err`."""
         with self._transaction() as session:
             signer = self._outbox.signer_for_address(session, op.sender)
-        filler = self._client.nonce_filler(signer, nonce=op.nonce, fees=self._outbox.fees())
+            filler = self._client.nonce_filler(signer, nonce=op.nonce, fees=self._outbox.fees())
+            row = session.get(ChainOperation, op.id)
+            assert row is not None
+            # Recorded before it is sent, like every transaction of the registry: after a crash
+            # the relay knows the nonce went to the filler (see _refused), not to someone else.
+            row.result = {
+                **(row.result or {}),
+                "nonce_filled_by": filler.tx_hash,
+                "filler_raw": "0x" + filler.raw.hex(),
+            }
         try:
-            self._client.wait(self._client.send(filler))
+            receipt = self._client.wait(self._client.send(filler))
         except (TransactionRefused, ContractRevert) as refused:
             self._note(op, refused)  # not even the filler is taken now: try again later
             return
-        self._finish(op, status=OperationStatus.FAILED, error=err, result={"nonce_filled_by": filler.tx_hash})
+        self._finish(
+            op,
+            status=OperationStatus.FAILED,
+            error=err,
+            block_number=receipt.block_number,
+            result={"nonce_filled_by": filler.tx_hash, "filler_raw": "0x" + filler.raw.hex()},
+        )
 
     def _mark_sent(self, op: ChainOperation) -> None:
         with self._transaction() as session:
@@ -422,7 +470,14 @@ class Relay:
         result: dict[str, Any] | None = None,
     ) -> None:
         """Records the final state and, in the same transaction, indexes the chain up to the
-        transaction's block (a failure runs the domain's compensation)."""
+        transaction's block (a failure runs the domain's compensation). A backlog before that
+        block is indexed first, so the confirmation and its block's index still share one commit
+        (a spend checked in between would otherwise see neither the pending spend nor its effect)."""
+        if block_number is not None and block_number > 0:
+            with self._transaction() as session:
+                behind = (self._index.indexed_block(session) or 0) < block_number - 1
+            if behind:
+                self._index.sync(to_block=block_number - 1)
         with self._transaction() as session:
             row = session.get(ChainOperation, op.id)
             assert row is not None
@@ -437,7 +492,7 @@ class Relay:
             if error is not None:
                 row.error_code = getattr(error, "name", None) or type(error).__name__
                 row.error = str(error)
-                if getattr(error, "tx_hash", None):
+                if block_number is None and getattr(error, "tx_hash", None):
                     receipt = self._client.find_receipt(row.tx_hash)
                     row.block_number = int(receipt["blockNumber"]) if receipt else None
             if status == OperationStatus.FAILED and row.kind in self._handlers:

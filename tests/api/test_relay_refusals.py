@@ -162,3 +162,58 @@ def test_reconcile__reports_an_operation_mined_but_recorded_pending(anvil_env: d
     assert any(d["subject"] == f"operation {op_id}" and d["database"] == "signed" for d in report.differences)
     runtime.relay.resume()
     assert reconcile(runtime).ok
+
+
+def test_refused_queue__one_round_sends_each_operation_a_bounded_number_of_times(
+    anvil_env: dict[str, Any],
+) -> None:
+    """A sender whose transactions the node refuses for now (out of gas money): one round over
+    its queue tries each once or twice — not once per later nonce (2^n), which would never end."""
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
+    operator = runtime.operator.address
+    balance = runtime.client.balance(operator)
+    ops = [register_op(api, runtime, f"queued {n}") for n in range(8)]
+    set_balance(runtime, operator, 0)
+    sends = 0
+    original = runtime.client.send
+
+    def counting(signed: Any) -> str:
+        nonlocal sends
+        sends += 1
+        return original(signed)
+
+    runtime.client.send = counting  # type: ignore[method-assign]
+    try:
+        runtime.relay.resume()
+    finally:
+        runtime.client.send = original  # type: ignore[method-assign]
+    pending = 2 * len(ops)  # each registration and its funding
+    assert sends <= 2 * pending, sends
+    assert all(op_row(runtime, op_id).status == "signed" for op_id in ops)
+    set_balance(runtime, operator, balance)
+    runtime.relay.resume()
+    assert all(op_row(runtime, op_id).status == "confirmed" for op_id in ops)
+
+
+def test_cancel__the_filler_is_recorded_and_a_crash_after_it_does_not_sign_again(
+    anvil_env: dict[str, Any],
+) -> None:
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
+    op_id = register_op(api, runtime, "cancelled, then crashed")
+    runtime.relay.cancel(op_id, "withdrawn")
+    row = op_row(runtime, op_id)
+    filler = row.result["nonce_filled_by"]  # type: ignore[index]
+    mined = runtime.client.find_receipt(filler)
+    assert row.status == "failed" and mined is not None and row.block_number == int(mined["blockNumber"])
+    assert row.result["filler_raw"]  # type: ignore[index]
+    # As if the process died after sending the filler, before recording the failure:
+    with runtime.db.transaction() as session:
+        again = session.get(ChainOperation, op_id)
+        again.status = "signed"  # type: ignore[union-attr,assignment]
+        again.block_number = None  # type: ignore[union-attr]
+    runtime.relay.process(op_id, timeout=10)
+    row = op_row(runtime, op_id)
+    assert row.status == "failed" and row.nonce == op_row(runtime, op_id).nonce
+    assert runtime.client.find_receipt(row.tx_hash) is None  # never signed again and sent

@@ -128,3 +128,10 @@ def test_parse_tonnes__a_long_bad_amount_is_shortened_in_the_message() -> None:
     with pytest.raises(ValueError) as short:
         parse_tonnes("12x")
     assert str(short.value).startswith("'12x' is not an amount") and "..." not in str(short.value)
+
+
+def test_parse_tonnes__a_bad_amount_of_up_to_40_characters_is_shown_whole() -> None:
+    for text, shortened in (("x" * 40, False), ("x" * 41, True)):
+        with pytest.raises(ValueError) as refused:
+            parse_tonnes(text)
+        assert ("..." in str(refused.value)) is shortened, text

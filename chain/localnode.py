@@ -191,6 +191,27 @@ def status(data_dir: Path) -> LocalChain | None:
     return _chain_from(info)
 
 
+def _keep_whole_state(state_file: Path) -> None:
+    """anvil writes its state file in place: killed while writing it (`kill -9`), it leaves a
+    truncated file it then refuses to start from. Before each start, a state file that parses
+    is copied to ``state.good.json``; one that does not is set aside (``state.corrupt-<time>.json``)
+    and the last good copy takes its place. The chain then lacks the blocks since that copy, and
+    the registry notices and sends their transactions again (see registry/recovery.py)."""
+    good = state_file.with_name("state.good.json")
+    if not state_file.exists():
+        return
+    try:
+        json.loads(state_file.read_bytes())
+    except ValueError:
+        state_file.rename(state_file.with_name(f"state.corrupt-{int(time.time())}.json"))
+        if good.exists():
+            shutil.copyfile(good, state_file)
+        return
+    tmp = good.with_suffix(".tmp")
+    shutil.copyfile(state_file, tmp)
+    tmp.replace(good)
+
+
 def start(
     data_dir: Path,
     *,
@@ -220,6 +241,7 @@ def start(
     elif not port_free(host, port):
         raise ChainError(f"port {port} on {host} is already in use; choose another with --port")
     state_file = directory / "state.json"
+    _keep_whole_state(state_file)
     log_file = directory / "anvil.log"
     binary = node_tool("anvil")
     if not binary.exists():

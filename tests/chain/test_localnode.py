@@ -39,6 +39,31 @@ def test_local_chain__state_survives_a_restart(tmp_path: Path) -> None:
         localnode.stop(tmp_path)
 
 
+def test_local_chain__state_file_cut_short_by_a_kill_falls_back_to_the_last_whole_one(tmp_path: Path) -> None:
+    """anvil writes its state in place: `kill -9` while it writes leaves a truncated file that
+    anvil refuses to start from. The chain starts from the last whole state instead."""
+    chain = localnode.start(tmp_path, port=localnode.free_port())
+    try:
+        client = ChainClient.connect(chain.url)
+        deployment = deploy(client, client.default_signer(), admin_delay=0)
+        height = client.block_number()
+    finally:
+        localnode.stop(tmp_path)
+    localnode.start(tmp_path)  # keeps a copy of the whole state it starts from
+    localnode.stop(tmp_path)
+    whole = chain.state_file.read_bytes()
+    chain.state_file.write_bytes(whole[: len(whole) // 2])  # as a kill in mid-write leaves it
+
+    again = localnode.start(tmp_path)
+    try:
+        client = ChainClient.connect(again.url)
+        assert client.block_number() >= height
+        assert client.w3.eth.get_code(deployment.registry)
+    finally:
+        localnode.stop(tmp_path)
+    assert list(tmp_path.glob("chain/state.corrupt-*.json"))  # set aside, not lost
+
+
 def test_local_chain__taken_port_is_refused(tmp_path: Path) -> None:
     first = localnode.start(tmp_path / "a", port=localnode.free_port())
     try:

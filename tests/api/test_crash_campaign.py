@@ -34,6 +34,7 @@ SEED = int(os.environ.get("TANHUI_CAMPAIGN_SEED", "7"))
 OPERATIONS = int(os.environ.get("TANHUI_CAMPAIGN_OPS", "200"))
 SERVICE_KILLS = 3
 CHAIN_KILLS = 3
+REFUSALS = ("chain_rejected", "insufficient_balance")
 
 
 @dataclass
@@ -108,7 +109,10 @@ class Campaign:
                     data: dict[str, Any] = response.json()
                     return data
                 if refusable and response.status_code == 409:
-                    assert response.json()["error"]["code"] == "chain_rejected", response.text
+                    # Refused with nothing done: by the chain, or by the registry while it resends
+                    # what a chain that lost blocks forgot (a holder's lost incoming transfer is
+                    # not yet back, its lost spends are pending again).
+                    assert response.json()["error"]["code"] in REFUSALS, response.text
                     self.refused += 1
                     return {}
                 assert response.status_code in (500, 502, 503), (
@@ -250,8 +254,8 @@ def test_crash_campaign__every_acknowledged_operation_once_and_reconcile_clean(t
         logs = "".join(p.read_text() for p in sorted(tmp_path.glob("service-*.log")))
         rewinds = logs.count("rewound to block")
         done_line = f"{OPERATIONS} operations, {c.starts} service starts, {CHAIN_KILLS} chain kills"
-        print(f"campaign: {done_line}, {rewinds} rewinds, {c.refused} refused by the chain")
-        assert c.refused <= CHAIN_KILLS  # only in the moment a lost block goes unnoticed
+        print(f"campaign: {done_line}, {rewinds} rewinds, {c.refused} refused with nothing done")
+        assert c.refused <= OPERATIONS // 10  # only while a chain that lost blocks is healing
     finally:
         if c.service is not None and c.service.poll() is None:
             stop(c.service)

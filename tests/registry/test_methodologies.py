@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,22 +23,9 @@ from registry.methodologies import (
     UnknownMethodology,
 )
 from registry.methodologies.base import CATEGORIES
+from tests.registry.cases import HandWorked, WorkedExample, all_cases
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "methodologies"
-
-
-@dataclass(frozen=True)
-class WorkedExample:
-    """The worked example of a methodology document, with every number it shows."""
-
-    code: str
-    raw: dict[str, Any]
-    period: MonitoringPeriod
-    baseline_kg: int
-    project_kg: int
-    leakage_kg: int
-    net_kg: int
-    steps: dict[str, str] = field(default_factory=dict)
 
 
 YEAR_2025 = MonitoringPeriod(date(2025, 1, 1), date(2025, 12, 31))
@@ -193,6 +179,9 @@ EXAMPLES = {
     ),
 }
 
+# The methodologies added later keep their cases in tests/registry/cases/, one module each.
+ADDED = all_cases()
+EXAMPLES |= {c.code: c.example for c in ADDED}
 CODES = sorted(EXAMPLES)
 
 
@@ -248,21 +237,6 @@ def test_worked_example__numbers_appear_in_the_document(code: str) -> None:
     for value in ex.steps.values():
         number = value.split()[0]
         assert number in doc, f"{code}.md does not show {number}"
-
-
-@dataclass(frozen=True)
-class HandWorked:
-    """A case worked by hand from the factors the document cites (not from the code)."""
-
-    code: str
-    case: str
-    raw: dict[str, Any]
-    period: MonitoringPeriod
-    baseline_kg: int
-    project_kg: int
-    leakage_kg: int
-    net_kg: int
-    steps: dict[str, str] = field(default_factory=dict)
 
 
 HAND_WORKED = [
@@ -439,6 +413,7 @@ HAND_WORKED = [
         },
     ),
 ]
+HAND_WORKED += [hw for c in ADDED for hw in c.hand_worked]
 
 
 @pytest.mark.parametrize("hw", HAND_WORKED, ids=[f"{h.code}-{h.case}" for h in HAND_WORKED])
@@ -564,6 +539,7 @@ BAD_INPUT = [
         "collected_t",
     ),
 ]
+BAD_INPUT += [(c.code, case, raw, f) for c in ADDED for case, raw, f in c.bad_input]
 
 
 @pytest.mark.parametrize(
@@ -688,6 +664,7 @@ NO_REDUCTION = [
         ),
     ),
 ]
+NO_REDUCTION += [(c.code, raw) for c in ADDED for raw in c.no_reduction]
 
 
 @pytest.mark.parametrize(("code", "raw"), NO_REDUCTION)
@@ -799,7 +776,7 @@ def test_describe__is_json_serialisable(code: str) -> None:
     assert all(isinstance(f["value"], str) for f in d["factors"])
 
 
-def test_all_methodologies__five_sorted_by_code_and_version() -> None:
+def test_all_methodologies__every_one_sorted_by_code_and_version() -> None:
     ms = methodologies.all_methodologies()
     assert [(m.code, m.version) for m in ms] == sorted((m.code, m.version) for m in ms)
     assert [m.code for m in ms] == CODES

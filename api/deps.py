@@ -65,7 +65,7 @@ def current_participant(
             cached = _tokens.get(key)
         if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
             return cached[1]
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         participant = participants.authenticate(session, token)
         session.expunge(participant)
     if token:

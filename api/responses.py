@@ -253,6 +253,13 @@ class MethodologyOut(BaseModel):
     quorum: int = Field(description="Approvals (or rejections) of the expert committee that decide")
     reviews: list[ReviewOut]
     input_schema: dict[str, Any] = Field(description="JSON schema of the monitoring data it quantifies")
+    kind: Literal["module", "declarative"] = Field(
+        description="A methodology module of the code catalogue, or a declarative spec an enterprise "
+        "proposed (R3)"
+    )
+    spec: dict[str, Any] | None = Field(
+        description="The declarative spec, normalised (its content hash is over it); null for a module"
+    )
 
 
 class FactorOut(BaseModel):
@@ -279,6 +286,27 @@ class CatalogueEntry(BaseModel):
     factor_set_version: str
     factors: list[FactorOut]
     content_hash: Hash
+
+
+class ProposalProblemOut(BaseModel):
+    """One reason a declarative methodology cannot be accepted."""
+
+    code: str = Field(
+        examples=["unknown_variable"],
+        description="Stable: bad_spec, bad_expression, unknown_variable, duplicate_name, unknown_category, "
+        "factor_without_source, example_invalid, division_by_zero, overflow, example_not_reproduced, "
+        "no_reduction",
+    )
+    message: str
+    where: str = Field(description="Dotted path into the spec, e.g. steps[2].expression; empty for the whole")
+
+
+class ProposalCheckOut(BaseModel):
+    """What the registry would say of a declarative methodology, without recording it."""
+
+    acceptable: bool
+    content_hash: Hash | None = Field(description="The hash that would go on chain, when acceptable")
+    problems: list[ProposalProblemOut]
 
 
 # -- projects and reports ---------------------------------------------------------------------

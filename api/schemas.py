@@ -60,6 +60,15 @@ class MethodologyIn(Body):
     version: StrictInt = Field(ge=1, le=MAX_SERIAL_ID)
 
 
+class DeclarativeMethodologyIn(Body):
+    """A declarative methodology (R3): its spec, checked by the registry (not by this schema, so
+    that every problem comes back with its stable code). See docs/methodologies/README.md."""
+
+    spec: dict[str, Any] = Field(
+        description="The methodology document (docs/methodologies/declarative-example.json)"
+    )
+
+
 class ReviewIn(Body):
     decision: Literal["approve", "reject"]
     reason: str = Field(min_length=1, max_length=4000)

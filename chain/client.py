@@ -54,6 +54,7 @@ from web3.exceptions import (
     Web3Exception,
     Web3RPCError,
 )
+from web3.types import RPCEndpoint
 
 from chain.abi import ContractCall, canonical_type, selector
 from chain.compiler import Artifact, load_artifact
@@ -260,6 +261,26 @@ def _bytes_literal(message: str) -> bytes | None:
                 return None
             return value if isinstance(value, bytes) else None
     return None
+
+
+def _log_filter(params: dict[str, Any]) -> dict[str, Any]:
+    """An ``eth_getLogs`` filter in JSON-RPC form: block numbers as hex quantities, topics and
+    addresses as hex strings."""
+
+    def hexed(value: Any) -> Any:
+        if isinstance(value, bytes | bytearray):
+            return "0x" + bytes(value).hex()
+        if isinstance(value, list | tuple):
+            return [hexed(v) for v in value]
+        return value
+
+    query: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in ("fromBlock", "toBlock") and isinstance(value, int):
+            query[key] = hex(value)
+        else:
+            query[key] = hexed(value)
+    return query
 
 
 def _node_message(err: BaseException) -> str:
@@ -538,12 +559,25 @@ class ChainClient:
     def get_logs(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """The raw logs of an ``eth_getLogs`` filter (``address``, ``fromBlock``, ``toBlock``,
         ``topics``). A node that refuses the filter (e.g. too wide a range) raises ChainError."""
-        try:
-            with self._reaching():
-                logs = self.w3.eth.get_logs(params)  # type: ignore[arg-type]
-        except Web3RPCError as err:
-            raise ChainError(f"the node refused the log query: {_node_message(err)}") from None
-        return [dict(log) for log in logs]
+        if self.rpc_url is None:  # the in-process chain: through web3's formatters
+            try:
+                with self._reaching():
+                    logs = self.w3.eth.get_logs(params)  # type: ignore[arg-type]
+            except (Web3RPCError, Web3Exception) as err:
+                raise ChainError(f"the node refused the log query: {_node_message(err)}") from None
+            return [dict(log) for log in logs]
+        # A node: the JSON-RPC answer as it is (hex strings), which the event decoder reads
+        # directly. web3's result formatters and attribute dicts cost more than the decoding.
+        with self._reaching():
+            response = self.w3.provider.make_request(RPCEndpoint("eth_getLogs"), [_log_filter(params)])
+        error = response.get("error")
+        if error is not None:
+            message = error.get("message") if isinstance(error, dict) else error
+            raise ChainError(f"the node refused the log query: {str(message)[:300]}")
+        result = response.get("result")
+        if not isinstance(result, list):
+            raise ChainError("the node answered the log query without a list of logs")
+        return [dict(log) for log in result if isinstance(log, dict)]
 
     def balance(self, address: str) -> int:
         with self._reaching():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import decode as abi_decode
@@ -100,7 +101,7 @@ class EventDecoder:
     ) -> None:
         # Events such as Paused(address) are declared by both contracts with the same topic:
         # the emitting contract is known by the log's address when `addresses` names them.
-        self._names = {Web3.to_checksum_address(a): n for a, n in (addresses or {}).items()}
+        self._names: dict[str, str] = {checksummed(a): n for a, n in (addresses or {}).items()}
         self._events: dict[bytes, _Plan] = {}
         for contract, abi in abis.items():
             for item in abi:
@@ -143,7 +144,7 @@ class EventDecoder:
                 values = abi_decode([t for _, t, _ in plain], data)
                 for (arg_name, t, param), v in zip(plain, values, strict=True):
                     args[arg_name] = _checksum(t, _text(param, v, arg_name, problems))
-            address = Web3.to_checksum_address(log["address"])
+            address = checksummed(str(log["address"]))
             block_hash = log.get("blockHash")
             return ChainEvent(
                 contract=self._names.get(address, contract),
@@ -181,8 +182,15 @@ def _int(value: Any) -> int:
 
 def _checksum(arg_type: str, value: Any) -> Any:
     if arg_type == "address":
-        return Web3.to_checksum_address(value)
+        return checksummed(value)
     return value
+
+
+@lru_cache(maxsize=8192)
+def checksummed(address: str) -> str:
+    """The EIP-55 form of an address; cached, since a chain's events name the same few
+    participants' addresses again and again (checksumming hashes the address each time)."""
+    return str(Web3.to_checksum_address(address))
 
 
 def receipt_facts(events: list[ChainEvent]) -> dict[str, int]:

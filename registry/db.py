@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -40,7 +40,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reading transaction (Database.reading) needs no write lock: under WAL it reads
+            # one consistent snapshot while a writer commits.
+            read_only = bool(conn.get_execution_options().get("tanhui_read_only", False))
+            if conn.info.get("query_only", False) != read_only:  # kept per pooled connection
+                conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+                conn.info["query_only"] = read_only
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -55,11 +61,23 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(tanhui_read_only=True)
+        self._readers = sessionmaker(readers, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session inside one transaction that only reads: on SQLite it does not take the
+        write lock (so it neither waits for writers nor holds them up) and sees one snapshot;
+        a write in it fails. On PostgreSQL it is a READ ONLY transaction."""
+        with self._readers() as session, session.begin():
+            if not self.url.startswith("sqlite"):
+                session.execute(text("SET TRANSACTION READ ONLY"))
             yield session
 
     def migrate(self) -> None:

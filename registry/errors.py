@@ -109,6 +109,14 @@ class NoReduction(Unprocessable):
     code = "no_reduction"
 
 
+class MethodologyProposalInvalid(Unprocessable):
+    """A declarative methodology that cannot be accepted; ``problems`` lists every reason, each
+    with a stable code (``unknown_variable``, ``division_by_zero``, ``factor_without_source``,
+    ``example_not_reproduced``, ... — ``registry.methodologies.declarative.PROBLEM_CODES``)."""
+
+    code = "methodology_proposal_invalid"
+
+
 class MethodologyUnavailable(Unprocessable):
     code = "methodology_unavailable"
 

@@ -1,12 +1,18 @@
-"""Methodologies: proposed from the code catalogue, reviewed by the expert committee (R4),
-published on chain once a quorum approves. Rejections keep their reasons.
+"""Methodologies: proposed from the code catalogue, or by an enterprise as a declarative spec
+(R3), reviewed by the expert committee (R4), published on chain once a quorum approves.
+Rejections keep their reasons.
 
-A methodology version is code (``registry/methodologies``); what goes on chain is its content
-hash, so anyone can check that the formula used is the one the committee passed.
+A methodology version is code (``registry/methodologies``) or a declarative spec (a schema,
+factors with sources and formulas as expressions, ``registry/methodologies/declarative.py``,
+kept in the database); what goes on chain is its content hash, so anyone can check that the
+formula used is the one the committee passed.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Mapping
 from typing import Any
 
 from eth_utils.crypto import keccak
@@ -17,7 +23,15 @@ from registry import methodologies as catalogue
 from registry import views
 from registry.clock import now
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
-from registry.errors import AlreadyExists, AlreadyReviewed, InvalidState, NotFound
+from registry.errors import (
+    AlreadyExists,
+    AlreadyReviewed,
+    Forbidden,
+    InvalidState,
+    MethodologyProposalInvalid,
+    NotFound,
+)
+from registry.methodologies import declarative
 from registry.models import ChainOperation, Methodology, MethodologyReview, Participant, ParticipantRole
 from registry.outbox import Outbox
 from registry.states import MethodologyStatus, Publication, decided, move
@@ -81,6 +95,78 @@ def propose(session: Session, actor: Participant, code: str, version: int) -> Me
     return m
 
 
+def check_declarative(raw: Mapping[str, Any]) -> tuple[declarative.MethodologySpec, bytes]:
+    """The spec of a proposed declarative methodology and its content hash; raises
+    ``MethodologyProposalInvalid`` listing every problem (each with a stable code)."""
+    problems = declarative.problems_of(raw)
+    if problems:
+        raise MethodologyProposalInvalid(
+            f"the methodology is not acceptable: {problems[0].message}"
+            + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
+            problems=[{"code": p.code, "message": p.message, "where": p.where} for p in problems],
+        )
+    spec = declarative.parse_spec(raw)
+    return spec, declarative.spec_content_hash(spec)
+
+
+def propose_declarative(session: Session, actor: Participant, raw: Mapping[str, Any]) -> Methodology:
+    """Records an enterprise's declarative methodology for the committee's review (R3)."""
+    spec, content_hash = check_declarative(raw)
+    try:
+        catalogue.get(spec.code, spec.version)
+    except catalogue.UnknownMethodology:
+        pass
+    else:
+        raise AlreadyExists(
+            f"{spec.code} v{spec.version} is a methodology module of the catalogue; choose another code",
+            code=spec.code,
+            version=spec.version,
+        )
+    if find(session, spec.code, spec.version) is not None:
+        raise AlreadyExists(
+            f"methodology {spec.code} v{spec.version} was already proposed",
+            code=spec.code,
+            version=spec.version,
+        )
+    m = Methodology(
+        code=spec.code,
+        version=spec.version,
+        title=spec.title,
+        category=spec.category,
+        content_hash="0x" + content_hash.hex(),
+        status=MethodologyStatus.PROPOSED,
+        proposed_by_id=actor.id,
+        proposed_at=now(),
+        chain_status=Publication.NONE,
+        spec=json.loads(declarative.canonical_json(spec)),
+    )
+    session.add(m)
+    session.flush()
+    return m
+
+
+_built: dict[str, catalogue.Methodology] = {}
+_built_guard = threading.Lock()
+
+
+def module_for(m: Methodology) -> catalogue.Methodology:
+    """The methodology that quantifies for `m`: its module of the catalogue, or the one built
+    from its declarative spec (built once per content hash)."""
+    if m.spec is None:
+        return catalogue.get(m.code, m.version)
+    with _built_guard:
+        built = _built.get(m.content_hash)
+    if built is None:
+        built = declarative.DeclarativeMethodology(declarative.parse_spec(m.spec))
+        if "0x" + built.content_hash().hex() != m.content_hash:
+            raise RuntimeError(f"methodology {m.code} v{m.version}: its spec no longer has its content hash")
+        with _built_guard:
+            if len(_built) > 1000:
+                _built.clear()
+            built = _built.setdefault(m.content_hash, built)
+    return built
+
+
 def review(
     session: Session, outbox: Outbox, actor: Participant, m: Methodology, decision: str, reason: str
 ) -> Methodology:
@@ -89,6 +175,12 @@ def review(
     subject = f"methodology {m.code} v{m.version}"
     if m.status != MethodologyStatus.PROPOSED:
         raise InvalidState(f"{subject} is {m.status}, not under review", status=str(m.status))
+    if m.proposed_by_id == actor.id:
+        raise Forbidden(
+            f"{actor.public_id} proposed {m.code} v{m.version}: a committee member does not review "
+            "a methodology it proposed",
+            needed=["committee, not the proposer"],
+        )
     if any(r.reviewer_id == actor.id for r in m.reviews):
         raise AlreadyReviewed(f"{actor.public_id} has already reviewed {m.code} v{m.version}")
     session.add(
@@ -132,7 +224,7 @@ def publication_failed(session: Session, op: ChainOperation) -> None:
 
 
 def view(session: Session, m: Methodology) -> dict[str, Any]:
-    module = catalogue.get(m.code, m.version)
+    module = module_for(m)
     return {
         "id": m.id,
         "code": m.code,
@@ -145,6 +237,8 @@ def view(session: Session, m: Methodology) -> dict[str, Any]:
         "quorum": quorum(session),
         "reviews": views.decisions(session, m.reviews, "reviewer_id"),
         "input_schema": module.Input.model_json_schema(),
+        "kind": "module" if m.spec is None else "declarative",
+        "spec": m.spec,
     }
 
 
@@ -169,6 +263,15 @@ def propose_command(
 ) -> Answer:
     def action(session: Session, me: Participant) -> Done:
         return Done(Resource("methodology", propose(session, me, code, version).id))
+
+    return commands.run(actor, action, render, idempotency=idempotency)
+
+
+def propose_declarative_command(
+    commands: Commands, actor: Participant, *, spec: Mapping[str, Any], idempotency: IdempotencyKey | None
+) -> Answer:
+    def action(session: Session, me: Participant) -> Done:
+        return Done(Resource("methodology", propose_declarative(session, me, spec).id))
 
     return commands.run(actor, action, render, idempotency=idempotency)
 

@@ -189,6 +189,9 @@ class Methodology(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     chain_status: Mapped[Publication] = mapped_column(State(Publication, 20), default=Publication.NONE)
     operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+    # A methodology an enterprise proposed as a declarative spec (R3): the spec, normalised; its
+    # content hash is over this. None for a methodology module of the code catalogue.
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     reviews: Mapped[list[MethodologyReview]] = relationship(
         back_populates="methodology", order_by="MethodologyReview.id", lazy="selectin"

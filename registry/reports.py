@@ -116,7 +116,7 @@ def submit(
     check_period_free(session, project, period_start, period_end)
 
     m = methodology_review.get(session, project.methodology_id)
-    module = catalogue.get(m.code, m.version)
+    module = methodology_review.module_for(m)
     try:
         parsed = module.parse(data)
         result = module.quantify(parsed, catalogue.MonitoringPeriod(period_start, period_end))

@@ -3,6 +3,7 @@
 - :mod:`api.cli.chain`: ``chain up|down|status`` (the local anvil chain) and ``deploy``;
 - :mod:`api.cli.service`: ``serve``, ``demo``, ``relay`` and ``reconcile``;
 - :mod:`api.cli.verify`: ``verify`` (a certificate from the chain alone);
+- :mod:`api.cli.methodology`: ``methodology check`` (a declarative methodology, offline);
 - :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API).
 
 The names and options are stable: README's "Command line" lists them and checks outside the
@@ -11,7 +12,7 @@ project use them. The console script is ``tanhui = "api.cli:app"``.
 
 from __future__ import annotations
 
-from api.cli import chain, client, service, verify
+from api.cli import chain, client, methodology, service, verify
 from api.cli._common import new_typer
 
 app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
@@ -25,6 +26,7 @@ app.command("verify")(verify.verify)
 app.command("reconcile")(service.reconcile)
 app.command("relay")(service.relay)
 app.command("api")(client.api_call)
+app.add_typer(methodology.methodology_app, name="methodology")
 
 
 def main() -> None:

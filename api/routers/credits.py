@@ -23,7 +23,7 @@ Holder = Annotated[Participant, Depends(requires("holder", "project_owner"))]
     summary="The authenticated participant's holdings",
 )
 def holdings(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return participants.holdings(session, actor)
 
 
@@ -89,5 +89,5 @@ def retire(
     summary="A transfer or retirement request and its chain operation",
 )
 def get_request(request_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return spending.get_request(session, actor, request_id)

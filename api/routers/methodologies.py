@@ -7,9 +7,10 @@ from fastapi.responses import JSONResponse
 
 from api.answers import keyed, respond
 from api.deps import IdempotencyKey, RuntimeDep, SerialId, requires
-from api.responses import CatalogueEntry, MethodologyOut, errors
-from api.schemas import MethodologyIn, ReviewIn
+from api.responses import CatalogueEntry, MethodologyOut, ProposalCheckOut, errors
+from api.schemas import DeclarativeMethodologyIn, MethodologyIn, ReviewIn
 from registry import methodology_review as service
+from registry.errors import MethodologyProposalInvalid
 from registry.models import Participant
 
 router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"])
@@ -30,7 +31,7 @@ def catalogue_list() -> list[dict[str, Any]]:
     "", response_model=list[MethodologyOut], summary="Proposed, published and rejected methodologies (public)"
 )
 def list_methodologies(runtime: RuntimeDep) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.listing(session)
 
 
@@ -41,7 +42,7 @@ def list_methodologies(runtime: RuntimeDep) -> list[dict[str, Any]]:
     summary="A methodology with its committee reviews (public)",
 )
 def get_methodology(methodology_id: SerialId, runtime: RuntimeDep) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.view(session, service.get(session, methodology_id))
 
 
@@ -64,6 +65,41 @@ def propose(
             idempotency=keyed(request, key, body),
         )
     )
+
+
+@router.post(
+    "/declarative",
+    status_code=201,
+    response_model=MethodologyOut,
+    responses=errors(400, 401, 403, 409, 422),
+    summary="Propose a declarative methodology (an enterprise's own, R3) for committee review",
+)
+def propose_declarative(
+    body: DeclarativeMethodologyIn,
+    request: Request,
+    runtime: RuntimeDep,
+    actor: Proposer,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    return respond(
+        service.propose_declarative_command(
+            runtime.commands, actor, spec=body.spec, idempotency=keyed(request, key, body)
+        )
+    )
+
+
+@router.post(
+    "/declarative/check",
+    response_model=ProposalCheckOut,
+    responses=errors(401, 403, 422),
+    summary="Check a declarative methodology without proposing it: every problem, with its code",
+)
+def check_declarative(body: DeclarativeMethodologyIn, actor: Proposer) -> dict[str, Any]:
+    try:
+        _, content_hash = service.check_declarative(body.spec)
+    except MethodologyProposalInvalid as err:
+        return {"acceptable": False, "content_hash": None, "problems": err.details["problems"]}
+    return {"acceptable": True, "content_hash": "0x" + content_hash.hex(), "problems": []}
 
 
 @router.post(

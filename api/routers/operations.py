@@ -19,5 +19,5 @@ router = APIRouter(prefix="/v1/operations", tags=["operations"])
     description="Visible to the operation's sender, the registrar and supervisors.",
 )
 def get_operation(operation_id: SerialId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return outbox.operation_for(session, actor, operation_id)

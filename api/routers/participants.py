@@ -48,7 +48,7 @@ def register(
     summary="List participants (registrar)",
 )
 def list_participants(runtime: RuntimeDep, actor: Registrar) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.listing(session)
 
 
@@ -59,7 +59,7 @@ def list_participants(runtime: RuntimeDep, actor: Registrar) -> list[dict[str, A
     summary="The authenticated participant, with its holdings",
 )
 def me(runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.view_with_holdings(session, actor.public_id)
 
 
@@ -74,5 +74,5 @@ def get_participant(
 ) -> dict[str, Any]:
     if actor.public_id != participant_id and "registrar" not in actor.role_names:
         raise Forbidden("only the registrar or the participant itself may see this")
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.view_with_holdings(session, participant_id)

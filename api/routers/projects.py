@@ -51,7 +51,7 @@ def create(
     summary="Projects (any participant)",
 )
 def list_projects(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.listing(session)
 
 
@@ -62,7 +62,7 @@ def list_projects(runtime: RuntimeDep, actor: CurrentParticipant) -> list[dict[s
     summary="A project with its documents and reviews",
 )
 def get_project(project_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return service.view(session, service.get(session, project_id))
 
 
@@ -175,7 +175,7 @@ def submit_report(
 def list_reports(
     project_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant
 ) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return reports.listing(session, project_id)
 
 
@@ -187,7 +187,7 @@ def list_reports(
     summary="A monitoring report with its quantification",
 )
 def get_report(report_id: PublicId, runtime: RuntimeDep, actor: CurrentParticipant) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return reports.view(session, reports.get(session, report_id))
 
 

@@ -12,7 +12,6 @@ from api.deps import RuntimeDep, TokenId
 from api.responses import BatchDetail, BatchOut, RetirementOut, errors
 from api.schemas import MAX_TOKEN_ID
 from registry import views
-from registry.relay import serialised
 
 router = APIRouter(tags=["public"])
 
@@ -23,7 +22,7 @@ router = APIRouter(tags=["public"])
 def list_batches(
     runtime: RuntimeDep, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0, le=MAX_TOKEN_ID)
 ) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return views.batches(session, limit=limit, offset=offset)
 
 
@@ -34,7 +33,7 @@ def list_batches(
     summary="A batch with its supply, transfers, retirements and chain evidence (public)",
 )
 def get_batch(batch_id: TokenId, runtime: RuntimeDep) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return views.batch_detail(session, batch_id)
 
 
@@ -50,7 +49,7 @@ def list_retirements(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_TOKEN_ID),
 ) -> list[dict[str, Any]]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return views.retirements(session, batch_id=batch_id, limit=limit, offset=offset)
 
 
@@ -67,9 +66,7 @@ def get_retirement(certificate_id: TokenId, runtime: RuntimeDep, request: Reques
     rendered: _Rendered | None = getattr(request.app.state, "rendered_certificates", None)
     if rendered is None:
         rendered = request.app.state.rendered_certificates = _Rendered()
-    # On SQLite a read takes the write lock too (BEGIN IMMEDIATE): queue in-process for it
-    # rather than in SQLite's busy handler, which sleeps up to 100 ms between tries.
-    with serialised(runtime.db)() as session:
+    with runtime.db.reading() as session:
         mark = views.index_mark(session)
         body = rendered.get(certificate_id, mark)
         if body is None:

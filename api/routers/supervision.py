@@ -47,7 +47,7 @@ def _act(
     summary="Pause flags and frozen accounts",
 )
 def get_status(runtime: RuntimeDep, actor: Supervisor) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         return supervision.status(session)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from .afforestation import Afforestation
+from .airport_apu_replacement import AirportApuReplacement
 from .base import (
     EmissionFactor,
     FactorSet,
@@ -21,25 +22,48 @@ from .base import (
     Quantification,
     UnknownMethodology,
 )
+from .biomass_fuel_substitution import BiomassFuelSubstitution
+from .building_retrofit import BuildingRetrofit
 from .coal_boiler_to_electric import CoalBoilerToElectric
+from .forest_management import ForestManagement
+from .greenway_trees import GreenwayTrees
+from .ground_source_heat_pump import GroundSourceHeatPump
+from .lighting_retrofit import LightingRetrofit
+from .linpan_woodland import LinpanWoodland
+from .motor_efficiency import MotorEfficiency
+from .paperless_office import PaperlessOffice
+from .rice_paddy_water_management import RicePaddyWaterManagement
 from .rooftop_solar_pv import RooftopSolarPv
 from .soil_testing_fertilisation import SoilTestingFertilisation
 from .waste_recycling import WasteRecycling
+from .wetland_restoration import WetlandRestoration
 
 __all__ = [
     "Afforestation",
+    "AirportApuReplacement",
+    "BiomassFuelSubstitution",
+    "BuildingRetrofit",
     "CoalBoilerToElectric",
     "EmissionFactor",
     "FactorSet",
+    "ForestManagement",
+    "GreenwayTrees",
+    "GroundSourceHeatPump",
+    "LightingRetrofit",
+    "LinpanWoodland",
     "Methodology",
     "MethodologyInputError",
     "MonitoringInput",
     "MonitoringPeriod",
+    "MotorEfficiency",
+    "PaperlessOffice",
     "Quantification",
+    "RicePaddyWaterManagement",
     "RooftopSolarPv",
     "SoilTestingFertilisation",
     "UnknownMethodology",
     "WasteRecycling",
+    "WetlandRestoration",
     "all_methodologies",
     "get",
 ]
@@ -50,6 +74,18 @@ _CLASSES: tuple[type[Methodology], ...] = (
     Afforestation,
     SoilTestingFertilisation,
     WasteRecycling,
+    AirportApuReplacement,
+    GroundSourceHeatPump,
+    BiomassFuelSubstitution,
+    PaperlessOffice,
+    BuildingRetrofit,
+    MotorEfficiency,
+    LightingRetrofit,
+    ForestManagement,
+    LinpanWoodland,
+    GreenwayTrees,
+    WetlandRestoration,
+    RicePaddyWaterManagement,
 )
 
 

@@ -298,8 +298,13 @@ class Methodology(abc.ABC):
     def default_factors_path(cls) -> Path:
         return DATA_DIR / f"{cls.code}-v{cls.version}.json"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
+        """Checks that a concrete methodology sets every class attribute. A subclass declared
+        with ``abstract=True`` is a family of methodologies whose concrete classes set them
+        (``DeclarativeMethodology`` makes one per spec)."""
         super().__init_subclass__(**kwargs)
+        if abstract:
+            return
         missing = [
             a
             for a in ("code", "version", "title", "title_zh", "category", "requirements", "Input")

@@ -30,6 +30,7 @@ from api.responses import (
     ParticipantOut,
     ParticipantWithHoldings,
     ProjectOut,
+    ProposalCheckOut,
     RegisteredParticipant,
     ReportOut,
     RetirementOut,
@@ -76,6 +77,8 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/participants/me"): ANY,
     ("GET", "/v1/participants/{participant_id}"): ANY,  # itself or the registrar: see below
     ("POST", "/v1/methodologies"): frozenset({"registrar", "project_owner"}),
+    ("POST", "/v1/methodologies/declarative"): frozenset({"registrar", "project_owner"}),
+    ("POST", "/v1/methodologies/declarative/check"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/{methodology_id}/reviews"): frozenset({"committee"}),
     ("POST", "/v1/projects"): frozenset({"project_owner"}),
     ("GET", "/v1/projects"): ANY,
@@ -262,6 +265,20 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             assert (m["code"], m["version"], m["status"]) == (code, 1, "proposed")
 
         return Request(path, token, 201, MethodologyOut, {"code": code, "version": 1}, proposed)
+    if path == "/v1/methodologies/declarative":
+        # Each role its own code (proposing one twice is refused with 409).
+        spec = {**body["spec"], "code": {"registrar": "TH-XP-101", "project_owner": "TH-XP-102"}[role]}
+
+        def declared(m: Any) -> None:
+            assert (m["code"], m["kind"], m["status"]) == (spec["code"], "declarative", "proposed")
+
+        return Request(path, token, 201, MethodologyOut, {"spec": spec}, declared)
+    if path == "/v1/methodologies/declarative/check":
+
+        def checked(out: Any) -> None:
+            assert out["acceptable"] is True and out["problems"] == []
+
+        return Request(path, token, 200, ProposalCheckOut, body, checked)
     if path == "/v1/methodologies/{methodology_id}/reviews":
         m = api.ok("/v1/methodologies", {"code": "TH-EC-001", "version": 1}, api.operator)
 
@@ -605,7 +622,10 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
             [(m["id"], m["status"]) for m in ms], [(methodology["id"], "published")]
         ),
         "/v1/methodologies/catalogue": lambda cs: _equal(
-            [c["code"] for c in cs], ["TH-EC-001", "TH-EC-002", "TH-ES-001", "TH-ES-002", "TH-RS-001"]
+            [c["code"] for c in cs],
+            [f"TH-EC-00{i}" for i in range(1, 8)]
+            + [f"TH-ES-00{i}" for i in range(1, 6)]
+            + [f"TH-RS-00{i}" for i in range(1, 6)],
         ),
         "/v1/methodologies/{methodology_id}": lambda m: _equal(m, methodology),
     }

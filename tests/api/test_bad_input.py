@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from json import loads as json_loads
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -41,10 +43,15 @@ PATH_SAMPLES = {
 
 # A valid body for every route that takes one: a request that would change something if it
 # were let through.
+DECLARATIVE_EXAMPLE = json_loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "methodologies" / "declarative-example.json").read_text()
+)
 VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/participants"): {"name": "Acme", "kind": "organisation", "roles": ["holder"]},
     ("POST", "/v1/methodologies"): {"code": "TH-ES-001", "version": 1},
     ("POST", "/v1/methodologies/{methodology_id}/reviews"): {"decision": "approve", "reason": "sound"},
+    ("POST", "/v1/methodologies/declarative"): {"spec": DECLARATIVE_EXAMPLE},
+    ("POST", "/v1/methodologies/declarative/check"): {"spec": DECLARATIVE_EXAMPLE},
     ("POST", "/v1/projects"): {"name": "Boiler swap", "methodology": {"code": "TH-ES-001", "version": 1}},
     ("POST", "/v1/projects/{project_id}/documents"): {"filename": "pdd.txt", "content_base64": "ZGVzaWdu"},
     ("POST", "/v1/projects/{project_id}/reviews"): {"decision": "approve", "reason": "complete"},

@@ -530,3 +530,31 @@ def test_nonce_filler__uses_the_nonce_with_a_transfer_to_itself(deployed: Deploy
     )
     assert receipt.gas_used == 21_000
     assert client.next_nonce(admin.address) == nonce + 1
+
+
+def test_get_logs__same_answer_from_either_form_of_the_filter_and_a_refusal_is_typed(
+    deployed: DeployedChain,
+) -> None:
+    # On a node the logs come as JSON-RPC hex strings (not through web3's formatters); the
+    # decoder reads both forms, and topics may be given as bytes or hex.
+    client, deployment = deployed.client, deployed.deployment
+    t = deployed.tanhui
+    receipt = client.transact(t.pause_calls()[0], deployed.admin)
+    decoder = decoder_for(client, deployment)
+    topic = decoder.topic("Paused")
+    as_bytes = client.get_logs(
+        {"fromBlock": receipt.block_number, "toBlock": receipt.block_number, "topics": [topic]}
+    )
+    as_hex = client.get_logs(
+        {"fromBlock": receipt.block_number, "toBlock": receipt.block_number, "topics": ["0x" + topic.hex()]}
+    )
+    assert len(as_bytes) == len(as_hex) == 1
+    (event,) = decoder.decode_all(as_bytes)
+    assert event.name == "Paused" and event.block_number == receipt.block_number
+    assert event.address == deployment.registry and event.contract == "TanhuiRegistry"
+    assert event.tx_hash == receipt.tx_hash
+    assert decoder.decode_all(as_hex) == [event]
+    events = fetch_events(client, deployment, receipt.block_number, receipt.block_number)
+    assert [(e.name, e.args) for e in events] == [(event.name, event.args)]
+    with pytest.raises(ChainError, match="refused the log query"):
+        client.get_logs({"address": "0x1234", "fromBlock": 0, "toBlock": 0})

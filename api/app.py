@@ -30,7 +30,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.responses import Health, document_errors
-from api.routers import credits, methodologies, operations, participants, projects, public, supervision
+from api.routers import (
+    claims,
+    credits,
+    methodologies,
+    operations,
+    participants,
+    projects,
+    public,
+    supervision,
+)
 from chain.errors import ChainError
 from chain.paths import NODE_MODULES
 from registry.errors import RegistryError, from_chain
@@ -245,7 +254,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     def health() -> dict[str, object]:
         return {"status": "ok", **runtime.describe()}
 
-    for router in (participants, methodologies, projects, credits, public, operations, supervision):
+    for router in (participants, methodologies, projects, credits, claims, public, operations, supervision):
         app.include_router(router.router)
     _add_docs(app)
 

@@ -69,13 +69,14 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=120)
 
-    def post(self, path: str, body: dict[str, Any] | None, token: str) -> dict[str, Any]:
-        response = self.http.post(
-            path,
-            json=body,
-            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
-        )
-        if response.status_code != 201:
+    def post(
+        self, path: str, body: dict[str, Any] | None, token: str | None, expect: int = 201
+    ) -> dict[str, Any]:
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.http.post(path, json=body, headers=headers)
+        if response.status_code != expect:
             raise DemoFailed(f"POST {path} answered {response.status_code}: {response.text}")
         data: dict[str, Any] = response.json()
         return data
@@ -101,7 +102,8 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
     experts = [participant(f"Expert committee member {n}", ["committee"], "person") for n in (1, 2, 3)]
     verifier = participant("Sichuan Low-Carbon Verification Centre", ["verifier"])
     owner = participant("Chengdu Tianfu Food Co.", ["project_owner"])
-    buyer = participant("Chengdu Marathon Organising Committee", ["holder"])
+    buyer = participant("Chengdu Marathon Organising Committee", ["holder", "event_organiser"])
+    attendee = participant("Li Wei, a runner from Beijing", ["holder"], "person")
 
     methodology = api.post("/v1/methodologies", {"code": "TH-ES-001", "version": 1}, operator_token)
     for expert, verdict in zip(
@@ -184,11 +186,154 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
     public = api.get(f"/v1/retirements/{certificate['certificate_id']}")
     if public["chain"]["tx_hash"] != certificate["chain"]["tx_hash"]:
         raise DemoFailed("the public certificate differs from the retirement's")
+
+    claim = neutral_event(api, batch_id, owner, buyer, attendee, verifier, say)
     return {
         "batch_id": batch_id,
         "certificate_id": certificate["certificate_id"],
         "retirement_tx": certificate["chain"]["tx_hash"],
         "project_id": project["id"],
         "report_id": report["id"],
-        "participants": {"owner": owner["id"], "buyer": buyer["id"], "verifier": verifier["id"]},
+        "participants": {
+            "owner": owner["id"],
+            "buyer": buyer["id"],
+            "verifier": verifier["id"],
+            "attendee": attendee["id"],
+        },
+        "claim_id": claim["id"],
+        "claim_tx": claim["chain"]["close_tx"],
     }
+
+
+# The marathon expo's activity data (TH-FP-EVT-001): 1,500 people for two days.
+EXPO_ACTIVITY = {
+    "attendees": 1500,
+    "event_days": 2,
+    "travel": [
+        {
+            "origin": "Beijing",
+            "mode": "air",
+            "travellers": 60,
+            "one_way_km": "1520",
+            "round_trips_per_traveller": 1,
+        },
+        {
+            "origin": "Chongqing",
+            "mode": "high_speed_rail",
+            "travellers": 200,
+            "one_way_km": "308",
+            "round_trips_per_traveller": 1,
+        },
+        {
+            "origin": "Chengdu",
+            "mode": "metro",
+            "travellers": 1000,
+            "one_way_km": "15",
+            "round_trips_per_traveller": 2,
+        },
+        {
+            "origin": "Chengdu",
+            "mode": "car",
+            "travellers": 240,
+            "one_way_km": "25",
+            "round_trips_per_traveller": 2,
+            "car_occupancy": 2,
+        },
+    ],
+    "electricity_kwh": "6000",
+    "natural_gas_m3": "0",
+    "diesel_litres": "150",
+    "room_nights": 120,
+    "meat_meals": 900,
+    "vegetarian_meals": 600,
+    "printed_matter_kg": "40",
+    "plastics_kg": "15",
+    "waste_landfilled_kg": "300",
+    "plastic_waste_incinerated_kg": "0",
+    "other_waste_incinerated_kg": "0",
+}
+# The runner's trip (TH-FP-PER-001): flew in from Beijing, metro to the start, train home.
+RUNNER_TRIP = {
+    "legs": [
+        {"mode": "air", "distance_km": "1520"},
+        {"mode": "metro", "distance_km": "20"},
+        {"mode": "rail_high_speed", "distance_km": "1800"},
+    ],
+    "hotel_nights": 1,
+    "meals": 3,
+}
+
+
+def neutral_event(
+    api: Api,
+    batch_id: int,
+    owner: dict[str, Any],
+    organiser: dict[str, Any],
+    attendee: dict[str, Any],
+    verifier: dict[str, Any],
+    say: Any,
+) -> dict[str, Any]:
+    """The marathon expo made carbon neutral (R14): registered by its organiser, its footprint
+    computed and verified, credits retired against it by the organiser and by one runner for
+    their own trip, and closed on chain."""
+    period = {"period_start": "2025-10-25", "period_end": "2025-10-26"}
+    claim = api.post(
+        "/v1/claims",
+        {
+            "kind": "event",
+            "subject": "Chengdu Marathon 2025 expo",
+            **period,
+            "footprint_methodology": {"code": "TH-FP-EVT-001", "version": 1},
+            "buffer_pct": "5",
+        },
+        organiser["token"],
+    )
+    claim = api.post(f"/v1/claims/{claim['id']}/footprint", {"activity": EXPO_ACTIVITY}, organiser["token"])
+    claim = api.post(
+        f"/v1/claims/{claim['id']}/verifications",
+        {"decision": "approve", "reason": "Ticketing, travel survey and venue meters checked"},
+        verifier["token"],
+    )
+    say(
+        f"claim {claim['id']}: the expo's footprint {claim['footprint']['total_t']} t CO2e verified; "
+        f"{claim['required_kg'] / 1000:.3f} t to retire with the 5 % buffer"
+    )
+    trip = api.post(
+        "/v1/footprints/calculate",
+        {"footprint_methodology": {"code": "TH-FP-PER-001", "version": 1}, **period, "activity": RUNNER_TRIP},
+        None,  # the public calculator: no token
+        expect=200,
+    )
+    api.post(
+        "/v1/transfers",
+        {"batch_id": batch_id, "to": attendee["id"], "amount_kg": trip["total_kg"]},
+        owner["token"],
+    )
+    api.post(
+        "/v1/retirements",
+        {
+            "batch_id": batch_id,
+            "amount_kg": trip["total_kg"],
+            "beneficiary": "Li Wei",
+            "purpose": "personal_neutrality",
+            "event_id": claim["id"],
+        },
+        attendee["token"],
+    )
+    say(f"a runner offset their own trip ({trip['total_t']} t) against the expo")
+    api.post(
+        "/v1/retirements",
+        {
+            "batch_id": batch_id,
+            "amount_kg": claim["required_kg"] - trip["total_kg"],
+            "beneficiary": "Chengdu Marathon 2025 expo",
+            "purpose": "event_neutrality",
+            "event_id": claim["id"],
+        },
+        organiser["token"],
+    )
+    claim = api.post(f"/v1/claims/{claim['id']}/close", None, organiser["token"])
+    if claim["status"] != "neutral":
+        raise DemoFailed(f"the expo's claim did not close as neutral: {claim['status']}")
+    say(f"claim {claim['id']} closed as neutral on chain (tx {claim['chain']['close_tx']})")
+    return claim

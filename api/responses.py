@@ -16,6 +16,8 @@ GET  /v1/participants                                     list[ParticipantOut]  
 GET  /v1/participants/me                                  ParticipantWithHoldings      200
 GET  /v1/participants/{participant_id}                    ParticipantWithHoldings      200
 GET  /v1/methodologies/catalogue                          list[CatalogueEntry]         200
+POST /v1/methodologies/declarative                        MethodologyOut               201
+POST /v1/methodologies/declarative/check                  ProposalCheckOut             200
 GET  /v1/methodologies                                    list[MethodologyOut]         200
 GET  /v1/methodologies/{methodology_id}                   MethodologyOut               200
 POST /v1/methodologies                                    MethodologyOut               201
@@ -39,6 +41,15 @@ GET  /v1/batches/{batch_id}                               BatchDetail           
 GET  /v1/retirements                                      list[RetirementOut]          200
 GET  /v1/retirements/{certificate_id}                     RetirementOut                200
 GET  /v1/operations/{operation_id}                        OperationOut                 200
+GET  /v1/footprints/catalogue                             list[FootprintCatalogueEntry] 200
+POST /v1/footprints/calculate                             FootprintCalculation         200
+POST /v1/claims                                           ClaimOut                     201
+GET  /v1/claims                                           list[ClaimOut]               200
+GET  /v1/claims/{claim_id}                                ClaimOut                     200
+POST /v1/claims/{claim_id}/footprint                      ClaimOut                     201
+POST /v1/claims/{claim_id}/verifications                  ClaimOut                     201
+POST /v1/claims/{claim_id}/close                          ClaimOut                     201, 202
+GET  /v1/claims/{claim_id}/certificate (.pdf)             HTML page (PDF)              200
 GET  /v1/supervision                                      SupervisionStatus            200
 POST /v1/supervision/... (freeze, unfreeze, invalidations,
      pause, unpause)                                      SupervisionResult            201, 202
@@ -89,7 +100,16 @@ Timestamp = Annotated[
 ]
 Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"})]
 
-Role = Literal["registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange"]
+Role = Literal[
+    "registrar",
+    "committee",
+    "verifier",
+    "project_owner",
+    "holder",
+    "supervisor",
+    "exchange",
+    "event_organiser",
+]
 Decision = Literal["approve", "reject", "request_changes"]
 Category = Literal["energy-substitution", "resource-saving", "ecological"]
 Purpose = Literal[
@@ -138,6 +158,19 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         raise ValueError(f"no description of error status {unknown}; known: {sorted(ERROR_DESCRIPTIONS)}")
     return {
         status: {"description": ERROR_DESCRIPTIONS[status], "model": ErrorEnvelope} for status in statuses
+    }
+
+
+def page_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``errors`` for a route whose success is a page or a document (HTML, PDF): its errors are
+    still the JSON envelope (FastAPI would file them under the route's own media type)."""
+    errors(*statuses)  # the same check of the statuses
+    return {
+        status: {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": {"$ref": _ENVELOPE_REF}}},
+        }
+        for status in statuses
     }
 
 
@@ -294,8 +327,8 @@ class ProposalProblemOut(BaseModel):
     code: str = Field(
         examples=["unknown_variable"],
         description="Stable: bad_spec, bad_expression, unknown_variable, duplicate_name, unknown_category, "
-        "factor_without_source, example_invalid, division_by_zero, overflow, example_not_reproduced, "
-        "no_reduction",
+        "factor_without_source, example_invalid, division_by_zero, overflow, negative_leakage, "
+        "example_not_reproduced, no_reduction; from the check route also code_taken",
     )
     message: str
     where: str = Field(description="Dotted path into the spec, e.g. steps[2].expression; empty for the whole")
@@ -636,3 +669,97 @@ class Health(BaseModel):
     contracts: dict[str, Address] = Field(description="Contract addresses by name")
     rpc_url: str | None = Field(description="The chain's JSON-RPC endpoint (none for an in-process chain)")
     operator: Address
+
+
+# -- neutrality claims (R14, R15) -------------------------------------------------------------
+
+
+class FootprintMethodologyOut(BaseModel):
+    """A footprint methodology version and its content hash."""
+
+    code: str
+    version: int
+    content_hash: Hash
+
+
+class ClaimFootprint(BaseModel):
+    methodology: FootprintMethodologyOut
+    activity: dict[str, Any] | None
+    total_kg: int | None = Field(description="The footprint, kg CO2e, rounded up")
+    total_t: str | None
+    by_source: dict[str, int]
+    steps: list[list[str]]
+    hash: Hash | None = Field(description="keccak256 of the footprint record, recorded on chain at closing")
+
+
+class ClaimVerification(BaseModel):
+    verifier: str
+    reason: str | None
+    at: str | None
+
+
+class ClaimRetirement(BaseModel):
+    certificate_id: int
+    holder: str
+    amount_kg: int
+    purpose: str
+    beneficiary: str
+    tx_hash: Hash
+
+
+class ClaimChain(BaseModel):
+    event_id: Hash = Field(description="The claim's id on chain: a retirement's eventId against it")
+    operation: int | None
+    close_tx: Hash | None
+    closed_block: int | None
+    retired_kg_at_close: int | None
+
+
+class ClaimOut(BaseModel):
+    """A carbon-neutrality claim: its subject, footprint, verification, the retirements against
+    it and, once neutral, its closing on chain."""
+
+    id: str
+    kind: Literal["event", "organisation", "fleet", "route", "scene", "person"]
+    subject: str
+    claimant: str
+    period_start: str
+    period_end: str
+    status: Literal["registered", "footprinted", "footprint_rejected", "verified", "closing", "neutral"]
+    footprint: ClaimFootprint
+    buffer_pct: str
+    required_kg: int | None = Field(description="Footprint plus buffer: the credits to retire against it")
+    retired_kg: int
+    retired_t: str
+    covered: bool
+    verification: ClaimVerification | None
+    retirements: list[ClaimRetirement]
+    people_offsetting: int = Field(
+        description="People who retired credits against it for their own footprint"
+    )
+    chain: ClaimChain
+
+
+class FootprintCatalogueEntry(BaseModel):
+    """A footprint methodology: the subjects it measures, its activity-data schema and factors."""
+
+    code: str
+    version: int
+    title: str
+    title_zh: str
+    subjects: list[str]
+    requirements: list[str]
+    input_schema: dict[str, Any]
+    factor_set_version: str
+    factors: list[FactorOut]
+    content_hash: Hash
+
+
+class FootprintCalculation(BaseModel):
+    """A footprint computed on the spot (nothing recorded)."""
+
+    methodology: FootprintMethodologyOut
+    total_kg: int
+    total_t: str
+    by_source: dict[str, int]
+    steps: list[list[str]]

@@ -50,7 +50,16 @@ class ParticipantIn(Body):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["organisation", "person"]
     roles: list[
-        Literal["registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange"]
+        Literal[
+            "registrar",
+            "committee",
+            "verifier",
+            "project_owner",
+            "holder",
+            "supervisor",
+            "exchange",
+            "event_organiser",
+        ]
     ] = Field(min_length=1)
     address: str | None = Field(default=None, description="The participant's own address (it keeps its key)")
 
@@ -160,3 +169,36 @@ class ReasonIn(Body):
     """An action that needs only its reason (a supervisory action, a withdrawal)."""
 
     reason: str = Field(min_length=1, max_length=1000)
+
+
+# -- neutrality claims (R14, R15) -------------------------------------------------------------
+
+
+class FootprintMethodologyRef(Body):
+    code: str = Field(min_length=1, max_length=40, examples=["TH-FP-EVT-001"])
+    version: StrictInt = Field(ge=1, le=MAX_SERIAL_ID)
+
+
+class ClaimIn(Body):
+    kind: Literal["event", "organisation", "fleet", "route", "scene", "person"]
+    subject: str = Field(
+        min_length=1, max_length=200, description="What the claim is about, e.g. the event's name"
+    )
+    period_start: date
+    period_end: date
+    footprint_methodology: FootprintMethodologyRef
+    buffer_pct: Annotated[str, Field(pattern=r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$")] = Field(
+        default="0",
+        description="Credits to retire on top of the footprint, in percent (0 to 100, two decimals at most)",
+    )
+
+
+class ActivityIn(Body):
+    activity: dict[str, Any] = Field(description="The activity data, in the footprint methodology's schema")
+
+
+class FootprintCalculationIn(Body):
+    footprint_methodology: FootprintMethodologyRef
+    period_start: date
+    period_end: date
+    activity: dict[str, Any]

@@ -160,6 +160,32 @@ class RetirementRecord:
 
 
 @dataclass(frozen=True)
+class EventAccount:
+    """An event's carbon-neutrality account (R14), as the credits contract keeps it: the credits
+    retired against the event and, once the issuer closed its claim, the verified footprint, the
+    amount required to be neutral (footprint plus buffer), the footprint's hash, and when (unix
+    seconds) and in which block it was closed (the block of the ClaimClosed event; 0 while open).
+    ``retired_kg`` no longer changes once the claim is closed."""
+
+    event_id: bytes
+    retired_kg: int
+    footprint_kg: int
+    required_kg: int
+    closed_at: int
+    closed_block: int
+    footprint_hash: bytes
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at != 0
+
+    @property
+    def neutral(self) -> bool:
+        """Whether the claim is closed, which the contract allows only when covered."""
+        return self.closed and self.retired_kg >= self.required_kg
+
+
+@dataclass(frozen=True)
 class Deployment:
     """Where the contracts of one chain live."""
 
@@ -325,6 +351,14 @@ class Tanhui:
         """WARNING: retiring credits is permanent."""
         return self._encode(self.credits, "retire", batch_id, amount, details.as_tuple())
 
+    def close_claim(
+        self, event_id: bytes, footprint_kg: int, required_kg: int, footprint_hash: bytes
+    ) -> ContractCall:
+        """Closes the carbon-neutrality claim of `event_id` (issuer role): the credits retired
+        against the event must cover `required_kg` (the footprint plus the claimant's buffer, at
+        least `footprint_kg`). Nothing more is retired against the event afterwards."""
+        return self._encode(self.credits, "closeClaim", event_id, footprint_kg, required_kg, footprint_hash)
+
     def invalidate(self, holder: str, batch_id: int, amount: int, reason: str) -> ContractCall:
         return self._encode(
             self.credits, "invalidate", Web3.to_checksum_address(holder), batch_id, amount, reason
@@ -428,6 +462,19 @@ class Tanhui:
             retired_at=int(r[6]),
             consumption_start=int(r[7]),
             consumption_end=int(r[8]),
+        )
+
+    def event_account(self, event_id: bytes, *, block: int | str = "latest") -> EventAccount:
+        """The event's account; all zero for an event nothing was retired against."""
+        a = self.client.call(self.credits.functions.eventAccount(event_id), block=block)
+        return EventAccount(
+            event_id=bytes(event_id),
+            retired_kg=int(a[0]),
+            footprint_kg=int(a[1]),
+            required_kg=int(a[2]),
+            closed_at=int(a[3]),
+            closed_block=int(a[4]),
+            footprint_hash=bytes(a[5]),
         )
 
     def balance_of(self, account: str, batch_id: int, *, block: int | str = "latest") -> int:

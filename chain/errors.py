@@ -172,6 +172,18 @@ class CreditsBatchFrozen(CreditsError):
     """CreditsBatchFrozen(uint256 batchId)"""
 
 
+class CreditsClaimClosed(CreditsError):
+    """CreditsClaimClosed(bytes32 eventId)"""
+
+
+class CreditsClaimNotCovered(CreditsError):
+    """CreditsClaimNotCovered(bytes32 eventId, uint64 retiredKg, uint64 requiredKg)"""
+
+
+class CreditsClaimTooLarge(CreditsError):
+    """CreditsClaimTooLarge(uint64 requiredKg, uint64 max)"""
+
+
 class CreditsEmptyBeneficiary(CreditsError):
     """CreditsEmptyBeneficiary()"""
 
@@ -216,6 +228,10 @@ class CreditsReportWithdrawn(CreditsError):
     """CreditsReportWithdrawn(bytes32 reportHash)"""
 
 
+class CreditsRequiredBelowFootprint(CreditsError):
+    """CreditsRequiredBelowFootprint(uint64 footprintKg, uint64 requiredKg)"""
+
+
 class CreditsTextTooLong(CreditsError):
     """CreditsTextTooLong(string field, uint256 length, uint256 max)"""
 
@@ -238,6 +254,14 @@ class CreditsVerifierNotActive(CreditsError):
 
 class CreditsZeroAmount(CreditsError):
     """CreditsZeroAmount()"""
+
+
+class CreditsZeroEventId(CreditsError):
+    """CreditsZeroEventId()"""
+
+
+class CreditsZeroFootprint(CreditsError):
+    """CreditsZeroFootprint()"""
 
 
 class ERC1155InsufficientBalance(ERC1155Error):

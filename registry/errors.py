@@ -96,6 +96,18 @@ class SelfCustody(Conflict):
     code = "self_custody"
 
 
+class NotCovered(Conflict):
+    """A claim closes only when the credits retired against it cover its footprint and buffer."""
+
+    code = "not_covered"
+
+
+class ClaimClosed(Conflict):
+    """No retirement against a claim that is closed (or closing)."""
+
+    code = "claim_closed"
+
+
 class Unprocessable(RegistryError):
     code = "unprocessable"
     status = 422
@@ -103,6 +115,12 @@ class Unprocessable(RegistryError):
 
 class MonitoringDataInvalid(Unprocessable):
     code = "monitoring_data_invalid"
+
+
+class ActivityDataInvalid(Unprocessable):
+    """The activity data of a footprint do not fit its footprint methodology."""
+
+    code = "activity_data_invalid"
 
 
 class NoReduction(Unprocessable):

@@ -29,6 +29,7 @@ from registry.models import (
     Batch,
     ChainAnomaly,
     ChainEventRecord,
+    Claim,
     FrozenAccount,
     Holding,
     Invalidation,
@@ -43,6 +44,7 @@ from registry.models import (
 from registry.states import (
     PROJECT_ON_CHAIN,
     STANDING_ON_CHAIN,
+    ClaimStatus,
     ProjectStatus,
     Publication,
     ReportStatus,
@@ -102,11 +104,20 @@ def _undecoded_event(raw: dict[str, Any]) -> ChainEvent:
         contract="",
         name="(undecodable)",
         args={"topics": topics, "data": data.hex() if isinstance(data, bytes) else str(data)},
-        block_number=int(raw.get("blockNumber") or 0),
+        block_number=_quantity(raw.get("blockNumber")),
         tx_hash="0x" + tx.hex() if isinstance(tx, bytes) else str(tx),
-        log_index=int(raw.get("logIndex") or 0),
+        log_index=_quantity(raw.get("logIndex")),
         address=str(raw.get("address") or ""),
     )
+
+
+def _quantity(value: Any) -> int:
+    """A log's number field as a node gives it (a 0x-hex string) or as web3 does (an int); 0 for
+    one that is missing or malformed (the anomaly record keeps the log's data either way)."""
+    try:
+        return int(value, 16) if isinstance(value, str) else int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 class Indexer:
@@ -351,6 +362,17 @@ class Indexer:
         ).scalar_one_or_none()
         if report is not None:
             report.status = ReportStatus.WITHDRAWN
+
+    def _on_ClaimClosed(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        claim = session.execute(
+            select(Claim).where(Claim.onchain_id == "0x" + bytes(e.args["eventId"]).hex())
+        ).scalar_one_or_none()
+        if claim is None:
+            return  # closed for an event id no claim of the registry names: nothing to update
+        claim.status = ClaimStatus.NEUTRAL
+        claim.closed_block = e.block_number
+        claim.closed_tx = e.tx_hash
+        claim.retired_at_close = int(e.args["retiredKg"])
 
     def _on_ProjectRegistered(self, session: Session, e: ChainEvent, **_: Any) -> None:
         _set_project(session, e.args["projectId"], ProjectStatus.REGISTERED)

@@ -11,6 +11,7 @@ formula used is the one the committee passed.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,8 @@ from registry.methodologies import declarative
 from registry.models import ChainOperation, Methodology, MethodologyReview, Participant, ParticipantRole
 from registry.outbox import Outbox
 from registry.states import MethodologyStatus, Publication, decided, move
+
+log = logging.getLogger(__name__)
 
 #: A committee member's decision, and the status it votes for.
 REVIEW_OUTCOMES = {"approve": MethodologyStatus.PUBLISHED, "reject": MethodologyStatus.REJECTED}
@@ -109,25 +112,22 @@ def check_declarative(raw: Mapping[str, Any]) -> tuple[declarative.MethodologySp
     return spec, declarative.spec_content_hash(spec)
 
 
+def code_taken(session: Session, code: str, version: int) -> str | None:
+    """Why a declarative methodology cannot take `code` v`version`, or None. A code of the
+    catalogue is the catalogue's in every version (its next version is the catalogue's to write)."""
+    if any(m.code == code for m in catalogue.all_methodologies()):
+        return f"{code} is a code of the methodology catalogue; choose another code"
+    if find(session, code, version) is not None:
+        return f"methodology {code} v{version} was already proposed"
+    return None
+
+
 def propose_declarative(session: Session, actor: Participant, raw: Mapping[str, Any]) -> Methodology:
     """Records an enterprise's declarative methodology for the committee's review (R3)."""
     spec, content_hash = check_declarative(raw)
-    try:
-        catalogue.get(spec.code, spec.version)
-    except catalogue.UnknownMethodology:
-        pass
-    else:
-        raise AlreadyExists(
-            f"{spec.code} v{spec.version} is a methodology module of the catalogue; choose another code",
-            code=spec.code,
-            version=spec.version,
-        )
-    if find(session, spec.code, spec.version) is not None:
-        raise AlreadyExists(
-            f"methodology {spec.code} v{spec.version} was already proposed",
-            code=spec.code,
-            version=spec.version,
-        )
+    taken = code_taken(session, spec.code, spec.version)
+    if taken is not None:
+        raise AlreadyExists(taken, code=spec.code, version=spec.version)
     m = Methodology(
         code=spec.code,
         version=spec.version,
@@ -224,7 +224,12 @@ def publication_failed(session: Session, op: ChainOperation) -> None:
 
 
 def view(session: Session, m: Methodology) -> dict[str, Any]:
-    module = module_for(m)
+    try:
+        schema = module_for(m).Input.model_json_schema()
+    except (declarative.InvalidMethodologySpec, RuntimeError, catalogue.UnknownMethodology) as err:
+        # A stored spec this version of the registry no longer builds: listed, not fatal.
+        log.error("methodology %s v%s cannot be built: %s", m.code, m.version, err)
+        schema = {}
     return {
         "id": m.id,
         "code": m.code,
@@ -236,7 +241,7 @@ def view(session: Session, m: Methodology) -> dict[str, Any]:
         "chain_status": str(m.chain_status),
         "quorum": quorum(session),
         "reviews": views.decisions(session, m.reviews, "reviewer_id"),
-        "input_schema": module.Input.model_json_schema(),
+        "input_schema": schema,
         "kind": "module" if m.spec is None else "declarative",
         "spec": m.spec,
     }

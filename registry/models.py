@@ -40,6 +40,7 @@ from sqlalchemy.sql import false
 from sqlalchemy.types import TypeEngine
 
 from registry.states import (
+    ClaimStatus,
     CreditRequestKind,
     Custody,
     MethodologyStatus,
@@ -435,7 +436,7 @@ class Retirement(Base):
     serial_last: Mapped[int] = mapped_column(Uint64())
     beneficiary: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(40))
-    event_id: Mapped[str] = mapped_column(Hash)
+    event_id: Mapped[str] = mapped_column(Hash, index=True)
     jurisdiction: Mapped[str] = mapped_column(Text)
     consumption_start: Mapped[int] = mapped_column(BigInteger)
     consumption_end: Mapped[int] = mapped_column(BigInteger)
@@ -444,6 +445,41 @@ class Retirement(Base):
     tx_hash: Mapped[str] = mapped_column(Hash)
     block_number: Mapped[int] = mapped_column(BigInteger)
     log_index: Mapped[int] = mapped_column(Integer)
+
+
+class Claim(Base):
+    """A carbon-neutrality claim (R14, R15): its subject, its footprint, its verification and its
+    closing on chain (registry/claims.py)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    footprint_code: Mapped[str] = mapped_column(String(40))
+    footprint_version: Mapped[int] = mapped_column(Integer)
+    footprint_content_hash: Mapped[str] = mapped_column(Hash)
+    buffer_bp: Mapped[int] = mapped_column(Integer)  # basis points on top of the footprint
+    activity: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    footprint: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    footprint_kg: Mapped[int | None] = mapped_column(Uint64(), nullable=True)
+    required_kg: Mapped[int | None] = mapped_column(Uint64(), nullable=True)
+    footprint_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
+    status: Mapped[ClaimStatus] = mapped_column(State(ClaimStatus, 20))
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"), nullable=True)
+    verification_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    onchain_id: Mapped[str] = mapped_column(Hash, unique=True)  # the retirements' eventId
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+    # From the chain's ClaimClosed event (the index):
+    closed_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    closed_tx: Mapped[str | None] = mapped_column(Hash, nullable=True)
+    retired_at_close: Mapped[int | None] = mapped_column(Uint64(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Invalidation(Base):

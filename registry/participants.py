@@ -26,7 +26,16 @@ from registry.models import ApiToken, ChainOperation, Holding, Participant, Part
 from registry.outbox import Outbox
 from registry.states import Custody, Standing
 
-ROLES = ("registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange")
+ROLES = (
+    "registrar",
+    "committee",
+    "verifier",
+    "project_owner",
+    "holder",
+    "supervisor",
+    "exchange",
+    "event_organiser",
+)
 KINDS = {"organisation": ParticipantKind.ORGANISATION, "person": ParticipantKind.PERSON}
 OPERATOR_NAME = "Tanhui registry operator"
 OPERATOR_ID = "par_operator"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chain.client import ChainClient
 from chain.contracts import Deployment, Tanhui
@@ -25,13 +25,14 @@ from registry.models import (
     Batch,
     ChainAnomaly,
     ChainOperation,
+    Claim,
     FrozenAccount,
     Holding,
     Participant,
     RegistryMeta,
     Retirement,
 )
-from registry.states import PENDING_OPERATIONS, STANDING_ON_CHAIN, OperationStatus, Standing
+from registry.states import PENDING_OPERATIONS, STANDING_ON_CHAIN, ClaimStatus, OperationStatus, Standing
 
 
 class Parts(Protocol):
@@ -160,6 +161,7 @@ def reconcile(runtime: Parts) -> Report:
     report.checked.update(
         {"batches": len(batches), "holdings": len(holdings), "retirements": len(retirements)}
     )
+    report.checked["claims"] = _check_claims(runtime, report, block)
     report.checked["operations"] = _check_operations(runtime, report)
     return report
 
@@ -222,6 +224,63 @@ def _check_supervision(runtime: Parts, report: Report, block: int) -> None:
         if status in (Standing.ACTIVE, Standing.SUSPENDED) or expected != Standing.PENDING:
             if status != expected:
                 report.differ(f"participant {public_id}", "chain_status", str(status), str(expected))
+
+
+def _check_claims(runtime: Parts, report: Report, block: int) -> int:
+    """Every claim against its account on chain: the credits retired against it (the index's
+    sum of its retirements) and, once closed, the footprint, the amount required, its hash
+    and the retired total recorded at closing."""
+    with runtime.db.transaction() as session:
+        rows = [
+            (
+                c.public_id,
+                c.onchain_id,
+                c.status,
+                c.footprint_kg,
+                c.required_kg,
+                c.footprint_hash,
+                c.retired_at_close,
+                c.closed_block,
+                int(
+                    session.execute(
+                        select(func.coalesce(func.sum(Retirement.amount_kg), 0)).where(
+                            Retirement.event_id == c.onchain_id
+                        )
+                    ).scalar_one()
+                ),
+            )
+            for c in session.execute(select(Claim).order_by(Claim.id)).scalars()
+        ]
+    for (
+        public_id,
+        onchain_id,
+        status,
+        footprint,
+        required,
+        footprint_hash,
+        at_close,
+        closed_block,
+        retired,
+    ) in rows:
+        account = runtime.tanhui.event_account(bytes.fromhex(onchain_id[2:]), block=block)
+        subject = f"claim {public_id}"
+        if retired != account.retired_kg:
+            report.differ(subject, "retired_kg", retired, account.retired_kg)
+        closed = account.closed_at != 0
+        if (status == ClaimStatus.NEUTRAL) != closed:
+            if status != ClaimStatus.CLOSING or not closed:  # closing: the index follows at once
+                report.differ(subject, "closed", str(status), "closed" if closed else "open")
+        if closed and status == ClaimStatus.NEUTRAL:
+            for name, db_value, chain_value in (
+                ("footprint_kg", footprint, account.footprint_kg),
+                ("required_kg", required, account.required_kg),
+                ("footprint_hash", footprint_hash, "0x" + account.footprint_hash.hex()),
+                ("retired_kg_at_close", at_close, account.retired_kg),
+                ("closed_block", closed_block, account.closed_block),
+            ):
+                if db_value != chain_value:
+                    report.differ(subject, name, db_value, chain_value)
+    return len(rows)
 
 
 def _check_operations(runtime: Parts, report: Report) -> int:

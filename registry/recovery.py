@@ -32,6 +32,7 @@ from registry.models import (
     ChainAnomaly,
     ChainEventRecord,
     ChainOperation,
+    Claim,
     FrozenAccount,
     Holding,
     IdempotencyRecord,
@@ -44,7 +45,7 @@ from registry.models import (
     Retirement,
     Transfer,
 )
-from registry.states import OperationStatus, ProjectStatus, Publication, ReportStatus, Standing
+from registry.states import ClaimStatus, OperationStatus, ProjectStatus, Publication, ReportStatus, Standing
 
 log = logging.getLogger("tanhui.recovery")
 
@@ -152,6 +153,13 @@ def rewind(session: Session, client: ChainClient, meta: RegistryMeta) -> dict[st
         update(Methodology)
         .where(Methodology.chain_status.in_((Publication.PUBLISHED, Publication.DEPRECATED)))
         .values(chain_status=Publication.PENDING)
+    )
+    # A claim closed on chain is closing again until the index sees its ClaimClosed once more
+    # (its closing operation, if lost with the blocks, is resent above).
+    session.execute(
+        update(Claim)
+        .where(Claim.status == ClaimStatus.NEUTRAL)
+        .values(status=ClaimStatus.CLOSING, closed_block=None, closed_tx=None, retired_at_close=None)
     )
     for table in INDEX_TABLES:
         session.execute(delete(table))

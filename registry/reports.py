@@ -126,6 +126,11 @@ def submit(
         raise MonitoringDataInvalid(
             f"the monitoring data do not fit {m.code} v{m.version}: {err}", errors=err.errors
         ) from None
+    except ArithmeticError as err:  # extreme values a methodology's bounds let through
+        message = f"the monitoring data cannot be quantified ({type(err).__name__}): a value is out of range"
+        raise MonitoringDataInvalid(
+            f"{m.code} v{m.version}: {message}", errors=[{"field": "", "message": message}]
+        ) from None
 
     normalised = json.loads(parsed.model_dump_json())
     public_id = "MR-" + secrets.token_hex(4).upper()

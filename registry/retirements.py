@@ -13,7 +13,7 @@ from eth_utils.crypto import keccak
 from sqlalchemy.orm import Session
 
 from chain.contracts import RetirementDetails, RetirementPurpose
-from registry import spending
+from registry import claims, spending
 from registry.clock import EPOCH, day_start
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
 from registry.errors import InvalidRequest
@@ -89,6 +89,7 @@ def retire(
     details: RetirementInput,
 ) -> CreditRequest:
     chain_details = details.to_chain()
+    claims.check_retirement(session, chain_details.event_id)
     outbox.lock_account(session, actor.address)
     spending.check_spend(session, actor, batch_id, amount_kg)
     return spending.spend(

@@ -15,7 +15,7 @@ from chain.contracts import Deployment, Tanhui
 from chain.deploy import deploy, deployment_path
 from chain.errors import DeploymentNotFound
 from chain.signers import Signer
-from registry import methodology_review, participants, projects, verification
+from registry import claims, methodology_review, participants, projects, verification
 from registry.commands import Commands
 from registry.db import Database
 from registry.errors import Conflict
@@ -34,6 +34,7 @@ FAILURE_HANDLERS: Mapping[str, FailureHandler] = {
     "record_report": verification.issuance_failed,
     "issue": verification.issuance_failed,
     "withdraw_report": verification.withdrawal_failed,
+    "close_claim": claims.closing_failed,
 }
 
 

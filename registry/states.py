@@ -72,6 +72,17 @@ class ReportStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # withdrawn by its verifier or a supervisor before issuance
 
 
+class ClaimStatus(StrEnum):
+    """A carbon-neutrality claim (R14, R15)."""
+
+    REGISTERED = "registered"  # no footprint yet
+    FOOTPRINTED = "footprinted"  # footprint computed, awaiting a verifier
+    FOOTPRINT_REJECTED = "footprint_rejected"  # the verifier refused it: a new footprint is due
+    VERIFIED = "verified"  # footprint verified; retirements against it until it closes
+    CLOSING = "closing"  # the closing transaction is on its way to the chain
+    NEUTRAL = "neutral"  # closed on chain: the retirements cover the footprint
+
+
 class OperationStatus(StrEnum):
     """A chain operation of the outbox: signed -> sent -> confirmed | failed."""
 
@@ -135,6 +146,13 @@ TRANSITIONS: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
             {ReportStatus.ISSUED, ReportStatus.ISSUE_FAILED, ReportStatus.WITHDRAWN}
         ),
         ReportStatus.ISSUE_FAILED: frozenset({ReportStatus.ISSUED, ReportStatus.WITHDRAWN}),
+    },
+    ClaimStatus: {
+        ClaimStatus.REGISTERED: frozenset({ClaimStatus.FOOTPRINTED}),
+        ClaimStatus.FOOTPRINTED: frozenset({ClaimStatus.VERIFIED, ClaimStatus.FOOTPRINT_REJECTED}),
+        ClaimStatus.FOOTPRINT_REJECTED: frozenset({ClaimStatus.FOOTPRINTED}),
+        ClaimStatus.VERIFIED: frozenset({ClaimStatus.CLOSING, ClaimStatus.NEUTRAL}),
+        ClaimStatus.CLOSING: frozenset({ClaimStatus.NEUTRAL, ClaimStatus.VERIFIED}),
     },
     OperationStatus: {
         OperationStatus.SIGNED: frozenset(

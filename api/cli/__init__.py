@@ -2,7 +2,8 @@
 
 - :mod:`api.cli.chain`: ``chain up|down|status`` (the local anvil chain) and ``deploy``;
 - :mod:`api.cli.service`: ``serve``, ``demo``, ``relay`` and ``reconcile``;
-- :mod:`api.cli.verify`: ``verify`` (a certificate from the chain alone);
+- :mod:`api.cli.verify`: ``verify`` and ``verify-claim`` (a certificate, a neutrality claim,
+  from the chain alone);
 - :mod:`api.cli.methodology`: ``methodology check`` (a declarative methodology, offline);
 - :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API).
 
@@ -23,6 +24,7 @@ app.command("deploy")(chain.deploy)
 app.command("serve")(service.serve)
 app.command("demo")(service.demo)
 app.command("verify")(verify.verify)
+app.command("verify-claim")(verify.verify_claim)
 app.command("reconcile")(service.reconcile)
 app.command("relay")(service.relay)
 app.command("api")(client.api_call)

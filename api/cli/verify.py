@@ -161,3 +161,82 @@ def table(certificate_id: int, data: dict[str, Any], event: str | None = None) -
     for key, value in rows:
         result.add_row(key, Text(value))
     return result
+
+
+def verify_claim(
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="The claim's id (e.g. CL-1A2B3C4D5E)")],
+    rpc_url: Annotated[
+        str,
+        typer.Option("--rpc-url", metavar="URL", help="The chain's JSON-RPC URL", envvar="TANHUI_RPC_URL"),
+    ],
+    contract: Annotated[
+        str | None,
+        typer.Option(
+            "--contract",
+            metavar="ADDRESS",
+            help="TanhuiCredits address [default: the data dir's deployment]",
+        ),
+    ] = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Check a carbon-neutrality claim from the chain alone (no database, no API): its verified
+    footprint and the amount required, the retirements against it and the closing transaction.
+    Exits 1 unless the chain shows the claim closed as neutral (also for a claim the chain does
+    not know)."""
+    from chain.claims import ClaimMismatch, ClaimNotFound
+    from chain.claims import verify_claim as check_claim
+    from chain.client import ChainClient
+    from chain.compiler import compile_contracts
+    from chain.contracts import Deployment
+    from chain.deploy import deployment_path
+    from registry.amounts import tonnes
+
+    settings = settings_from(data_dir=data_dir)
+    try:
+        client = ChainClient.connect(rpc_url)
+    except ChainError as e:
+        fail(str(e))
+    try:
+        from_block = 0
+        if contract is None:
+            deployment = Deployment.load(deployment_path(settings.data_dir, client.chain_id))
+            contract, from_block = deployment.credits, deployment.block_number
+        compile_contracts(solc=settings.solc)  # the ABIs (reused when fresh)
+        evidence = check_claim(client, contract, claim, from_block=from_block)
+    except ClaimNotFound as e:
+        fail(f"{e} on chain {client.chain_id} at {contract}")
+    except ClaimMismatch as e:
+        fail(f"the chain does not support the claim: {e}")
+    except ChainError as e:
+        fail(str(e))
+    data = evidence.to_json()
+    if as_json:
+        print_json({**data, "closed_at_iso": utc_iso(data["closed_at"]) if data["closed"] else None})
+    else:
+        rows = Table(show_header=False, box=None)
+        rows.add_column(style="bold")
+        rows.add_column()
+        rows.add_row("claim", f"{claim} (event id {data['event_id']})")
+        rows.add_row("chain", f"{data['chain_id']}, TanhuiCredits {data['contract']}")
+        rows.add_row("footprint", f"{tonnes(data['footprint_kg'])} t CO2e (hash {data['footprint_hash']})")
+        rows.add_row("required", f"{tonnes(data['required_kg'])} t (footprint and buffer)")
+        rows.add_row(
+            "retired against it", f"{tonnes(data['retired_kg'])} t in {len(data['retirements'])} retirements"
+        )
+        for r in data["retirements"]:
+            rows.add_row(
+                "",
+                f"certificate {r['certificate_id']}: {tonnes(r['amount_kg'])} t by {r['holder']} "
+                f"({r['purpose']})",
+            )
+        if data["closed"]:
+            rows.add_row(
+                "closed",
+                f"{utc_iso(data['closed_at'])} in block {data['closed_block']}, tx {data['close_tx']}",
+            )
+        out.print(rows)
+    if not evidence.neutral:
+        fail(f"claim {claim} is not closed as neutral on this chain")
+    if not as_json:
+        say(f"claim {claim}: neutral, from the chain alone")

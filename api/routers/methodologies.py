@@ -94,11 +94,19 @@ def propose_declarative(
     responses=errors(401, 403, 422),
     summary="Check a declarative methodology without proposing it: every problem, with its code",
 )
-def check_declarative(body: DeclarativeMethodologyIn, actor: Proposer) -> dict[str, Any]:
+def check_declarative(body: DeclarativeMethodologyIn, runtime: RuntimeDep, actor: Proposer) -> dict[str, Any]:
     try:
-        _, content_hash = service.check_declarative(body.spec)
+        spec, content_hash = service.check_declarative(body.spec)
     except MethodologyProposalInvalid as err:
         return {"acceptable": False, "content_hash": None, "problems": err.details["problems"]}
+    with runtime.db.reading() as session:
+        taken = service.code_taken(session, spec.code, spec.version)
+    if taken is not None:
+        return {
+            "acceptable": False,
+            "content_hash": None,
+            "problems": [{"code": "code_taken", "message": taken, "where": "code"}],
+        }
     return {"acceptable": True, "content_hash": "0x" + content_hash.hex(), "problems": []}
 
 

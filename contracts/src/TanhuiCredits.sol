@@ -36,6 +36,22 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         uint64 latestEnd;
     }
 
+    /// @dev An event's carbon-neutrality account, in two slots: the running total retired against
+    /// the event and, once its claim is closed, the claim (64 + 56 + 56 + 40 + 40 bits), then the
+    /// footprint's hash. Retirement touches the first slot only.
+    struct EventState {
+        uint64 retiredKg;
+        uint56 footprintKg;
+        uint56 requiredKg;
+        uint40 closedAt;
+        uint40 closedBlock;
+        bytes32 footprintHash;
+    }
+
+    /// @notice The largest amount a claim may require (and so the largest footprint): 2^56 - 1 kg,
+    /// about 72 Gt CO2e, more than the world emits in a year.
+    uint64 public constant MAX_CLAIM_KG = type(uint56).max;
+
     /// @notice The bounds of the texts the contract accepts, in bytes of UTF-8. The registry's
     /// API takes at most 200, 64 and 1000 characters (4 bytes each at most) and reasons of 1000.
     uint256 public constant MAX_BENEFICIARY_BYTES = 800;
@@ -66,6 +82,7 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     mapping(address account => bool) private _frozenAccounts;
     /// @dev Contracts of the scheme (the exchange's escrow) that holders may approve as operators.
     mapping(address account => bool) private _registryContracts;
+    mapping(bytes32 eventId => EventState) private _events;
 
     modifier onlyRole(bytes32 role) {
         if (!_registry.hasRole(role, msg.sender)) revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, role);
@@ -172,7 +189,9 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     /// - `amount` is not zero and at most the caller's balance of the batch;
     /// - the beneficiary is not empty; the beneficiary, jurisdiction and note are at most
     ///   `MAX_BENEFICIARY_BYTES`, `MAX_JURISDICTION_BYTES` and `MAX_NOTE_BYTES` long;
-    /// - the consumption period is empty (0, 0) or start <= end.
+    /// - the consumption period is empty (0, 0) or start <= end;
+    /// - when `details.eventId` is not zero, the event's claim is not closed ({closeClaim}); the
+    ///   amount is then added to the event's account ({eventAccount}).
     ///
     /// Emits a {CreditsRetired} and a {TransferSingle} event.
     function retire(uint256 batchId, uint64 amount, RetirementDetails calldata details)
@@ -197,9 +216,12 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (b.frozen) revert CreditsBatchFrozen(batchId);
         uint256 balance = balanceOf(holder, batchId);
         if (balance < amount) revert CreditsInsufficientBalance(holder, batchId, balance, amount);
+        if (details.eventId != 0) _addToEvent(details.eventId, amount);
 
-        uint64 serialFirst = b.retired + 1;
-        uint64 serialLast = b.retired + amount;
+        // One read of the batch's slot: the serial block follows what the batch has retired so far.
+        uint64 serialLast = b.retired;
+        uint64 serialFirst = serialLast + 1;
+        serialLast += amount;
         b.retired = serialLast;
         certificateId = _nextCertificateId++;
         _retirements[certificateId] = Retirement({
@@ -219,6 +241,49 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
 
         _burn(holder, batchId, amount);
         emit CreditsRetired(certificateId, batchId, holder, amount, serialFirst, serialLast, details);
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Carbon-neutrality claims (R14)
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Closes the carbon-neutrality claim of event `eventId`: records its verified
+    /// footprint `footprintKg`, the amount `requiredKg` required to be neutral (the footprint plus
+    /// the claimant's buffer), the footprint's hash and the total retired against the event, which
+    /// must cover `requiredKg`. From then on nothing more is retired against the event, and
+    /// {eventAccount} shows anyone that the event was carbon neutral.
+    ///
+    /// Requirements:
+    /// - the caller has the issuer role; the contract is not paused;
+    /// - `eventId` and `footprintKg` are not zero; `footprintKg <= requiredKg <= MAX_CLAIM_KG`;
+    /// - the claim is not already closed;
+    /// - the credits retired against the event are at least `requiredKg`.
+    ///
+    /// Emits a {ClaimClosed} event.
+    function closeClaim(bytes32 eventId, uint64 footprintKg, uint64 requiredKg, bytes32 footprintHash)
+        external
+        onlyRole(TanhuiRoles.ISSUER)
+        whenNotPaused
+    {
+        if (eventId == 0) revert CreditsZeroEventId();
+        if (footprintKg == 0) revert CreditsZeroFootprint();
+        if (requiredKg < footprintKg) revert CreditsRequiredBelowFootprint(footprintKg, requiredKg);
+        if (requiredKg > MAX_CLAIM_KG) revert CreditsClaimTooLarge(requiredKg, MAX_CLAIM_KG);
+        EventState storage e = _events[eventId];
+        if (e.closedAt != 0) revert CreditsClaimClosed(eventId);
+        uint64 retiredKg = e.retiredKg;
+        if (retiredKg < requiredKg) revert CreditsClaimNotCovered(eventId, retiredKg, requiredKg);
+
+        // forge-lint: disable-next-line(unsafe-typecast) footprintKg <= requiredKg <= MAX_CLAIM_KG, checked above
+        e.footprintKg = uint56(footprintKg);
+        // forge-lint: disable-next-line(unsafe-typecast) requiredKg <= MAX_CLAIM_KG, checked above
+        e.requiredKg = uint56(requiredKg);
+        // forge-lint: disable-next-line(unsafe-typecast) unix seconds stay below 2**40 until year 36812
+        e.closedAt = uint40(block.timestamp);
+        // forge-lint: disable-next-line(unsafe-typecast) block numbers stay below 2**40 for 10**4 years
+        e.closedBlock = uint40(block.number);
+        e.footprintHash = footprintHash;
+        emit ClaimClosed(eventId, footprintKg, requiredKg, retiredKg, footprintHash);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -372,6 +437,19 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (r.retiredAt == 0) revert CreditsUnknownCertificate(certificateId);
     }
 
+    /// @inheritdoc ITanhuiCredits
+    function eventAccount(bytes32 eventId) external view returns (EventAccount memory account) {
+        EventState storage e = _events[eventId];
+        account = EventAccount({
+            retiredKg: e.retiredKg,
+            footprintKg: e.footprintKg,
+            requiredKg: e.requiredKg,
+            closedAt: e.closedAt,
+            closedBlock: e.closedBlock,
+            footprintHash: e.footprintHash
+        });
+    }
+
     /// @notice The number of batches issued; batch ids run from 1 to this.
     function batchCount() external view returns (uint256) {
         return _nextBatchId - 1;
@@ -449,6 +527,13 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (existing != 0) revert CreditsReportAlreadyIssued(reportHash, existing);
         _reportBatches[reportHash] = _WITHDRAWN;
         emit ReportWithdrawn(reportHash, by, reason);
+    }
+
+    /// @dev Adds a retirement of `amount` to the open account of `eventId`.
+    function _addToEvent(bytes32 eventId, uint64 amount) private {
+        EventState storage e = _events[eventId];
+        if (e.closedAt != 0) revert CreditsClaimClosed(eventId);
+        e.retiredKg += amount;
     }
 
     function _isRegistered(address account) private view returns (bool) {

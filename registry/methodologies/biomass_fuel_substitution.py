@@ -37,6 +37,11 @@ BASELINE_FUEL_FACTOR: dict[str, str] = {
 }
 
 
+# A fossil boiler in service below 50 % thermal efficiency is a data error; a lower baseline
+# efficiency would inflate the baseline (the fuel the heat "would have needed").
+MIN_BOILER_EFFICIENCY = Decimal("0.5")
+
+
 class BiomassFuelSubstitutionInput(MonitoringInput):
     baseline_fuel: Literal["coal", "natural_gas"] = Field(
         description="Fossil fuel the boiler or kiln burned before the project: 'coal' or 'natural_gas'.",
@@ -55,14 +60,14 @@ class BiomassFuelSubstitutionInput(MonitoringInput):
         description="Nameplate thermal output of the boiler(s), MW (1 t/h of steam is about 0.7 MW).",
     )
     baseline_efficiency_measured: Decimal = Field(
-        gt=0,
+        ge=MIN_BOILER_EFFICIENCY,
         le=1,
         allow_inf_nan=False,
         description="Thermal efficiency of the boiler on its fossil fuel, measured before the project "
         "(net calorific value basis), as a fraction.",
     )
     baseline_efficiency_rated: Decimal = Field(
-        gt=0,
+        ge=MIN_BOILER_EFFICIENCY,
         le=1,
         allow_inf_nan=False,
         description="Manufacturer's rated efficiency of the boiler on its fossil fuel (or of the new "

@@ -35,7 +35,7 @@ MAX_CDD_PER_DAY = Decimal(30)
 CO2_PER_C = Decimal(44) / Decimal(12)
 
 Coefficient = Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), allow_inf_nan=False)]
-Area = Annotated[Decimal, Field(gt=0, le=Decimal("1e7"), allow_inf_nan=False)]
+Area = Annotated[Decimal, Field(ge=1, le=Decimal("1e7"), allow_inf_nan=False)]
 
 
 class BuildingRetrofitInput(MonitoringInput):

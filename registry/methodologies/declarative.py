@@ -98,6 +98,7 @@ PROBLEM_CODES = (
     "example_invalid",
     "division_by_zero",
     "overflow",
+    "negative_leakage",
     "example_not_reproduced",
     "no_reduction",
 )
@@ -530,8 +531,9 @@ def compile_expression(text: str, *, condition: bool = False) -> Expression:
         raise ExpressionError("empty expression")
     for ch in text:
         # Printable ASCII only: no line breaks, no look-alike letters; column offsets are then
-        # character offsets, which the literal parsing relies on.
-        if not (" " <= ch <= "~"):
+        # character offsets, which the literal parsing relies on. No "#": a comment would show
+        # the committee text that is not the formula.
+        if not (" " <= ch <= "~") or ch == "#":
             raise ExpressionError(f"character {ch!r} is not allowed")
     try:
         parsed = ast.parse(text.strip(), mode="eval")
@@ -653,6 +655,9 @@ class _Engine:
                 expr = cast(Expression, getattr(self, part))
                 totals.append(_record(s, label, self._run(expr, env, part, part), "kg CO2e", part))
             baseline, project, leakage = totals
+            if leakage < 0:  # leakage adds emissions; a negative one would raise the net
+                message = f"leakage is {leakage} kg CO2e; it cannot be negative"
+                raise _EvaluationFailure("negative_leakage", "leakage", "leakage", message)
             _record(s, "net reduction (exact)", baseline - project - leakage, "kg CO2e", "")
         return baseline, project, leakage, s
 

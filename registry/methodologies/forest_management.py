@@ -48,7 +48,12 @@ class ManagedStratum(MonitoringInput):
     species_group: Literal["conifer", "broadleaf"] = Field(
         description="Dominant species group of the stratum (selects the root-to-shoot ratio).",
     )
-    area_ha: Decimal = Field(gt=0, le=Decimal("1e6"), allow_inf_nan=False, description="Stratum area, ha.")
+    area_ha: Decimal = Field(
+        ge=Decimal("0.01"),
+        le=Decimal("1e6"),
+        allow_inf_nan=False,
+        description="Stratum area, ha (at least 100 m2).",
+    )
     volume_start_m3_per_ha: Decimal = Field(
         ge=0,
         le=2000,

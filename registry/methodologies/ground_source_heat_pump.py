@@ -50,6 +50,11 @@ FUEL_FACTOR = {
 GWP_FACTOR = {"R410A": "gwp_r410a", "R134a": "gwp_r134a", "R32": "gwp_r32"}
 
 
+# A fossil boiler in service below 50 % thermal efficiency is a data error; a lower baseline
+# efficiency would inflate the baseline (the fuel the heat "would have needed").
+MIN_BOILER_EFFICIENCY = Decimal("0.5")
+
+
 class GroundSourceHeatPumpInput(MonitoringInput):
     baseline_heating: BaselineHeating = Field(
         description="What heats the building without the project: the replaced system, or for a new "
@@ -58,7 +63,7 @@ class GroundSourceHeatPumpInput(MonitoringInput):
     )
     replaced_boiler_efficiency: Decimal | None = Field(
         default=None,
-        gt=0,
+        ge=MIN_BOILER_EFFICIENCY,
         le=MAX_GAS_BOILER_EFFICIENCY,
         allow_inf_nan=False,
         description="Thermal efficiency of the replaced boiler, net calorific value basis, as a fraction: "

@@ -38,7 +38,8 @@ RATED_POWERS_KW: tuple[str, ...] = (
 )  # fmt: skip
 MAX_RATED_POWER_KW = Decimal(1000)
 
-Efficiency = Annotated[Decimal, Field(gt=0, lt=1, allow_inf_nan=False)]
+# A motor of 0.75 kW or more below 50 % efficiency is a data error (IE1 at 0.75 kW is 72.1 %).
+Efficiency = Annotated[Decimal, Field(ge=Decimal("0.5"), lt=1, allow_inf_nan=False)]
 
 
 class ReplacedMotor(MonitoringInput):

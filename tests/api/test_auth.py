@@ -21,8 +21,11 @@ from api.responses import (
     BatchDetail,
     BatchOut,
     CatalogueEntry,
+    ClaimOut,
     CreditRequestOut,
     ErrorEnvelope,
+    FootprintCalculation,
+    FootprintCatalogueEntry,
     Health,
     HoldingOut,
     MethodologyOut,
@@ -63,6 +66,12 @@ PUBLIC = {
     ("GET", "/v1/methodologies"),
     ("GET", "/v1/methodologies/catalogue"),
     ("GET", "/v1/methodologies/{methodology_id}"),
+    ("GET", "/v1/footprints/catalogue"),
+    ("POST", "/v1/footprints/calculate"),
+    ("GET", "/v1/claims"),
+    ("GET", "/v1/claims/{claim_id}"),
+    ("GET", "/v1/claims/{claim_id}/certificate"),
+    ("GET", "/v1/claims/{claim_id}/certificate.pdf"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -80,6 +89,10 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/methodologies/declarative"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/declarative/check"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/{methodology_id}/reviews"): frozenset({"committee"}),
+    ("POST", "/v1/claims"): ANY,  # by subject: see registry/claims.py and tests/api/test_claims.py
+    ("POST", "/v1/claims/{claim_id}/footprint"): ANY,  # the claimant's own
+    ("POST", "/v1/claims/{claim_id}/verifications"): frozenset({"verifier"}),
+    ("POST", "/v1/claims/{claim_id}/close"): ANY,  # the claimant's own
     ("POST", "/v1/projects"): frozenset({"project_owner"}),
     ("GET", "/v1/projects"): ANY,
     ("GET", "/v1/projects/{project_id}"): ANY,
@@ -279,6 +292,65 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             assert out["acceptable"] is True and out["problems"] == []
 
         return Request(path, token, 200, ProposalCheckOut, body, checked)
+    if path == "/v1/claims" and method == "POST":
+
+        def registered(c: Any) -> None:
+            assert (c["status"], c["claimant"], c["kind"]) == ("registered", actor["id"], "organisation")
+
+        return Request(path, token, 201, ClaimOut, body, registered)
+    if path == "/v1/claims/{claim_id}/footprint":
+        claim = api.ok("/v1/claims", VALID_BODIES[("POST", "/v1/claims")], token)
+        return Request(
+            f"/v1/claims/{claim['id']}/footprint",
+            token,
+            201,
+            ClaimOut,
+            body,
+            lambda c: _status(c, "footprinted"),
+        )
+    if path == "/v1/claims/{claim_id}/verifications":
+        claimant = api.participant(["holder"])
+        claim = api.ok("/v1/claims", VALID_BODIES[("POST", "/v1/claims")], claimant["token"])
+        api.ok(
+            f"/v1/claims/{claim['id']}/footprint",
+            VALID_BODIES[("POST", "/v1/claims/{claim_id}/footprint")],
+            claimant["token"],
+        )
+        return Request(
+            f"/v1/claims/{claim['id']}/verifications",
+            token,
+            201,
+            ClaimOut,
+            body,
+            lambda c: _status(c, "verified"),
+        )
+    if path == "/v1/claims/{claim_id}/close":
+        batch_id, owner, verifier = api.issued_batch()
+        claim = api.ok("/v1/claims", VALID_BODIES[("POST", "/v1/claims")], token)
+        claim = api.ok(
+            f"/v1/claims/{claim['id']}/footprint",
+            VALID_BODIES[("POST", "/v1/claims/{claim_id}/footprint")],
+            token,
+        )
+        api.ok(
+            f"/v1/claims/{claim['id']}/verifications",
+            {"decision": "approve", "reason": "ok"},
+            verifier["token"],
+        )
+        api.ok(  # anyone may retire against a claim: here the owner of the credits
+            "/v1/retirements",
+            {
+                "batch_id": batch_id,
+                "amount_kg": claim["required_kg"],
+                "beneficiary": actor["id"],
+                "purpose": "organisation_neutrality",
+                "event_id": claim["id"],
+            },
+            owner["token"],
+        )
+        return Request(
+            f"/v1/claims/{claim['id']}/close", token, 201, ClaimOut, None, lambda c: _status(c, "neutral")
+        )
     if path == "/v1/methodologies/{methodology_id}/reviews":
         m = api.ok("/v1/methodologies", {"code": "TH-EC-001", "version": 1}, api.operator)
 
@@ -590,20 +662,59 @@ PUBLIC_MODELS: dict[str, Any] = {
     "/v1/methodologies": TypeAdapter(list[MethodologyOut]),
     "/v1/methodologies/catalogue": TypeAdapter(list[CatalogueEntry]),
     "/v1/methodologies/{methodology_id}": MethodologyOut,
+    "/v1/footprints/catalogue": TypeAdapter(list[FootprintCatalogueEntry]),
+    "/v1/footprints/calculate": FootprintCalculation,
+    "/v1/claims": TypeAdapter(list[ClaimOut]),
+    "/v1/claims/{claim_id}": ClaimOut,
 }
+
+
+def neutral_claim(api: Api, owner: dict[str, Any], batch_id: int, verifier: dict[str, Any]) -> dict[str, Any]:
+    """An organisation's claim (VALID_BODIES), footprinted, verified, offset by `owner` from
+    `batch_id` and closed as neutral."""
+    claim = api.ok("/v1/claims", VALID_BODIES[("POST", "/v1/claims")], owner["token"])
+    claim = api.ok(
+        f"/v1/claims/{claim['id']}/footprint",
+        VALID_BODIES[("POST", "/v1/claims/{claim_id}/footprint")],
+        owner["token"],
+    )
+    api.ok(
+        f"/v1/claims/{claim['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"]
+    )
+    api.ok(
+        "/v1/retirements",
+        {
+            "batch_id": batch_id,
+            "amount_kg": claim["required_kg"],
+            "beneficiary": "Acme",
+            "purpose": "organisation_neutrality",
+            "event_id": claim["id"],
+        },
+        owner["token"],
+    )
+    claim = api.ok(f"/v1/claims/{claim['id']}/close", None, owner["token"])
+    assert claim["status"] == "neutral"
+    return claim
 
 
 def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subtests: pytest.Subtests) -> None:
     # Real resources: a published methodology, a batch with a transfer and a retirement.
-    batch_id, owner, _ = api.issued_batch()
+    batch_id, owner, verifier = api.issued_batch()
     methodology = api.published_methodology_once()
+    claim = neutral_claim(api, owner, batch_id, verifier)
+    offset = claim["required_kg"]
     retirement = api.ok(
         "/v1/retirements",
         {**VALID_BODIES[("POST", "/v1/retirements")], "batch_id": batch_id},
         owner["token"],
     )
     certificate_id = retirement["certificate_id"]
-    ids = {"batch_id": batch_id, "certificate_id": certificate_id, "methodology_id": methodology["id"]}
+    ids = {
+        "batch_id": batch_id,
+        "certificate_id": certificate_id,
+        "methodology_id": methodology["id"],
+        "claim_id": claim["id"],
+    }
     checks: dict[str, Callable[[Any], None]] = {
         "/v1/health": lambda h: _equal((h["status"], h["chain_id"]), ("ok", runtime.client.chain_id)),
         "/v1/batches": lambda bs: _equal([b["chain"]["token_id"] for b in bs], [batch_id]),
@@ -614,9 +725,11 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
                 b["supply"]["retired_kg"],
                 len(b["retirements"]),
             ),
-            (batch_id, BOILER_NET_KG, 1000, 1),
+            (batch_id, BOILER_NET_KG, 1000 + offset, 2),
         ),
-        "/v1/retirements": lambda rs: _equal([r["certificate_id"] for r in rs], [certificate_id]),
+        "/v1/retirements": lambda rs: _equal(
+            [r["certificate_id"] for r in rs], [certificate_id - 1, certificate_id]
+        ),
         "/v1/retirements/{certificate_id}": lambda r: _equal(r, retirement["certificate"]),
         "/v1/methodologies": lambda ms: _equal(
             [(m["id"], m["status"]) for m in ms], [(methodology["id"], "published")]
@@ -628,12 +741,23 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
             + [f"TH-RS-00{i}" for i in range(1, 6)],
         ),
         "/v1/methodologies/{methodology_id}": lambda m: _equal(m, methodology),
+        "/v1/footprints/catalogue": lambda cs: _equal(
+            [c["code"] for c in cs], ["TH-FP-AIR-001", "TH-FP-EVT-001", "TH-FP-ORG-001", "TH-FP-PER-001"]
+        ),
+        "/v1/footprints/calculate": lambda f: _equal(
+            (f["methodology"]["code"], f["total_kg"] > 0), ("TH-FP-PER-001", True)
+        ),
+        "/v1/claims": lambda cs: _equal([c["id"] for c in cs], [claim["id"]]),
+        "/v1/claims/{claim_id}": lambda c: _equal(c, claim),
     }
     for endpoint in endpoints(api.http.app):
         if endpoint.key not in PUBLIC:
             continue
         with subtests.test(str(endpoint)):
-            response = api.http.get(endpoint.path.format(**ids))
+            if endpoint.method == "POST":
+                response = api.http.post(endpoint.path.format(**ids), json=VALID_BODIES[endpoint.key])
+            else:
+                response = api.http.get(endpoint.path.format(**ids))
             assert response.status_code == 200, response.text
             if endpoint.path in PUBLIC_MODELS:
                 data = response.json()
@@ -641,6 +765,8 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
                 checks[endpoint.path](data)
             elif endpoint.path == "/openapi.json":
                 assert response.json()["openapi"].startswith("3.")
+            elif endpoint.path.endswith("certificate.pdf"):
+                assert response.content.startswith(b"%PDF")
             else:  # the documentation pages
                 assert response.headers["content-type"].startswith("text/html")
 

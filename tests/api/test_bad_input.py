@@ -39,6 +39,7 @@ PATH_SAMPLES = {
     "operation_id": "999",
     "batch_id": "999",
     "certificate_id": "999",
+    "claim_id": "CL-0000000000",
 }
 
 # A valid body for every route that takes one: a request that would change something if it
@@ -51,6 +52,28 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/methodologies"): {"code": "TH-ES-001", "version": 1},
     ("POST", "/v1/methodologies/{methodology_id}/reviews"): {"decision": "approve", "reason": "sound"},
     ("POST", "/v1/methodologies/declarative"): {"spec": DECLARATIVE_EXAMPLE},
+    ("POST", "/v1/claims"): {
+        "kind": "organisation",
+        "subject": "Acme's 2025",
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "footprint_methodology": {"code": "TH-FP-ORG-001", "version": 1},
+    },
+    ("POST", "/v1/claims/{claim_id}/footprint"): {
+        "activity": {
+            "purchased_electricity_kwh": "1000",
+            "purchased_heat_gj": "0",
+            "natural_gas_m3": "0",
+            "diesel_litres": "0",
+        }
+    },
+    ("POST", "/v1/claims/{claim_id}/verifications"): {"decision": "approve", "reason": "checked"},
+    ("POST", "/v1/footprints/calculate"): {
+        "footprint_methodology": {"code": "TH-FP-PER-001", "version": 1},
+        "period_start": "2025-09-12",
+        "period_end": "2025-09-12",
+        "activity": {"legs": [{"mode": "metro", "distance_km": "12"}], "hotel_nights": 0, "meals": 0},
+    },
     ("POST", "/v1/methodologies/declarative/check"): {"spec": DECLARATIVE_EXAMPLE},
     ("POST", "/v1/projects"): {"name": "Boiler swap", "methodology": {"code": "TH-ES-001", "version": 1}},
     ("POST", "/v1/projects/{project_id}/documents"): {"filename": "pdd.txt", "content_base64": "ZGVzaWdu"},

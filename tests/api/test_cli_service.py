@@ -212,15 +212,35 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         missing = run("verify", "999", "--rpc-url", node.url, "--contract", credits)
         assert missing.returncode == 1 and "does not exist" in missing.stderr
 
+        # The expo's neutrality claim: its closing transaction succeeded, and the chain alone
+        # supports the claim (R14).
+        receipt = subprocess.run(
+            [str(node_tool("cast")), "receipt", demo["claim_tx"], "status", "--rpc-url", node.url],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert receipt.returncode == 0 and receipt.stdout.split()[0] in ("1", "true", "1 (success)"), (
+            receipt.stdout
+        )
+        claim = run("verify-claim", demo["claim_id"], "--rpc-url", node.url, "--contract", credits, "--json")
+        assert claim.returncode == 0, claim.stderr
+        facts = json.loads(claim.stdout)
+        assert facts["neutral"] is True and facts["close_tx"] == demo["claim_tx"]
+        assert facts["retired_kg"] == facts["required_kg"] > facts["footprint_kg"] > 0
+        assert sorted(r["purpose"] for r in facts["retirements"]) == [
+            "event_neutrality",
+            "personal_neutrality",
+        ]
+        unknown = run("verify-claim", "CL-0000000000", "--rpc-url", node.url, "--contract", credits)
+        assert unknown.returncode == 1 and "no retirement and no closing names claim" in unknown.stderr
+
         database = demo["database_url"]
         clean = run(
             "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)
         )
         assert clean.returncode == 0, clean.stdout + clean.stderr
-        # One batch, counted in the singular.
-        assert re.fullmatch(
-            r"no differences at block \d+ \(1 batch, \d+ holdings?, 1 retirement, .*\)\n", clean.stdout
-        )
+        # One batch and one claim, counted in the singular.
+        summary = r"no differences at block \d+ \(1 batch, \d+ holdings?, 3 retirements, 1 claim, .*\)\n"
+        assert re.fullmatch(summary, clean.stdout)
 
         # Drift is reported and fails the command.
         path = database.removeprefix("sqlite:///")

@@ -62,6 +62,12 @@ BAD_PROPOSALS = [
     ),
     ("an unknown category", _changed(category="fossil"), "unknown_category"),
     ("not a spec", {"code": CODE}, "bad_spec"),
+    (
+        "a comment in a formula",
+        _changed(steps__3__expression="baseline_electricity_kwh * 2  # x 1"),
+        "bad_expression",
+    ),
+    ("negative leakage", _changed(leakage="0 - 1000"), "negative_leakage"),
 ]
 
 
@@ -86,9 +92,21 @@ def test_proposal__a_catalogue_code_or_a_second_proposal_is_a_conflict(api: Api)
     # The worked example still reproduces: only the code differs from the example.
     response = api.post("/v1/methodologies/declarative", {"spec": clash}, owner["token"], expect=409)
     assert response.json()["error"]["code"] == "already_exists"
+    # The catalogue's code in another version is the catalogue's too.
+    response = api.post(
+        "/v1/methodologies/declarative",
+        {"spec": _changed(code="TH-ES-001", version=2)},
+        owner["token"],
+        expect=409,
+    )
+    assert response.json()["error"]["code"] == "already_exists"
+    check = api.ok("/v1/methodologies/declarative/check", {"spec": clash}, owner["token"], expect=200)
+    assert check["acceptable"] is False and [p["code"] for p in check["problems"]] == ["code_taken"]
     api.ok("/v1/methodologies/declarative", {"spec": EXAMPLE}, owner["token"])
     again = api.post("/v1/methodologies/declarative", {"spec": EXAMPLE}, owner["token"], expect=409)
     assert again.json()["error"]["code"] == "already_exists"
+    check = api.ok("/v1/methodologies/declarative/check", {"spec": EXAMPLE}, owner["token"], expect=200)
+    assert [p["code"] for p in check["problems"]] == ["code_taken"]
 
 
 def test_proposal__only_an_enterprise_or_the_registrar_proposes(api: Api) -> None:

@@ -16,6 +16,7 @@ from registry.models import (
     Batch,
     ChainAnomaly,
     ChainOperation,
+    Claim,
     FrozenAccount,
     Holding,
     Participant,
@@ -37,11 +38,14 @@ class World:
     buyer: dict[str, Any]
     frozen: dict[str, Any]
     operation_id: int
+    claim: dict[str, Any]  # closed as neutral, offset by the buyer
+    claim_row: int
+    claim_certificate: int
 
 
 @pytest.fixture
 def world(api: Api, runtime: Runtime) -> World:
-    batch_id, owner, _ = api.issued_batch()
+    batch_id, owner, verifier = api.issued_batch()
     buyer = api.participant(["holder"])
     frozen = api.participant(["holder"])
     supervisor = api.participant(["supervisor"])
@@ -61,10 +65,55 @@ def world(api: Api, runtime: Runtime) -> World:
         },
         buyer["token"],
     )
+    claim = api.ok(
+        "/v1/claims",
+        {
+            "kind": "organisation",
+            "subject": "Drift fair's organiser",
+            "period_start": "2025-05-01",
+            "period_end": "2025-05-31",
+            "footprint_methodology": {"code": "TH-FP-ORG-001", "version": 1},
+        },
+        buyer["token"],
+    )
+    activity = {
+        "purchased_electricity_kwh": "2000",
+        "purchased_heat_gj": "0",
+        "natural_gas_m3": "0",
+        "diesel_litres": "0",
+    }
+    claim = api.ok(f"/v1/claims/{claim['id']}/footprint", {"activity": activity}, buyer["token"])
+    api.ok(
+        f"/v1/claims/{claim['id']}/verifications", {"decision": "approve", "reason": "ok"}, verifier["token"]
+    )
+    offset = api.ok(
+        "/v1/retirements",
+        {
+            "batch_id": batch_id,
+            "amount_kg": claim["required_kg"],
+            "beneficiary": "Drift fair's organiser",
+            "purpose": "organisation_neutrality",
+            "event_id": claim["id"],
+        },
+        buyer["token"],
+    )
+    claim = api.ok(f"/v1/claims/{claim['id']}/close", None, buyer["token"])
     api.ok(f"/v1/supervision/accounts/{frozen['id']}/freeze", {"reason": "dispute"}, supervisor["token"])
     report = reconcile(runtime)
     assert report.ok, report.differences
-    return World(batch_id, retirement["certificate_id"], owner, buyer, frozen, retirement["operation"]["id"])
+    with runtime.db.transaction() as session:
+        claim_row = session.execute(select(Claim.id).where(Claim.public_id == claim["id"])).scalar_one()
+    return World(
+        batch_id,
+        retirement["certificate_id"],
+        owner,
+        buyer,
+        frozen,
+        retirement["operation"]["id"],
+        claim,
+        claim_row,
+        offset["certificate_id"],
+    )
 
 
 Change = Callable[[Session, World], Callable[[Session], None]]
@@ -250,6 +299,28 @@ CASES: list[tuple[str, Change, Callable[[World], str], str]] = [
         setting(ChainOperation, lambda w: w.operation_id, "status", "sent"),
         lambda w: f"operation {w.operation_id}",
         "receipt",
+    ),
+    *[
+        (
+            f"claim {field}",
+            setting(Claim, lambda w: w.claim_row, attribute, value),
+            lambda w: f"claim {w.claim['id']}",
+            field,
+        )
+        for field, attribute, value in [
+            ("footprint_kg", "footprint_kg", plus(1)),
+            ("required_kg", "required_kg", plus(1)),
+            ("footprint_hash", "footprint_hash", "0x" + "bc" * 32),
+            ("retired_kg_at_close", "retired_at_close", plus(1)),
+            ("closed_block", "closed_block", plus(1)),
+            ("closed", "status", "verified"),
+        ]
+    ],
+    (
+        "a retirement against a claim, indexed against another",
+        setting(Retirement, lambda w: w.claim_certificate, "event_id", "0x" + "de" * 32),
+        lambda w: f"claim {w.claim['id']}",
+        "retired_kg",
     ),
     (
         "the chain without the index's last block",

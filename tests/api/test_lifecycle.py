@@ -114,7 +114,13 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
     assert result.ok, result.differences
     with runtime.db.transaction() as session:
         operations = session.execute(select(func.count()).select_from(ChainOperation)).scalar_one()
-    assert result.checked == {"batches": 1, "holdings": 2, "retirements": 1, "operations": operations}
+    assert result.checked == {
+        "batches": 1,
+        "holdings": 2,
+        "retirements": 1,
+        "claims": 0,
+        "operations": operations,
+    }
 
 
 def test_methodology__rejection_keeps_reasons(api: Api) -> None:

@@ -80,7 +80,9 @@ def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
 
     s.send(t.transfer(s.owner.address, s.buyer.address, batch_id, 400_000), s.owner)
     receipt = s.send(t.retire(batch_id, 250_000, details()), s.buyer)
-    assert receipt.gas_used <= 110_000
+    # Against an event: the first retirement also opens the event's account (a new storage
+    # slot, ~22k gas); TARGETS' 110k is a plain retirement's (contracts/test/Gas.t.sol keeps it).
+    assert receipt.gas_used <= 130_000
 
     assert t.balance_of(s.owner.address, batch_id) == 600_000
     assert t.balance_of(s.buyer.address, batch_id) == 150_000

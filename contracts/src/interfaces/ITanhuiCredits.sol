@@ -64,6 +64,20 @@ interface ITanhuiCredits {
         bool frozen;
     }
 
+    /// @dev An event's carbon-neutrality account (R14): the credits retired against it and, once
+    /// its claim is closed, the verified footprint, the amount required to be neutral (footprint
+    /// plus the claimant's buffer), and when it was closed. `retiredKg` no longer changes once the
+    /// claim is closed. `closedBlock` is the block of the {ClaimClosed} event, so a client fetches
+    /// it with a one-block log query. `closedAt` is 0 while the claim is open.
+    struct EventAccount {
+        uint64 retiredKg;
+        uint64 footprintKg;
+        uint64 requiredKg;
+        uint40 closedAt;
+        uint40 closedBlock;
+        bytes32 footprintHash;
+    }
+
     error CreditsReportNotVerified(bytes32 reportHash);
     error CreditsReportAlreadyIssued(bytes32 reportHash, uint256 batchId);
     error CreditsProjectNotRegistered(bytes32 projectId);
@@ -89,6 +103,18 @@ interface ITanhuiCredits {
     error CreditsReportWithdrawn(bytes32 reportHash);
     /// @dev Only a contract can be allowlisted as a registry contract.
     error CreditsNotAContract(address account);
+    /// @dev The event's claim is closed: nothing more is retired against it, and it is not closed again.
+    error CreditsClaimClosed(bytes32 eventId);
+    /// @dev The credits retired against the event are fewer than the amount required to close its claim.
+    error CreditsClaimNotCovered(bytes32 eventId, uint64 retiredKg, uint64 requiredKg);
+    /// @dev A claim needs a non-zero event id.
+    error CreditsZeroEventId();
+    /// @dev A claim needs a non-zero footprint.
+    error CreditsZeroFootprint();
+    /// @dev The amount required to be neutral is the footprint plus a buffer, never less than the footprint.
+    error CreditsRequiredBelowFootprint(uint64 footprintKg, uint64 requiredKg);
+    /// @dev The amount required is above `max` (2^56 - 1 kg, about 72 Gt), the bound the account's storage holds.
+    error CreditsClaimTooLarge(uint64 requiredKg, uint64 max);
 
     event CreditsIssued(
         uint256 indexed batchId,
@@ -119,12 +145,21 @@ interface ITanhuiCredits {
     /// @dev The admin allowlisted (`allowed`) or delisted a registry contract, which may then be
     /// approved as an operator like an active participant.
     event RegistryContractSet(address indexed account, bool allowed);
+    /// @dev The issuer closed the carbon-neutrality claim of `eventId`: `retiredKg` (the credits
+    /// retired against it, at least `requiredKg`) cover the verified footprint `footprintKg` plus
+    /// the claimant's buffer. No more credits are retired against the event.
+    event ClaimClosed(
+        bytes32 indexed eventId, uint64 footprintKg, uint64 requiredKg, uint64 retiredKg, bytes32 footprintHash
+    );
 
     function issue(bytes32 reportHash) external returns (uint256 batchId);
     function withdrawReport(bytes32 reportHash, string calldata reason) external;
     function retire(uint256 batchId, uint64 amount, RetirementDetails calldata details)
         external
         returns (uint256 certificateId);
+    function closeClaim(bytes32 eventId, uint64 footprintKg, uint64 requiredKg, bytes32 footprintHash) external;
     function batch(uint256 batchId) external view returns (Batch memory);
     function retirement(uint256 certificateId) external view returns (Retirement memory);
+    /// @notice The carbon-neutrality account of `eventId` (all zero for an event nothing was retired against).
+    function eventAccount(bytes32 eventId) external view returns (EventAccount memory);
 }

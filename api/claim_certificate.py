@@ -4,18 +4,28 @@ pointing at the public page (R14)."""
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import segno
-from fpdf import FPDF
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from registry.amounts import tonnes
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+# The PDF, QR and template libraries (and Pillow under them) load on the first certificate, not
+# with the service: they would add ~40 MiB to every process that never renders one.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-_env.globals["tonnes"] = lambda kg: tonnes(int(kg or 0))
+
+
+@cache
+def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    env.globals["tonnes"] = lambda kg: tonnes(int(kg or 0))
+    return env
+
 
 KIND_LABELS = {
     "event": "Event",
@@ -28,9 +38,13 @@ KIND_LABELS = {
 
 
 def html(claim: dict[str, Any], public_url: str) -> str:
+    import segno
+
     qr = segno.make(public_url, error="m").svg_inline(scale=4)
-    return _env.get_template("claim_certificate.html").render(
-        claim=claim, public_url=public_url, qr_svg=qr, kind_label=KIND_LABELS[claim["kind"]]
+    return (
+        _environment()
+        .get_template("claim_certificate.html")
+        .render(claim=claim, public_url=public_url, qr_svg=qr, kind_label=KIND_LABELS[claim["kind"]])
     )
 
 
@@ -40,6 +54,9 @@ def _latin(text: str) -> str:
 
 
 def pdf(claim: dict[str, Any], public_url: str) -> bytes:
+    import segno
+    from fpdf import FPDF
+
     doc = FPDF(format="A4")
     doc.set_title(f"Carbon-neutrality certificate {claim['id']}")
     doc.set_creator("Tanhui registry")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import threading
 import time
 import uuid
@@ -36,6 +37,7 @@ from api.routers import (
     methodologies,
     operations,
     participants,
+    points,
     projects,
     public,
     supervision,
@@ -166,9 +168,22 @@ def _add_docs(app: FastAPI) -> None:
         return RedirectResponse("/docs")
 
 
+#: Python's recursion limit while the service runs. py-evm and py_ecc raise it to 100,000 when
+#: they are imported; at that limit a request body of JSON nested 100,000 deep overflows the C
+#: stack while it is parsed and kills the process (unauthenticated: bodies are parsed before
+#: tokens are checked). At this limit the parser raises RecursionError (a 422 or 400) instead.
+RECURSION_LIMIT = 10_000
+
+
+def bound_recursion() -> None:
+    if sys.getrecursionlimit() > RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+
+
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     """The service over `runtime`. With `background`, a relay thread resumes pending chain
     operations and follows the chain while the service runs."""
+    bound_recursion()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -254,7 +269,17 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     def health() -> dict[str, object]:
         return {"status": "ok", **runtime.describe()}
 
-    for router in (participants, methodologies, projects, credits, claims, public, operations, supervision):
+    for router in (
+        participants,
+        methodologies,
+        projects,
+        credits,
+        claims,
+        points,
+        public,
+        operations,
+        supervision,
+    ):
         app.include_router(router.router)
     _add_docs(app)
 

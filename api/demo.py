@@ -11,10 +11,14 @@ retires part of it for a marathon's carbon neutrality and receives a certificate
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -79,6 +83,37 @@ class Api:
         if response.status_code != expect:
             raise DemoFailed(f"POST {path} answered {response.status_code}: {response.text}")
         data: dict[str, Any] = response.json()
+        return data
+
+    def signed(self, partner: str, key_hex: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A data partner's signed POST (see api/routers/points.py)."""
+        raw = json.dumps(body).encode()
+        signature = hmac.new(
+            bytes.fromhex(key_hex), f"POST {path}\n".encode() + raw, hashlib.sha256
+        ).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Tanhui-Partner": partner,
+            "X-Tanhui-Signature": signature,
+        }
+        response = self.http.post(path, content=raw, headers=headers)
+        if response.status_code != 200:
+            raise DemoFailed(f"POST {path} answered {response.status_code}: {response.text}")
+        data: dict[str, Any] = response.json()
+        return data
+
+    def get_as(self, path: str, token: str) -> dict[str, Any]:
+        response = self.http.get(path, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code != 200:
+            raise DemoFailed(f"GET {path} answered {response.status_code}: {response.text}")
+        data: dict[str, Any] = response.json()
+        return data
+
+    def get_list(self, path: str) -> list[Any]:
+        response = self.http.get(path)
+        if response.status_code != 200:
+            raise DemoFailed(f"GET {path} answered {response.status_code}: {response.text}")
+        data: list[Any] = response.json()
         return data
 
     def get(self, path: str) -> dict[str, Any]:
@@ -188,6 +223,7 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
         raise DemoFailed("the public certificate differs from the retirement's")
 
     claim = neutral_event(api, batch_id, owner, buyer, attendee, verifier, say)
+    anchor_tx, proof = points_day(api, operator_token, say)
     return {
         "batch_id": batch_id,
         "certificate_id": certificate["certificate_id"],
@@ -202,7 +238,68 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
         },
         "claim_id": claim["id"],
         "claim_tx": claim["chain"]["close_tx"],
+        "points_anchor_tx": anchor_tx,
+        "points_proof": proof,
     }
+
+
+def points_day(api: Api, operator_token: str, say: Any) -> tuple[str, dict[str, Any]]:
+    """A day of public points (R17): two partners report three citizens' acts, and the day's
+    epoch is anchored on chain; returns the anchoring transaction and one citizen's proof."""
+    partners = [
+        api.post("/v1/points/partners", {"name": name, "scenes": scenes}, operator_token)
+        for name, scenes in (("Chengdu Metro", ["metro", "bus"]), ("Tianfu Bike Share", ["bike_share"]))
+    ]
+    citizens = [api.post("/v1/points/citizens", None, operator_token) for _ in range(3)]
+    base = datetime.now(UTC) - timedelta(hours=6)
+    acts = [
+        [
+            {
+                "id": f"m-{i}",
+                "citizen": c["id"],
+                "scene": "metro",
+                "quantity": km,
+                "occurred_at": (base + timedelta(minutes=i)).isoformat(),
+            }
+            for i, (c, km) in enumerate(zip(citizens, ("12.5", "8.0", "21.3"), strict=True))
+        ]
+        + [
+            {
+                "id": "b-1",
+                "citizen": citizens[0]["id"],
+                "scene": "bus",
+                "quantity": "6.4",
+                "occurred_at": (base + timedelta(hours=1)).isoformat(),
+                "detail": {"propulsion": "battery_electric"},
+            }
+        ],
+        [
+            {
+                "id": f"s-{i}",
+                "citizen": c["id"],
+                "scene": "bike_share",
+                "quantity": "3.2",
+                "occurred_at": (base + timedelta(hours=2, minutes=i)).isoformat(),
+            }
+            for i, c in enumerate(citizens[:2])
+        ],
+    ]
+    for partner, records in zip(partners, acts, strict=True):
+        answer = api.signed(partner["id"], partner["key"], "/v1/points/acts", {"records": records})
+        say(f"{partner['name']}: {answer['accepted']} acts accepted, {answer['rejected']} rejected")
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    latest = api.get_list("/v1/points/epochs")
+    reused = bool(latest) and latest[0]["day"] >= str(day)
+    # A database a demo used before today has that day closed already: its epoch stands (without
+    # today's citizens, who then have no proof yet).
+    epoch = latest[0] if reused else api.post("/v1/points/epochs", {"day": str(day)}, operator_token)
+    anchor = epoch["anchor"] or {}
+    if anchor.get("status") != "confirmed":
+        raise DemoFailed(f"the points epoch was not anchored: {epoch}")
+    say(f"points epoch {epoch['epoch']}: {epoch['leaf_count']} citizens, root {epoch['root']}")
+    say(f"anchored on chain (tx {anchor['tx_hash']})")
+    proof = {} if reused else api.get_as(f"/v1/points/proofs/{citizens[0]['id']}", citizens[0]["token"])
+    return anchor["tx_hash"], proof
 
 
 # The marathon expo's activity data (TH-FP-EVT-001): 1,500 people for two days.

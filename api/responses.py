@@ -50,6 +50,14 @@ POST /v1/claims/{claim_id}/footprint                      ClaimOut              
 POST /v1/claims/{claim_id}/verifications                  ClaimOut                     201
 POST /v1/claims/{claim_id}/close                          ClaimOut                     201, 202
 GET  /v1/claims/{claim_id}/certificate (.pdf)             HTML page (PDF)              200
+POST /v1/points/partners                                 RegisteredPartner            201
+POST /v1/points/citizens                                 RegisteredCitizen            201
+POST /v1/points/acts (a partner's signed batch)          IngestionResult              200
+GET  /v1/points/rejections (signed)                      list[PartnerRejection]       200
+GET  /v1/points/me; POST /v1/points/me/close             CitizenPoints                200
+POST /v1/points/epochs                                   PointsEpochOut               201, 202
+GET  /v1/points/epochs (newest first), /{epoch}          PointsEpochOut               200
+GET  /v1/points/proofs/{citizen_id}                      PointsProof                  200
 GET  /v1/supervision                                      SupervisionStatus            200
 POST /v1/supervision/... (freeze, unfreeze, invalidations,
      pause, unpause)                                      SupervisionResult            201, 202
@@ -138,9 +146,11 @@ class ErrorEnvelope(BaseModel):
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "The request is not acceptable (`invalid_request`).",
-    401: "No valid API token (`unauthenticated`): send `Authorization: Bearer <token>`.",
+    401: "No valid API token (`unauthenticated`): send `Authorization: Bearer <token>`; for a partner's "
+    "request, no valid signature (`bad_signature`).",
     403: "The participant lacks the role, or does not own the resource (`forbidden`).",
     404: "No such resource (`not_found`).",
+    413: "The request is too large (`batch_too_large`: a partner's batch holds at most 10,000 records).",
     409: "The resource's state, an earlier request with the same Idempotency-Key, or the chain "
     "refuses it (`invalid_state`, `insufficient_balance`, `frozen`, `paused`, `chain_rejected`, ...).",
     422: "The request is not valid (`validation_error`, with the fields in `details.errors`), "
@@ -763,3 +773,116 @@ class FootprintCalculation(BaseModel):
     total_t: str
     by_source: dict[str, int]
     steps: list[list[str]]
+
+
+# -- public points (R6-R10, R17) --------------------------------------------------------------
+
+
+class RegisteredPartner(BaseModel):
+    """A data partner, with its signing key (shown once)."""
+
+    id: str
+    name: str
+    scenes: list[str]
+    key: str = Field(
+        description="Hex HMAC-SHA256 key: shown once, never stored (derived from the registry's secret)"
+    )
+
+
+class RegisteredCitizen(BaseModel):
+    """A citizen, with its token (shown once)."""
+
+    id: str
+    pseudonym: Hash = Field(description="Keys the citizen's leaf on chain: a salted hash, nothing personal")
+    token: str
+
+
+class ActOutcome(BaseModel):
+    """What became of one record of a batch."""
+
+    id: str
+    status: Literal["accepted", "rejected", "duplicate"]
+    reason: str | None = Field(
+        description="Why it was rejected: unknown_scene, scene_not_allowed, unknown_citizen, bad_time, "
+        "future_time, too_old, bad_quantity, the scene's own (impossible_distance, ...), duplicate_trip, "
+        "device_burst, cap_reached, bad_record"
+    )
+    points: int
+    grams: int
+
+
+class IngestionResult(BaseModel):
+    """What became of each record of a partner's batch, in order."""
+
+    accepted: int
+    rejected: int
+    duplicate: int
+    results: list[ActOutcome]
+
+
+class PartnerRejection(BaseModel):
+    """One rejected record of the partner."""
+
+    id: str
+    reason: str | None
+    scene: str
+    received_at: str
+
+
+class PointsEntry(BaseModel):
+    """One entry of a citizen's points history."""
+
+    kind: Literal["earn", "redeem", "expire", "reverse"]
+    points: int
+    grams: int
+    scene: str | None
+    occurred_at: str | None
+    expires_on: str | None
+    at: str
+
+
+class CitizenPoints(BaseModel):
+    """A citizen's points: the balance (the sum of its ledger entries), what it earned, the grams
+    avoided, and its history, newest first."""
+
+    id: str
+    pseudonym: Hash
+    balance: int
+    earned: int
+    grams: int
+    history: list[PointsEntry]
+
+
+class PointsAnchor(BaseModel):
+    """The chain operation that anchors an epoch."""
+
+    operation: int
+    status: str
+    tx_hash: Hash
+    block_number: int | None
+
+
+class PointsEpochOut(BaseModel):
+    """A day's Merkle root over every citizen's balance and grams, and its anchoring on chain."""
+
+    epoch: int
+    day: str
+    root: Hash
+    leaf_count: int
+    total_points: int
+    total_grams: int
+    anchor: PointsAnchor | None
+
+
+class PointsProof(BaseModel):
+    """A citizen's leaf and its Merkle proof: what `tanhui points verify-proof` checks against the
+    chain alone."""
+
+    chain_id: int
+    registry: str
+    epoch: int
+    root: Hash
+    pseudonym: Hash
+    points: int
+    grams: int
+    proof: list[Hash]

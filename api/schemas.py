@@ -202,3 +202,15 @@ class FootprintCalculationIn(Body):
     period_start: date
     period_end: date
     activity: dict[str, Any]
+
+
+# -- public points (R6-R10, R17) --------------------------------------------------------------
+
+
+class PartnerIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    scenes: list[str] = Field(min_length=1, max_length=20, description="The scenes it reports, e.g. metro")
+
+
+class EpochCloseIn(Body):
+    day: date = Field(description="The day to close (a past day, after the last epoch's)")

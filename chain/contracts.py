@@ -186,6 +186,26 @@ class EventAccount:
 
 
 @dataclass(frozen=True)
+class PointsEpoch:
+    """A day's points epoch (R17) as the registry stores it: the root of the tree over every
+    citizen's cumulative points and grams (see :mod:`chain.points`), its leaf count and totals,
+    and when (unix seconds) and in which block it was anchored. All zero for an epoch not
+    anchored."""
+
+    epoch: int
+    root: bytes
+    leaf_count: int
+    total_points: int
+    total_grams: int
+    anchored_at: int
+    anchored_block: int
+
+    @property
+    def anchored(self) -> bool:
+        return self.anchored_at != 0
+
+
+@dataclass(frozen=True)
 class Deployment:
     """Where the contracts of one chain live."""
 
@@ -327,6 +347,16 @@ class Tanhui:
             self.registry, "recordVerifiedReport", report_hash, project_id, period_start, period_end, amount
         )
 
+    def anchor_points_epoch(
+        self, epoch: int, root: bytes, leaf_count: int, total_points: int, total_grams: int
+    ) -> ContractCall:
+        """Anchors the root of points epoch `epoch` (issuer role; the last anchored epoch + 1,
+        from 1; non-zero root; 1 to 2**48 - 1 leaves). Refusals: RegistryPointsEpochNotNext,
+        RegistryZeroHash, RegistryEmptyPointsEpoch, RegistryPointsEpochTooLarge."""
+        return self._encode(
+            self.registry, "anchorPointsEpoch", epoch, root, leaf_count, total_points, total_grams
+        )
+
     # -- credits writes ----------------------------------------------------------------------
 
     def issue(self, report_hash: bytes) -> ContractCall:
@@ -430,6 +460,43 @@ class Tanhui:
             "methodology_version": int(version),
             "verified_at": int(verified_at),
         }
+
+    def points_epoch(self, epoch: int, *, block: int | str = "latest") -> PointsEpoch:
+        """Points epoch `epoch`; all zero (``anchored`` False) if it was not anchored."""
+        e = self.client.call(self.registry.functions.pointsEpoch(epoch), block=block)
+        return PointsEpoch(
+            epoch=epoch,
+            root=bytes(e[0]),
+            leaf_count=int(e[1]),
+            total_points=int(e[2]),
+            total_grams=int(e[3]),
+            anchored_at=int(e[4]),
+            anchored_block=int(e[5]),
+        )
+
+    def last_points_epoch(self, *, block: int | str = "latest") -> int:
+        """The last anchored points epoch; 0 before the first."""
+        return int(self.client.call(self.registry.functions.lastPointsEpoch(), block=block))
+
+    def verify_points(
+        self,
+        epoch: int,
+        pseudonym: bytes,
+        points: int,
+        grams: int,
+        proof: list[bytes],
+        *,
+        block: int | str = "latest",
+    ) -> bool:
+        """Whether the contract accepts `proof` of (`pseudonym`, `points`, `grams`) in epoch
+        `epoch`; False for an epoch not anchored. :func:`chain.points.verify` decides the same
+        offline against :attr:`PointsEpoch.root`."""
+        return bool(
+            self.client.call(
+                self.registry.functions.verifyPoints(epoch, pseudonym, points, grams, list(proof)),
+                block=block,
+            )
+        )
 
     def batch(self, batch_id: int, *, block: int | str = "latest") -> BatchInfo:
         b = self.client.call(self.credits.functions.batch(batch_id), block=block)

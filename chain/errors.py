@@ -308,6 +308,10 @@ class RegistryConflictingRoles(RegistryError):
     """RegistryConflictingRoles(address account, bytes32 held, bytes32 wanted)"""
 
 
+class RegistryEmptyPointsEpoch(RegistryError):
+    """RegistryEmptyPointsEpoch(uint64 epoch)"""
+
+
 class RegistryInvalidKind(RegistryError):
     """RegistryInvalidKind(uint8 kind)"""
 
@@ -338,6 +342,14 @@ class RegistryParticipantExists(RegistryError):
 
 class RegistryParticipantNotActive(RegistryError):
     """RegistryParticipantNotActive(address account, uint8 status)"""
+
+
+class RegistryPointsEpochNotNext(RegistryError):
+    """RegistryPointsEpochNotNext(uint64 epoch, uint64 expected)"""
+
+
+class RegistryPointsEpochTooLarge(RegistryError):
+    """RegistryPointsEpochTooLarge(uint64 leafCount, uint64 max)"""
 
 
 class RegistryProjectExists(RegistryError):

@@ -528,3 +528,105 @@ class ChainAnomaly(Base):
     action: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# -- public points (R6-R10, R17) ----------------------------------------------------------------
+
+
+class PointsPartner(Base):
+    """A data partner (a metro operator, a bike-share company, a utility...) reporting citizens'
+    acts; its batches are signed with a key derived from the registry's secret, never stored."""
+
+    __tablename__ = "points_partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scenes: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Citizen(Base):
+    """A citizen of the points scheme: pseudonymous on chain (a salted pseudonym keys its leaf),
+    its personal data only here."""
+
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(20), unique=True)
+    pseudonym: Mapped[str] = mapped_column(Hash, unique=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PointsAct(Base):
+    """One record a partner reported: accepted (valued, with its ledger entry) or rejected with
+    a reason code. A partner's record id counts once."""
+
+    __tablename__ = "points_acts"
+    __table_args__ = (UniqueConstraint("partner_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("points_partners.id"))
+    record_id: Mapped[str] = mapped_column(String(100))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), nullable=True, index=True)
+    scene: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[str] = mapped_column(String(40))  # a Decimal as text
+    device: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    grams: Mapped[int] = mapped_column(BigInteger)
+    points: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))  # accepted | rejected
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_points_acts_citizen_scene_day", PointsAct.citizen_id, PointsAct.scene, PointsAct.day)
+
+
+class LedgerPosting(Base):
+    """One side of a points transaction: the postings of a transaction sum to zero (double
+    entry); a citizen's balance is the sum of its account's postings, never a stored number."""
+
+    __tablename__ = "ledger_postings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txn: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # earn | redeem | expire | reverse
+    account: Mapped[str] = mapped_column(String(40), index=True)  # citizen:<id> | scheme:issued | ...
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), nullable=True, index=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+    grams: Mapped[int] = mapped_column(BigInteger)
+    act_id: Mapped[int | None] = mapped_column(ForeignKey("points_acts.id"), nullable=True)
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PointsEpoch(Base):
+    """A day's Merkle root over every citizen's cumulative points and grams, anchored on chain."""
+
+    __tablename__ = "points_epochs"
+
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    root: Mapped[str] = mapped_column(Hash)
+    leaf_count: Mapped[int] = mapped_column(BigInteger)
+    total_points: Mapped[int] = mapped_column(BigInteger)
+    total_grams: Mapped[int] = mapped_column(BigInteger)
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("chain_operations.id"), nullable=True)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PointsLeaf(Base):
+    """A citizen's leaf in an epoch: what the proof proves."""
+
+    __tablename__ = "points_leaves"
+
+    epoch: Mapped[int] = mapped_column(ForeignKey("points_epochs.epoch"), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+    grams: Mapped[int] = mapped_column(BigInteger)

@@ -29,6 +29,7 @@ from registry.models import (
     FrozenAccount,
     Holding,
     Participant,
+    PointsEpoch,
     RegistryMeta,
     Retirement,
 )
@@ -162,6 +163,7 @@ def reconcile(runtime: Parts) -> Report:
         {"batches": len(batches), "holdings": len(holdings), "retirements": len(retirements)}
     )
     report.checked["claims"] = _check_claims(runtime, report, block)
+    report.checked["points epochs"] = _check_points_epochs(runtime, report, block)
     report.checked["operations"] = _check_operations(runtime, report)
     return report
 
@@ -280,6 +282,32 @@ def _check_claims(runtime: Parts, report: Report, block: int) -> int:
             ):
                 if db_value != chain_value:
                     report.differ(subject, name, db_value, chain_value)
+    return len(rows)
+
+
+def _check_points_epochs(runtime: Parts, report: Report, block: int) -> int:
+    """Every anchored points epoch against the chain's record of it: root, leaves and totals."""
+    with runtime.db.transaction() as session:
+        rows = [
+            (e.epoch, e.root, e.leaf_count, e.total_points, e.total_grams, op.status if op else None)
+            for e, op in session.execute(
+                select(PointsEpoch, ChainOperation)
+                .outerjoin(ChainOperation, ChainOperation.id == PointsEpoch.operation_id)
+                .order_by(PointsEpoch.epoch)
+            ).tuples()
+        ]
+    for epoch, root, leaves, points, grams, status in rows:
+        if status != OperationStatus.CONFIRMED:
+            continue  # on its way to the chain
+        on_chain = runtime.tanhui.points_epoch(epoch, block=block)
+        for name, db_value, chain_value in (
+            ("root", root, "0x" + on_chain.root.hex()),
+            ("leaf_count", leaves, on_chain.leaf_count),
+            ("total_points", points, on_chain.total_points),
+            ("total_grams", grams, on_chain.total_grams),
+        ):
+            if db_value != chain_value:
+                report.differ(f"points epoch {epoch}", name, db_value, chain_value)
     return len(rows)
 
 

@@ -22,6 +22,7 @@ from registry.errors import Conflict
 from registry.indexer import Indexer
 from registry.models import RegistryMeta
 from registry.outbox import Outbox
+from registry.points import epochs
 from registry.relay import FailureHandler, Relay
 from registry.settings import Settings
 
@@ -35,6 +36,7 @@ FAILURE_HANDLERS: Mapping[str, FailureHandler] = {
     "issue": verification.issuance_failed,
     "withdraw_report": verification.withdrawal_failed,
     "close_claim": claims.closing_failed,
+    "anchor_points": epochs.anchoring_failed,
 }
 
 

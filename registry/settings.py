@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Where `tanhui serve` listens (its --host and --port override them).
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Public points stay valid this many days after the day they were earned (then expire).
+    points_validity_days: int = Field(default=730, ge=1, le=36_500)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

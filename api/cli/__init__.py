@@ -5,6 +5,7 @@
 - :mod:`api.cli.verify`: ``verify`` and ``verify-claim`` (a certificate, a neutrality claim,
   from the chain alone);
 - :mod:`api.cli.methodology`: ``methodology check`` (a declarative methodology, offline);
+- :mod:`api.cli.points`: ``points ingest`` (a partner's acts) and ``points verify-proof``;
 - :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API).
 
 The names and options are stable: README's "Command line" lists them and checks outside the
@@ -13,7 +14,7 @@ project use them. The console script is ``tanhui = "api.cli:app"``.
 
 from __future__ import annotations
 
-from api.cli import chain, client, methodology, service, verify
+from api.cli import chain, client, methodology, points, service, verify
 from api.cli._common import new_typer
 
 app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
@@ -29,6 +30,7 @@ app.command("reconcile")(service.reconcile)
 app.command("relay")(service.relay)
 app.command("api")(client.api_call)
 app.add_typer(methodology.methodology_app, name="methodology")
+app.add_typer(points.points_app, name="points")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ITanhuiRegistry} from "./interfaces/ITanhuiRegistry.sol";
 import {TanhuiRoles} from "./TanhuiRoles.sol";
 
@@ -26,6 +27,8 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     /// @notice The largest amount a report may record: 2**63 - 1 kg, so every balance, supply and
     /// serial of a batch fits a signed 64-bit database column.
     uint64 public constant MAX_AMOUNT = uint64(type(int64).max);
+    /// @notice The most leaves a points epoch may have: 2**48 - 1, so an epoch fits two slots.
+    uint64 public constant MAX_POINTS_LEAVES = type(uint48).max;
 
     uint48 private immutable _roleGrantDelay;
 
@@ -34,6 +37,8 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     mapping(bytes32 projectId => Project) private _projects;
     mapping(bytes32 reportHash => Report) private _reports;
     mapping(bytes32 role => mapping(address account => uint48 readyAt)) private _roleGrantSchedules;
+    mapping(uint64 epoch => PointsEpoch) private _pointsEpochs;
+    uint64 private _lastPointsEpoch;
 
     /// @param adminDelay seconds a new admin must wait before accepting the role (and the
     ///        minimum schedule of a change of this delay).
@@ -336,6 +341,44 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     }
 
     // ----------------------------------------------------------------------------------------
+    // Points epochs (R17)
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Anchors the root of a day's points tree: a Merkle tree over every citizen's
+    /// cumulative points and grams of CO2e avoided, one leaf per salted pseudonym (see
+    /// {verifyPoints} for the leaf encoding). The totals are the sums over the leaves, as the
+    /// operator states them; the contract cannot check them.
+    ///
+    /// Requirements:
+    /// - the caller has the issuer role; the registry is not paused;
+    /// - `epoch` is the last anchored epoch + 1 (the first is 1);
+    /// - `root` is not zero; `leafCount` is not zero and at most `MAX_POINTS_LEAVES` (2**48 - 1).
+    ///
+    /// Emits a {PointsEpochAnchored} event.
+    function anchorPointsEpoch(uint64 epoch, bytes32 root, uint64 leafCount, uint64 totalPoints, uint64 totalGrams)
+        external
+        onlyRole(TanhuiRoles.ISSUER)
+        whenNotPaused
+    {
+        uint64 expected = _lastPointsEpoch + 1;
+        if (epoch != expected) revert RegistryPointsEpochNotNext(epoch, expected);
+        if (root == bytes32(0)) revert RegistryZeroHash();
+        if (leafCount == 0) revert RegistryEmptyPointsEpoch(epoch);
+        if (leafCount > MAX_POINTS_LEAVES) revert RegistryPointsEpochTooLarge(leafCount, MAX_POINTS_LEAVES);
+        _lastPointsEpoch = epoch;
+        _pointsEpochs[epoch] = PointsEpoch({
+            root: root,
+            // forge-lint: disable-next-line(unsafe-typecast) leafCount <= MAX_POINTS_LEAVES, checked above
+            leafCount: uint48(leafCount),
+            totalPoints: totalPoints,
+            totalGrams: totalGrams,
+            anchoredAt: uint40(block.timestamp),
+            anchoredBlock: uint40(block.number)
+        });
+        emit PointsEpochAnchored(epoch, root, leafCount, totalPoints, totalGrams);
+    }
+
+    // ----------------------------------------------------------------------------------------
     // Pause
     // ----------------------------------------------------------------------------------------
 
@@ -376,6 +419,33 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     /// @inheritdoc ITanhuiRegistry
     function report(bytes32 reportHash) external view returns (Report memory) {
         return _reports[reportHash];
+    }
+
+    /// @inheritdoc ITanhuiRegistry
+    function pointsEpoch(uint64 epoch) external view returns (PointsEpoch memory) {
+        return _pointsEpochs[epoch];
+    }
+
+    /// @inheritdoc ITanhuiRegistry
+    function lastPointsEpoch() external view returns (uint64) {
+        return _lastPointsEpoch;
+    }
+
+    /// @inheritdoc ITanhuiRegistry
+    /// @dev The leaf is OpenZeppelin's StandardMerkleTree leaf of (bytes32, uint256, uint256):
+    /// `keccak256(bytes.concat(keccak256(abi.encode(pseudonym, points, grams))))` (`abi.encode`
+    /// pads each uint64 to 32 bytes, as a uint256), hashed up with sorted pairs
+    /// ({MerkleProof-verify}). Hashing the leaf twice keeps a 64-byte inner node from passing
+    /// as a leaf. An epoch not anchored has a zero root, which no proof reaches: false.
+    function verifyPoints(uint64 epoch, bytes32 pseudonym, uint64 points, uint64 grams, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        bytes32 root = _pointsEpochs[epoch].root;
+        if (root == bytes32(0)) return false;
+        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(pseudonym, points, grams))));
+        return MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
     /// @notice Seconds between {scheduleRoleGrant} and the earliest {grantRole} of a delayed role.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -32,9 +33,12 @@ from api.responses import (
     OperationOut,
     ParticipantOut,
     ParticipantWithHoldings,
+    PointsEpochOut,
     ProjectOut,
     ProposalCheckOut,
+    RegisteredCitizen,
     RegisteredParticipant,
+    RegisteredPartner,
     ReportOut,
     RetirementOut,
     SupervisionResult,
@@ -72,6 +76,8 @@ PUBLIC = {
     ("GET", "/v1/claims/{claim_id}"),
     ("GET", "/v1/claims/{claim_id}/certificate"),
     ("GET", "/v1/claims/{claim_id}/certificate.pdf"),
+    ("GET", "/v1/points/epochs"),
+    ("GET", "/v1/points/epochs/{epoch}"),
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -89,6 +95,9 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/methodologies/declarative"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/declarative/check"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/{methodology_id}/reviews"): frozenset({"committee"}),
+    ("POST", "/v1/points/partners"): frozenset({"registrar"}),
+    ("POST", "/v1/points/citizens"): frozenset({"registrar"}),
+    ("POST", "/v1/points/epochs"): frozenset({"registrar"}),
     ("POST", "/v1/claims"): ANY,  # by subject: see registry/claims.py and tests/api/test_claims.py
     ("POST", "/v1/claims/{claim_id}/footprint"): ANY,  # the claimant's own
     ("POST", "/v1/claims/{claim_id}/verifications"): frozenset({"verifier"}),
@@ -127,15 +136,27 @@ def call(api: Api, endpoint: Endpoint, authorization: str | None, body: Any = No
     return response
 
 
+# Routes a data partner signs (X-Tanhui-Partner, X-Tanhui-Signature), and a citizen's own
+# (its citizen token): tests/api/test_points.py refuses them unsigned and without the token.
+PARTNER_SIGNED = {("POST", "/v1/points/acts"), ("GET", "/v1/points/rejections")}
+CITIZEN_OWN = {
+    ("GET", "/v1/points/me"),
+    ("POST", "/v1/points/me/close"),
+    ("GET", "/v1/points/proofs/{citizen_id}"),
+}
+
+
 def protected(api: Api) -> list[Endpoint]:
-    return [e for e in endpoints(api.http.app) if e.key not in PUBLIC]
+    return [e for e in endpoints(api.http.app) if e.key not in PUBLIC | PARTNER_SIGNED | CITIZEN_OWN]
 
 
 def test_routes__each_is_public_or_protected_with_its_roles() -> None:
     found = {e.key for e in app_endpoints()}
     assert not PUBLIC & set(PROTECTED)
-    assert found - PUBLIC == set(PROTECTED), "list a new route in PUBLIC or PROTECTED"
-    assert PUBLIC <= found
+    assert found - PUBLIC - PARTNER_SIGNED - CITIZEN_OWN == set(PROTECTED), (
+        "list a new route in PUBLIC or PROTECTED"
+    )
+    assert PUBLIC | PARTNER_SIGNED | CITIZEN_OWN <= found
 
 
 # -- no valid token: 401 -------------------------------------------------------------------------
@@ -292,6 +313,15 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             assert out["acceptable"] is True and out["problems"] == []
 
         return Request(path, token, 200, ProposalCheckOut, body, checked)
+    if path == "/v1/points/partners":
+        return Request(path, token, 201, RegisteredPartner, body, lambda p: _equal(p["scenes"], ["metro"]))
+    if path == "/v1/points/citizens":
+        return Request(path, token, 201, RegisteredCitizen, None, lambda c: _equal(c["id"][:4], "ctz_"))
+    if path == "/v1/points/epochs":
+        points_day(api)
+        return Request(
+            path, token, 201, PointsEpochOut, body, lambda e: _equal((e["epoch"], e["leaf_count"]), (1, 1))
+        )
     if path == "/v1/claims" and method == "POST":
 
         def registered(c: Any) -> None:
@@ -666,7 +696,19 @@ PUBLIC_MODELS: dict[str, Any] = {
     "/v1/footprints/calculate": FootprintCalculation,
     "/v1/claims": TypeAdapter(list[ClaimOut]),
     "/v1/claims/{claim_id}": ClaimOut,
+    "/v1/points/epochs/{epoch}": PointsEpochOut,
+    "/v1/points/epochs": TypeAdapter(list[PointsEpochOut]),
 }
+
+
+def points_day(api: Api) -> dict[str, Any]:
+    """A partner and a citizen with points from a metro ride earlier today: (the citizen)."""
+    from tests.api.test_points import Partner, citizen, ride
+
+    metro = Partner(api, "Chengdu Metro", ["metro"])
+    someone = citizen(api)
+    assert metro.send([ride("r1", someone)])["accepted"] == 1
+    return someone
 
 
 def neutral_claim(api: Api, owner: dict[str, Any], batch_id: int, verifier: dict[str, Any]) -> dict[str, Any]:
@@ -703,6 +745,9 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
     methodology = api.published_methodology_once()
     claim = neutral_claim(api, owner, batch_id, verifier)
     offset = claim["required_kg"]
+    points_day(api)
+    yesterday = str(datetime.now(UTC).date() - timedelta(days=1))
+    epoch = api.ok("/v1/points/epochs", {"day": yesterday}, api.operator)
     retirement = api.ok(
         "/v1/retirements",
         {**VALID_BODIES[("POST", "/v1/retirements")], "batch_id": batch_id},
@@ -714,6 +759,7 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
         "certificate_id": certificate_id,
         "methodology_id": methodology["id"],
         "claim_id": claim["id"],
+        "epoch": epoch["epoch"],
     }
     checks: dict[str, Callable[[Any], None]] = {
         "/v1/health": lambda h: _equal((h["status"], h["chain_id"]), ("ok", runtime.client.chain_id)),
@@ -749,6 +795,8 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
         ),
         "/v1/claims": lambda cs: _equal([c["id"] for c in cs], [claim["id"]]),
         "/v1/claims/{claim_id}": lambda c: _equal(c, claim),
+        "/v1/points/epochs/{epoch}": lambda e: _equal(e, epoch),
+        "/v1/points/epochs": lambda es: _equal(es, [epoch]),
     }
     for endpoint in endpoints(api.http.app):
         if endpoint.key not in PUBLIC:

@@ -40,6 +40,8 @@ PATH_SAMPLES = {
     "batch_id": "999",
     "certificate_id": "999",
     "claim_id": "CL-0000000000",
+    "citizen_id": "ctz_000000000000",
+    "epoch": "999",
 }
 
 # A valid body for every route that takes one: a request that would change something if it
@@ -68,6 +70,8 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         }
     },
     ("POST", "/v1/claims/{claim_id}/verifications"): {"decision": "approve", "reason": "checked"},
+    ("POST", "/v1/points/partners"): {"name": "Chengdu Metro", "scenes": ["metro"]},
+    ("POST", "/v1/points/epochs"): {"day": "2025-06-30"},
     ("POST", "/v1/footprints/calculate"): {
         "footprint_methodology": {"code": "TH-FP-PER-001", "version": 1},
         "period_start": "2025-09-12",

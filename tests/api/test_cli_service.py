@@ -233,13 +233,41 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         unknown = run("verify-claim", "CL-0000000000", "--rpc-url", node.url, "--contract", credits)
         assert unknown.returncode == 1 and "no retirement and no closing names claim" in unknown.stderr
 
+        # The day's points epoch (R17): its anchoring succeeded, and one citizen's proof holds
+        # against the chain alone, and fails with one byte changed.
+        anchored = subprocess.run(
+            [str(node_tool("cast")), "receipt", demo["points_anchor_tx"], "status", "--rpc-url", node.url],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert anchored.returncode == 0 and anchored.stdout.split()[0] in ("1", "true"), anchored.stdout
+        proof_file = tmp_path / "proof.json"
+        proof_file.write_text(json.dumps(demo["points_proof"]))
+        proved = run("points", "verify-proof", str(proof_file), "--rpc-url", node.url)
+        assert proved.returncode == 0, proved.stderr
+        assert "proved against the chain" in proved.stdout
+        changed = dict(demo["points_proof"])
+        first = changed["proof"][0] if changed["proof"] else changed["root"]
+        flipped = first[:-1] + ("0" if first[-1] != "0" else "1")
+        if changed["proof"]:
+            changed["proof"] = [flipped, *changed["proof"][1:]]
+        else:
+            changed["pseudonym"] = changed["pseudonym"][:-1] + (
+                "0" if changed["pseudonym"][-1] != "0" else "1"
+            )
+        proof_file.write_text(json.dumps(changed))
+        refused = run("points", "verify-proof", str(proof_file), "--rpc-url", node.url)
+        assert refused.returncode == 1 and "does not hold" in refused.stderr
+
         database = demo["database_url"]
         clean = run(
             "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)
         )
         assert clean.returncode == 0, clean.stdout + clean.stderr
-        # One batch and one claim, counted in the singular.
-        summary = r"no differences at block \d+ \(1 batch, \d+ holdings?, 3 retirements, 1 claim, .*\)\n"
+        # One batch, one claim and one points epoch, counted in the singular.
+        summary = (
+            r"no differences at block \d+ "
+            r"\(1 batch, \d+ holdings?, 3 retirements, 1 claim, 1 points epoch, .*\)\n"
+        )
         assert re.fullmatch(summary, clean.stdout)
 
         # Drift is reported and fails the command.

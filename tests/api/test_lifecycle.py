@@ -119,6 +119,7 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
         "holdings": 2,
         "retirements": 1,
         "claims": 0,
+        "points epochs": 0,
         "operations": operations,
     }
 

@@ -25,6 +25,7 @@ from api.responses import (
     BatchDetail,
     BatchOut,
     CatalogueEntry,
+    CitizenPoints,
     ClaimOut,
     CreditRequestOut,
     ErrorEnvelope,
@@ -32,19 +33,26 @@ from api.responses import (
     FootprintCatalogueEntry,
     Health,
     HoldingOut,
+    IngestionResult,
     MethodologyOut,
     OperationOut,
     ParticipantOut,
     ParticipantWithHoldings,
+    PartnerRejection,
+    PointsEpochOut,
+    PointsProof,
     ProjectOut,
     ProposalCheckOut,
+    RegisteredCitizen,
     RegisteredParticipant,
+    RegisteredPartner,
     ReportOut,
     RetirementOut,
     SupervisionResult,
     SupervisionStatus,
     errors,
 )
+from api.routers.points import current_citizen
 from registry.runtime import Runtime
 from tests.api.conftest import Api
 from tests.api.test_bad_input import DECLARATIVE_EXAMPLE
@@ -71,6 +79,13 @@ ROUTE_MODELS: tuple[type[BaseModel], ...] = (
     ClaimOut,
     FootprintCatalogueEntry,
     FootprintCalculation,
+    RegisteredPartner,
+    RegisteredCitizen,
+    IngestionResult,
+    PartnerRejection,
+    CitizenPoints,
+    PointsEpochOut,
+    PointsProof,
 )
 ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 DOCUMENT_TYPES = {"text/html", "application/pdf"}
@@ -225,6 +240,26 @@ def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(api: 
     s.check(ClaimOut, api.get("/v1/claims"), many=True)
     s.check(ClaimOut, api.get(f"/v1/claims/{claim['id']}"))
 
+    # Public points: a partner, a citizen, a batch, a rejection, the citizen's points, an epoch
+    # and a proof.
+    from tests.api.test_points import Partner, ride
+
+    s.check(
+        RegisteredPartner,
+        api.ok("/v1/points/partners", {"name": "Chengdu Metro", "scenes": ["metro"]}, api.operator),
+    )
+    metro = Partner(api, "Chengdu Metro", ["metro"])
+    rider = s.check(RegisteredCitizen, api.ok("/v1/points/citizens", None, api.operator))
+    s.check(IngestionResult, metro.send([ride("r1", rider), ride("r2", rider, km="900")]))
+    rejected = api.http.get(
+        "/v1/points/rejections", headers=metro.headers("GET", "/v1/points/rejections", b"")
+    )
+    s.check(PartnerRejection, rejected.json(), many=True)
+    s.check(CitizenPoints, api.get("/v1/points/me", rider["token"]))
+    epoch = s.check(PointsEpochOut, api.ok("/v1/points/epochs", {"day": "2025-06-30"}, api.operator))
+    s.check(PointsEpochOut, api.get(f"/v1/points/epochs/{epoch['epoch']}"))
+    s.check(PointsProof, api.get(f"/v1/points/proofs/{rider['id']}", rider["token"]))
+
     # Supervision: a frozen account shows in the status.
     supervisor = s.check(RegisteredParticipant, api.participant(["supervisor"]))
     s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))
@@ -338,10 +373,14 @@ def test_openapi__the_api_token_is_a_bearer_security_scheme_of_the_protected_ope
         if (
             isinstance(route, APIRoute)
             and route.include_in_schema
-            and _depends_on(route.dependant, current_participant)
+            and (
+                _depends_on(route.dependant, current_participant)
+                or _depends_on(route.dependant, current_citizen)
+            )
         ):
             protected |= {(m, str(context.path)) for m in context.methods or ()}
     assert ("POST", "/v1/transfers") in protected and ("GET", "/v1/supervision") in protected
+    assert ("GET", "/v1/points/me") in protected  # a citizen's token is a bearer token too
     for method, path, operation in operations(openapi):
         expected: list[dict[str, list[str]]] | None = (
             [{bearer[0]: []}] if (method, path) in protected else None

@@ -66,6 +66,21 @@ interface ITanhuiRegistry is IAccessControl {
         uint40 verifiedAt;
     }
 
+    /// @dev A day's points epoch (R17): the root of the Merkle tree over every citizen's
+    /// cumulative points and grams of CO2e avoided, leaves keyed by a salted pseudonym, with the
+    /// tree's leaf count and totals, and when (unix seconds) and in which block it was anchored.
+    /// Two storage slots: `root`; then `leafCount` (48 bits: at most 2**48 - 1 leaves),
+    /// `totalPoints` and `totalGrams` (64 each), `anchoredAt` and `anchoredBlock` (40 each).
+    /// All zero for an epoch not anchored.
+    struct PointsEpoch {
+        bytes32 root;
+        uint48 leafCount;
+        uint64 totalPoints;
+        uint64 totalGrams;
+        uint40 anchoredAt;
+        uint40 anchoredBlock;
+    }
+
     error RegistryZeroAddress();
     error RegistryZeroId();
     error RegistryZeroHash();
@@ -98,6 +113,13 @@ interface ITanhuiRegistry is IAccessControl {
     error RegistryRoleGrantNotScheduled(bytes32 role, address account);
     /// @dev `account` holds role `held`, which excludes role `wanted` (separation of duties).
     error RegistryConflictingRoles(address account, bytes32 held, bytes32 wanted);
+    /// @dev Points epochs are anchored one after the other from 1: `epoch` is not `expected`
+    /// (the last anchored epoch + 1).
+    error RegistryPointsEpochNotNext(uint64 epoch, uint64 expected);
+    /// @dev A points epoch with no leaves.
+    error RegistryEmptyPointsEpoch(uint64 epoch);
+    /// @dev A points epoch of more than `max` (2**48 - 1) leaves, the bound that keeps an epoch in two slots.
+    error RegistryPointsEpochTooLarge(uint64 leafCount, uint64 max);
 
     event ParticipantRegistered(address indexed account, ParticipantKind kind);
     event ParticipantStatusChanged(address indexed account, ParticipantStatus status);
@@ -125,10 +147,25 @@ interface ITanhuiRegistry is IAccessControl {
     event RoleGrantScheduled(bytes32 indexed role, address indexed account, uint48 readyAt);
     /// @dev A scheduled grant was withdrawn before it was completed.
     event RoleGrantCancelled(bytes32 indexed role, address indexed account);
+    /// @dev The root of points epoch `epoch` was anchored (R17).
+    event PointsEpochAnchored(
+        uint64 indexed epoch, bytes32 root, uint64 leafCount, uint64 totalPoints, uint64 totalGrams
+    );
 
     function isActiveParticipant(address account) external view returns (bool);
     function participant(address account) external view returns (Participant memory);
     function methodology(bytes32 methodologyId, uint32 version) external view returns (Methodology memory);
     function project(bytes32 projectId) external view returns (Project memory);
     function report(bytes32 reportHash) external view returns (Report memory);
+
+    /// @notice Points epoch `epoch` as anchored; all zero if it was not.
+    function pointsEpoch(uint64 epoch) external view returns (PointsEpoch memory);
+    /// @notice The last anchored points epoch; 0 before the first.
+    function lastPointsEpoch() external view returns (uint64);
+    /// @notice Whether `proof` shows that the tree of points epoch `epoch` holds the leaf
+    /// (`pseudonym`, `points`, `grams`); false for an epoch not anchored.
+    function verifyPoints(uint64 epoch, bytes32 pseudonym, uint64 points, uint64 grams, bytes32[] calldata proof)
+        external
+        view
+        returns (bool);
 }

@@ -1,0 +1,424 @@
+"""Data partners, citizens, and the ingestion of citizens' acts.
+
+A partner reports acts in batches of up to ``MAX_BATCH`` records, the raw body signed with
+HMAC-SHA256 under the partner's key. The key is derived from the registry's secret and the
+partner's id (shown once, when the partner is registered; never stored). Every record is either
+accepted — valued by its scene's rules, capped per citizen and day and month, and written to the
+ledger — or rejected with a reason code. A partner's record id counts once: a resent batch
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+from eth_utils.crypto import keccak
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.orm import Session
+
+from registry.clock import now
+from registry.errors import InvalidRequest, NotFound, RegistryError
+from registry.models import Citizen, LedgerPosting, PointsAct, PointsPartner
+from registry.points import ledger, valuation
+
+MAX_BATCH = 10_000
+#: How late a record may arrive, and how far in the future its time may be (clock skew).
+MAX_AGE = timedelta(days=90)
+MAX_SKEW = timedelta(minutes=5)
+#: Points are valid this long after the day they were earned.
+VALIDITY = timedelta(days=730)
+#: One device reporting more acts than this within a minute is a burst (fraud rule).
+DEVICE_BURST = 20
+
+
+class BadSignature(RegistryError):
+    code = "bad_signature"
+    status = 401
+
+
+class BatchTooLarge(RegistryError):
+    code = "batch_too_large"
+    status = 413
+
+
+# -- partners and citizens ----------------------------------------------------------------------
+
+
+def partner_key(registry_secret: str, partner_public_id: str) -> bytes:
+    """The partner's signing key: HMAC of its id under the registry's secret."""
+    return hmac.new(
+        registry_secret.encode(), f"tanhui/points-partner/{partner_public_id}".encode(), hashlib.sha256
+    ).digest()
+
+
+def register_partner(
+    session: Session, registry_secret: str, name: str, scenes: Sequence[str]
+) -> tuple[PointsPartner, str]:
+    known = set(valuation.scene_codes())
+    unknown = sorted(set(scenes) - known)
+    if unknown or not scenes:
+        raise InvalidRequest(f"scenes must be some of {', '.join(sorted(known))}", field="scenes")
+    partner = PointsPartner(
+        public_id="ptn_" + secrets.token_hex(6), name=name, scenes=sorted(set(scenes)), created_at=now()
+    )
+    session.add(partner)
+    session.flush()
+    return partner, partner_key(registry_secret, partner.public_id).hex()
+
+
+def partner_for(
+    session: Session, registry_secret: str, public_id: str | None, body: bytes, signature: str | None
+) -> PointsPartner:
+    """The partner whose key signed `body`; BadSignature (401) otherwise, for an unknown partner too."""
+    partner = None
+    if public_id:
+        partner = session.execute(
+            select(PointsPartner).where(PointsPartner.public_id == public_id)
+        ).scalar_one_or_none()
+    expected = hmac.new(partner_key(registry_secret, public_id or "-"), body, hashlib.sha256).hexdigest()
+    given = (signature or "").strip().lower().encode("utf-8", "replace")
+    if partner is None or not given or not hmac.compare_digest(expected.encode(), given):
+        raise BadSignature(
+            "the batch is not signed with a registered partner's key (X-Tanhui-Partner, X-Tanhui-Signature)"
+        )
+    return partner
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def register_citizen(session: Session) -> tuple[Citizen, str]:
+    """A new pseudonymous citizen and its token (shown once). Its pseudonym — keccak-256 of a
+    random salt and its id — keys its leaf on chain; nothing personal goes there."""
+    public_id = "ctz_" + secrets.token_hex(6)
+    salt = secrets.token_hex(32)
+    token = "tc_" + secrets.token_urlsafe(32)
+    citizen = Citizen(
+        public_id=public_id,
+        pseudonym="0x" + keccak(bytes.fromhex(salt) + public_id.encode()).hex(),
+        salt=salt,
+        token_hash=hash_token(token),
+        created_at=now(),
+    )
+    session.add(citizen)
+    session.flush()
+    return citizen, token
+
+
+def citizen_by_token(session: Session, token: str | None) -> Citizen:
+    from registry.errors import Unauthenticated
+
+    if not token:
+        raise Unauthenticated("a citizen's token is required (Authorization: Bearer <token>)")
+    citizen = session.execute(
+        select(Citizen).where(Citizen.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if citizen is None or citizen.closed_at is not None:
+        raise Unauthenticated("the citizen's token is not valid")
+    return citizen
+
+
+# -- ingestion ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record_id: str
+    status: str  # accepted | rejected | duplicate
+    reason: str | None = None
+    points: int = 0
+    grams: int = 0
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return None
+        return parsed.astimezone(UTC)  # in range once in UTC (an offset may overflow year 1 or 9999)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _parse_quantity(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal) or len(str(value)) > 30:
+        return None
+    try:
+        quantity = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return quantity if quantity.is_finite() else None
+
+
+def ingest(
+    session: Session,
+    partner: PointsPartner,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    validity: timedelta = VALIDITY,
+) -> list[Outcome]:
+    """Values and records a batch; returns each record's outcome, in order. Points earned on a
+    day stay valid for `validity` after it."""
+    if len(records) > MAX_BATCH:
+        raise BatchTooLarge(f"{len(records)} records; a batch holds at most {MAX_BATCH}", limit=MAX_BATCH)
+    received = now()
+    # One batch of a partner at a time (its record ids count once), and the citizens it names
+    # locked in id order (their caps are read and raised by one batch at a time): FOR UPDATE on
+    # PostgreSQL; SQLite's write lock serialises the batches already.
+    session.execute(select(PointsPartner.id).where(PointsPartner.id == partner.id).with_for_update())
+    ids = [_record_id(r) for r in records]
+    earlier = dict(
+        session.execute(
+            select(PointsAct.record_id, PointsAct.status).where(
+                PointsAct.partner_id == partner.id, PointsAct.record_id.in_(set(ids))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    # An accepted record counts once; a rejected one may come again, corrected: its rejection
+    # (which wrote nothing else) gives way to the new outcome.
+    seen_before = {record_id for record_id, status in earlier.items() if status == "accepted"}
+    retried = [record_id for record_id, status in earlier.items() if status != "accepted"]
+    if retried:
+        session.execute(
+            delete(PointsAct).where(
+                PointsAct.partner_id == partner.id,
+                PointsAct.record_id.in_(retried),
+                PointsAct.status == "rejected",
+            )
+        )
+    named = {str(r.get("citizen", "")) for r in records if isinstance(r, Mapping)}
+    citizens = {
+        c.public_id: c
+        for c in session.execute(
+            select(Citizen).where(Citizen.public_id.in_(named)).order_by(Citizen.id).with_for_update()
+        ).scalars()
+    }
+    # What each (citizen, scene) earned already on the days and in the months the batch touches.
+    citizen_ids = {c.id for c in citizens.values()}
+    earned_day: dict[tuple[int, str, date], int] = defaultdict(int)
+    earned_month: dict[tuple[int, str, int, int], int] = defaultdict(int)
+    trips: set[tuple[int, str, str]] = set()
+    device_minute: dict[tuple[str, str], int] = defaultdict(int)
+    if citizen_ids:
+        horizon = (received - MAX_AGE - timedelta(days=31)).date()
+        for cid, scene, day, points, occurred in session.execute(
+            select(
+                PointsAct.citizen_id,
+                PointsAct.scene,
+                PointsAct.day,
+                PointsAct.points,
+                PointsAct.occurred_at,
+            ).where(
+                PointsAct.citizen_id.in_(citizen_ids),
+                PointsAct.status == "accepted",
+                PointsAct.day >= horizon,
+            )
+        ):
+            earned_day[(cid, scene, day)] += points
+            earned_month[(cid, scene, day.year, day.month)] += points
+            trips.add((cid, scene, _minute(occurred)))
+    # What each of the partner's devices named in the batch reported already, minute by minute
+    # (whoever the citizens: a burst split over batches is still a burst).
+    devices = {
+        str(r["device"])[:100] for r in records if isinstance(r, Mapping) and r.get("device") is not None
+    }
+    if devices:
+        horizon = (received - MAX_AGE).date()
+        for device, occurred in session.execute(
+            select(PointsAct.device, PointsAct.occurred_at).where(
+                PointsAct.partner_id == partner.id,
+                PointsAct.device.in_(devices),
+                PointsAct.status == "accepted",
+                PointsAct.day >= horizon,
+            )
+        ):
+            device_minute[(str(device), _minute(occurred))] += 1
+    rows: list[dict[str, Any]] = []
+    outcomes: list[Outcome] = []
+    in_batch: set[str] = set()
+    for record, record_id in zip(records, ids, strict=True):
+        outcome, row = _one(
+            partner, record, record_id, received, seen_before, in_batch, citizens,
+            earned_day, earned_month, trips, device_minute,
+        )  # fmt: skip
+        outcomes.append(outcome)
+        if row is not None:
+            rows.append(row)
+    if rows:
+        # Core statements, many rows each (the ORM's bulk path runs one statement a row here).
+        connection = session.connection()
+        acts = cast(Table, PointsAct.__table__)
+        returned = (acts.c.id, acts.c.citizen_id, acts.c.points, acts.c.grams, acts.c.day, acts.c.status)
+        inserted = connection.execute(acts.insert().returning(*returned), rows)
+        postings: list[dict[str, Any]] = []
+        for act_id, cid, points, grams, day, status in inserted:
+            if status == "accepted" and points > 0:
+                postings += ledger.earn_rows(cid, act_id, points, grams, day + validity, received)
+        if postings:
+            connection.execute(cast(Table, LedgerPosting.__table__).insert(), postings)
+    return outcomes
+
+
+def _record_id(record: Any) -> str:
+    """A record's id: a non-empty string (or an integer, as its decimal text); "" for anything else."""
+    if not isinstance(record, Mapping):
+        return ""
+    value = record.get("id")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)
+
+
+def _minute(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def _one(
+    partner: PointsPartner,
+    record: Mapping[str, Any],
+    record_id: str,
+    received: datetime,
+    seen_before: set[str],
+    in_batch: set[str],
+    citizens: Mapping[str, Citizen],
+    earned_day: dict[tuple[int, str, date], int],
+    earned_month: dict[tuple[int, str, int, int], int],
+    trips: set[tuple[int, str, str]],
+    device_minute: dict[tuple[str, str], int],
+) -> tuple[Outcome, dict[str, Any] | None]:
+    """One record's outcome and, unless it is a duplicate of one already counted, its row."""
+    if not isinstance(record, Mapping) or not record_id or len(record_id) > 100:
+        return Outcome(record_id[:100], "rejected", "bad_record"), None
+    if record_id in seen_before or record_id in in_batch:
+        return Outcome(record_id, "duplicate"), None
+    in_batch.add(record_id)
+    scene = str(record.get("scene", ""))[:40]
+    occurred = _parse_time(record.get("occurred_at"))
+    quantity = _parse_quantity(record.get("quantity"))
+    device = record.get("device")
+    device = str(device)[:100] if device is not None else None
+    citizen = citizens.get(str(record.get("citizen", "")))
+
+    def rejected(reason: str) -> tuple[Outcome, dict[str, Any]]:
+        return Outcome(record_id, "rejected", reason), {
+            "partner_id": partner.id,
+            "record_id": record_id,
+            "citizen_id": citizen.id if citizen is not None else None,
+            "scene": scene,
+            "occurred_at": occurred or received,
+            "day": (occurred or received).astimezone(UTC).date(),
+            "quantity": str(record.get("quantity", ""))[:40],
+            "device": device,
+            "grams": 0,
+            "points": 0,
+            "status": "rejected",
+            "reason": reason,
+            "received_at": received,
+        }
+
+    if scene not in valuation.scene_codes():
+        return rejected("unknown_scene")
+    if scene not in partner.scenes:
+        return rejected("scene_not_allowed")
+    if citizen is None or citizen.closed_at is not None:
+        return rejected("unknown_citizen")
+    if occurred is None:
+        return rejected("bad_time")
+    if occurred > received + MAX_SKEW:
+        return rejected("future_time")
+    if occurred < received - MAX_AGE:
+        return rejected("too_old")
+    if quantity is None:
+        return rejected("bad_quantity")
+    value = valuation.value(scene, quantity, record.get("detail"))
+    if isinstance(value, str):
+        return rejected(value)  # the scene's own reason: impossible_distance, negative_quantity...
+    grams, points = value
+    stamp = _minute(occurred)
+    if (citizen.id, scene, stamp) in trips:
+        return rejected("duplicate_trip")  # the same act from another partner, or twice
+    if device is not None and device_minute[(device, stamp)] >= DEVICE_BURST:
+        return rejected("device_burst")
+    day = occurred.astimezone(UTC).date()
+    daily_cap, monthly_cap = valuation.caps(scene)
+    room = min(
+        daily_cap - earned_day[(citizen.id, scene, day)],
+        monthly_cap - earned_month[(citizen.id, scene, day.year, day.month)],
+    )
+    if room <= 0:
+        return rejected("cap_reached")
+    if points > room:  # capped: the grams follow the points credited
+        grams = grams * room // points if points else 0
+        points = room
+    earned_day[(citizen.id, scene, day)] += points
+    earned_month[(citizen.id, scene, day.year, day.month)] += points
+    trips.add((citizen.id, scene, stamp))
+    if device is not None:
+        device_minute[(device, stamp)] += 1
+    _, row = rejected("")
+    row.update(grams=grams, points=points, status="accepted", reason=None)
+    return Outcome(record_id, "accepted", None, points, grams), row
+
+
+def rejections(session: Session, partner: PointsPartner, limit: int = 1000) -> list[dict[str, Any]]:
+    """The partner's rejected records, newest first."""
+    acts = session.execute(
+        select(PointsAct)
+        .where(PointsAct.partner_id == partner.id, PointsAct.status == "rejected")
+        .order_by(PointsAct.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        {"id": a.record_id, "reason": a.reason, "scene": a.scene, "received_at": a.received_at.isoformat()}
+        for a in acts
+    ]
+
+
+def history(session: Session, citizen: Citizen, limit: int = 1000) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(LedgerPosting, PointsAct.scene, PointsAct.occurred_at)
+        .outerjoin(PointsAct, PointsAct.id == LedgerPosting.act_id)
+        .where(LedgerPosting.account == ledger.citizen_account(citizen.id))
+        .order_by(LedgerPosting.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "kind": p.kind,
+            "points": p.points,
+            "grams": p.grams,
+            "scene": scene,
+            "occurred_at": occurred.isoformat() if occurred else None,
+            "expires_on": str(p.expires_on) if p.expires_on else None,
+            "at": p.created_at.isoformat(),
+        }
+        for p, scene, occurred in rows
+    ]
+
+
+def partner_get(session: Session, public_id: str) -> PointsPartner:
+    partner = session.execute(
+        select(PointsPartner).where(PointsPartner.public_id == public_id)
+    ).scalar_one_or_none()
+    if partner is None:
+        raise NotFound(f"no partner {public_id}", partner=public_id)
+    return partner
+
+
+def acts_count(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(PointsAct)).scalar_one())

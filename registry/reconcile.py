@@ -296,6 +296,12 @@ def _check_points_epochs(runtime: Parts, report: Report, block: int) -> int:
                 .order_by(PointsEpoch.epoch)
             ).tuples()
         ]
+    confirmed = [epoch for epoch, *_, status in rows if status == OperationStatus.CONFIRMED]
+    last_on_chain = runtime.tanhui.last_points_epoch(block=block)
+    if last_on_chain != (max(confirmed) if confirmed else 0):
+        # The chain anchored epochs the registry does not count as anchored (a restored database,
+        # an operation recorded failed that was mined): every later closing would be refused.
+        report.differ("points epochs", "last anchored", max(confirmed) if confirmed else 0, last_on_chain)
     for epoch, root, leaves, points, grams, status in rows:
         if status != OperationStatus.CONFIRMED:
             continue  # on its way to the chain

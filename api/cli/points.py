@@ -123,13 +123,12 @@ def verify_proof(
     """Check a citizen's points proof from the chain alone: the epoch's anchored root, and the
     leaf (pseudonym, points, grams) with its Merkle proof, both by this program and by the
     contract's verifyPoints. Exit 1 if either says no."""
-    from chain.points import leaf_hash
-    from chain.points import verify as verify_locally
-
     from chain.client import ChainClient
     from chain.compiler import compile_contracts
     from chain.contracts import Deployment, Tanhui
     from chain.errors import ChainError
+    from chain.points import leaf_hash
+    from chain.points import verify as verify_locally
 
     try:
         proof = json.loads(path.read_text(encoding="utf-8"))

@@ -249,6 +249,23 @@ def test_reconcile__names_a_points_epoch_that_differs_from_the_chain(api: Api, r
             with runtime.db.transaction() as session:
                 setattr(session.get(PointsEpoch, 1), field, before)
         assert ("points epoch 1", field) in named, named
+    # The chain anchored an epoch the registry holds as failed (e.g. a restored database).
+    from registry.models import ChainOperation
+
+    with runtime.db.transaction() as session:
+        epoch = session.get(PointsEpoch, 1)
+        assert epoch is not None
+        operation = session.get(ChainOperation, epoch.operation_id)
+        assert operation is not None
+        operation.status = "failed"  # type: ignore[assignment]
+    named = [(d["subject"], d["field"]) for d in reconcile(runtime).differences]
+    assert ("points epochs", "last anchored") in named, named
+    with runtime.db.transaction() as session:
+        epoch = session.get(PointsEpoch, 1)
+        assert epoch is not None
+        operation = session.get(ChainOperation, epoch.operation_id)
+        assert operation is not None
+        operation.status = "confirmed"  # type: ignore[assignment]
     assert reconcile(runtime).ok
 
 

@@ -212,23 +212,35 @@ def ingest(
     earned_month: dict[tuple[int, str, int, int], int] = defaultdict(int)
     trips: set[tuple[int, str, str]] = set()
     device_minute: dict[tuple[str, str], int] = defaultdict(int)
-    if citizen_ids:
-        horizon = (received - MAX_AGE - timedelta(days=31)).date()
-        for cid, scene, day, points, occurred in session.execute(
-            select(
-                PointsAct.citizen_id,
-                PointsAct.scene,
-                PointsAct.day,
-                PointsAct.points,
-                PointsAct.occurred_at,
-            ).where(
+    days = {
+        moment.date()
+        for r in records
+        if isinstance(r, Mapping) and (moment := _parse_time(r.get("occurred_at"))) is not None
+    }
+    if citizen_ids and days:
+        # Sums by day over the whole months the batch touches (a monthly cap counts the month's
+        # later days too), and the acts of the very days it touches (for duplicate trips).
+        first = min(days).replace(day=1)
+        last = (max(days).replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        for cid, scene, day, points in session.execute(
+            select(PointsAct.citizen_id, PointsAct.scene, PointsAct.day, func.sum(PointsAct.points))
+            .where(
                 PointsAct.citizen_id.in_(citizen_ids),
                 PointsAct.status == "accepted",
-                PointsAct.day >= horizon,
+                PointsAct.day >= first,
+                PointsAct.day <= last,
+            )
+            .group_by(PointsAct.citizen_id, PointsAct.scene, PointsAct.day)
+        ):
+            earned_day[(cid, scene, day)] += int(points)
+            earned_month[(cid, scene, day.year, day.month)] += int(points)
+        for cid, scene, occurred in session.execute(
+            select(PointsAct.citizen_id, PointsAct.scene, PointsAct.occurred_at).where(
+                PointsAct.citizen_id.in_(citizen_ids),
+                PointsAct.status == "accepted",
+                PointsAct.day.in_(days),
             )
         ):
-            earned_day[(cid, scene, day)] += points
-            earned_month[(cid, scene, day.year, day.month)] += points
             trips.add((cid, scene, _minute(occurred)))
     # What each of the partner's devices named in the batch reported already, minute by minute
     # (whoever the citizens: a burst split over batches is still a burst).
@@ -261,12 +273,19 @@ def ingest(
         # Core statements, many rows each (the ORM's bulk path runs one statement a row here).
         connection = session.connection()
         acts = cast(Table, PointsAct.__table__)
-        returned = (acts.c.id, acts.c.citizen_id, acts.c.points, acts.c.grams, acts.c.day, acts.c.status)
-        inserted = connection.execute(acts.insert().returning(*returned), rows)
+        connection.execute(acts.insert(), rows)  # executemany: no RETURNING, one round trip a page
+        earning = {row["record_id"]: row for row in rows if row["status"] == "accepted" and row["points"] > 0}
         postings: list[dict[str, Any]] = []
-        for act_id, cid, points, grams, day, status in inserted:
-            if status == "accepted" and points > 0:
-                postings += ledger.earn_rows(cid, act_id, points, grams, day + validity, received)
+        if earning:
+            for act_id, record_id in connection.execute(
+                select(acts.c.id, acts.c.record_id).where(
+                    acts.c.partner_id == partner.id, acts.c.record_id.in_(list(earning))
+                )
+            ):
+                row = earning[record_id]
+                postings += ledger.earn_rows(
+                    row["citizen_id"], act_id, row["points"], row["grams"], row["day"] + validity, received
+                )
         if postings:
             connection.execute(cast(Table, LedgerPosting.__table__).insert(), postings)
     return outcomes

@@ -394,3 +394,27 @@ def test_deeply_nested_json__is_refused_not_a_crash_of_the_service(api: Api) -> 
     response = api.http.post("/v1/participants", content=deep, headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500, response.text
     assert api.http.get("/v1/health").status_code == 200
+
+
+def test_monthly_cap__counts_what_the_month_earned_on_later_days(api: Api) -> None:
+    # household_electricity (docs/points/household_electricity.md): 3,000 points a month. An act
+    # reported first for the 20th uses the month up; one reported next for the 5th of the same
+    # month finds it used (its day is earlier, the month is the same).
+    utility = Partner(api, "State Grid Chengdu", ["household_electricity"])
+    home = citizen(api)
+    month = (datetime.now(UTC) - timedelta(days=45)).replace(hour=12, minute=0, second=0, microsecond=0)
+
+    def saving(record: str, day: int) -> dict[str, Any]:
+        return {
+            "id": record,
+            "citizen": home["id"],
+            "scene": "household_electricity",
+            "occurred_at": month.replace(day=day).isoformat(),
+            "quantity": "200",
+            "detail": {"baseline_kwh": "400"},
+        }
+
+    late = utility.send([saving("m20", 20)])
+    assert (late["results"][0]["status"], late["results"][0]["points"]) == ("accepted", 3000)
+    early = utility.send([saving("m05", 5)])
+    assert early["results"][0]["reason"] == "cap_reached"

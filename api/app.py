@@ -34,6 +34,8 @@ from api.responses import Health, document_errors
 from api.routers import (
     claims,
     credits,
+    feed,
+    market,
     methodologies,
     operations,
     participants,
@@ -182,23 +184,30 @@ def bound_recursion() -> None:
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     """The service over `runtime`. With `background`, a relay thread resumes pending chain
-    operations and follows the chain while the service runs."""
+    operations and follows the chain while the service runs, and a webhook thread pushes the
+    exchange feed to its subscribers."""
     bound_recursion()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
-        thread = None
+        threads: list[threading.Thread] = []
         if background:
-            thread = threading.Thread(
-                target=runtime.relay.run_forever, args=(stop,), name="tanhui-relay", daemon=True
-            )
-            thread.start()
+            threads = [
+                threading.Thread(
+                    target=runtime.relay.run_forever, args=(stop,), name="tanhui-relay", daemon=True
+                ),
+                threading.Thread(
+                    target=runtime.webhooks.run, args=(stop,), name="tanhui-webhooks", daemon=True
+                ),
+            ]
+            for thread in threads:
+                thread.start()
         try:
             yield
         finally:
             stop.set()
-            if thread is not None:
+            for thread in threads:
                 thread.join(timeout=10)
 
     app = FastAPI(
@@ -275,6 +284,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         projects,
         credits,
         claims,
+        market,
+        feed,
         points,
         public,
         operations,

@@ -14,17 +14,20 @@ import base64
 import hashlib
 import hmac
 import json
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from api.refexchange import ReferenceExchange
 from chain.localnode import free_port
 
 BOILER_DATA = {
@@ -224,6 +227,7 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
 
     claim = neutral_event(api, batch_id, owner, buyer, attendee, verifier, say)
     anchor_tx, proof = points_day(api, operator_token, say)
+    market = market_day(api, operator_token, batch_id, owner, buyer, say)
     return {
         "batch_id": batch_id,
         "certificate_id": certificate["certificate_id"],
@@ -240,6 +244,64 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
         "claim_tx": claim["chain"]["close_tx"],
         "points_anchor_tx": anchor_tx,
         "points_proof": proof,
+        **market,
+    }
+
+
+def market_day(
+    api: Api, operator_token: str, batch_id: int, owner: dict[str, Any], buyer: dict[str, Any], say: Any
+) -> dict[str, Any]:
+    """The exchange: the registrar sets the reference price of energy-substitution credits, the
+    owner lists 100 t (into escrow), the reference exchange matches the owner's ask with the
+    buyer's bid and settles 40 t within the day's band, and the buyer retires them."""
+    exchange = api.post(
+        "/v1/participants",
+        {"name": "China Tianfu Environmental Exchange", "kind": "organisation", "roles": ["exchange"]},
+        operator_token,
+    )
+    api.post(
+        "/v1/market/reference-prices",
+        {"project_type": "energy-substitution", "price_fen_per_t": 6_000},
+        operator_token,
+    )
+    request = api.post("/v1/listings", {"batch_id": batch_id, "amount_t": "100"}, owner["token"])
+    listing = request["listing"]
+    if listing is None:
+        raise DemoFailed(f"the listing was not confirmed: {request}")
+    say(f"listing {listing['listing_id']}: {listing['amount_t']} t of batch {batch_id} in escrow")
+    # The exchange's own order book (the reference exchange, which speaks only the public API
+    # and the feed): the owner asks 62.50 yuan/t, the buyer bids up to 63.00 for 40 t; they
+    # cross at the resting ask and the exchange settles through the registry.
+    with tempfile.TemporaryDirectory(prefix="tanhui-refx-") as state:
+        book = ReferenceExchange(api.http, exchange["token"], Path(state), prefix="DEMO")
+        book.offer(listing["listing_id"], 6_250)
+        matches = book.bid(buyer["id"], 40_000, 6_300)
+    if len(matches) != 1 or matches[0].status != "settled" or matches[0].trade_id is None:
+        raise DemoFailed(f"the exchange did not settle the crossing orders: {matches}")
+    trade = api.get(f"/v1/trades/{matches[0].trade_id}")
+    say(
+        f"trade {trade['trade_id']}: {trade['amount_t']} t at {trade['price_yuan_per_t']} yuan/t "
+        f"to the buyer (tx {trade['chain']['tx_hash']})"
+    )
+    if matches[0].reference != trade["reference"]:
+        raise DemoFailed("the registry's trade names another reference than the exchange's")
+    retirement = api.post(
+        "/v1/retirements",
+        {
+            "batch_id": batch_id,
+            "amount_t": "40",
+            "beneficiary": "Chengdu Marathon 2025 shuttle buses",
+            "purpose": "voluntary",
+        },
+        buyer["token"],
+    )
+    say(f"the buyer retired what it bought: certificate {retirement['certificate']['certificate_id']}")
+    return {
+        "listing_id": listing["listing_id"],
+        "trade_id": trade["trade_id"],
+        "trade_tx": trade["chain"]["tx_hash"],
+        "seller_address": trade["seller_address"],
+        "buyer_address": trade["buyer_address"],
     }
 
 

@@ -61,6 +61,27 @@ GET  /v1/points/proofs/{citizen_id}                      PointsProof            
 GET  /v1/supervision                                      SupervisionStatus            200
 POST /v1/supervision/... (freeze, unfreeze, invalidations,
      pause, unpause)                                      SupervisionResult            201, 202
+POST /v1/listings                                         ListingRequestOut            201, 202
+GET  /v1/listings (open by default)                       list[ListingOut]             200
+GET  /v1/listings/{listing_id}                            ListingOut                   200
+POST /v1/listings/{listing_id}/cancellation               ListingOut                   201, 202
+POST /v1/trades                                           TradeInstructionOut          201, 202
+GET  /v1/trade-instructions/{reference}                   TradeInstructionOut          200
+GET  /v1/trades                                           list[TradeOut]               200
+GET  /v1/trades/{trade_id}                                TradeOut                     200
+GET  /v1/market/days                                      list[MarketDayOut]           200
+GET  /v1/market/bands                                     BandsOut                     200
+POST /v1/market/bands                                     BandsOut                     201, 202
+POST /v1/market/reference-prices                          OperationOut                 201, 202
+GET  /v1/market/halts                                     list[HaltOut]                200
+POST /v1/market/halts                                     OperationOut                 201, 202
+POST /v1/exchange/statements                              StatementResult              201
+GET  /v1/accounting/journal (JSON, or text/csv)           JournalOut (CSV rows)        200
+GET  /v1/accounting/disclosure?year=                      DisclosureOut                200
+GET  /v1/feed (models: api/routers/feed.py)               FeedPage                     200
+POST /v1/webhooks                                         WebhookCreated               201
+GET  /v1/webhooks                                         list[WebhookOut]             200
+DELETE /v1/webhooks/{webhook_id}                          WebhookOut                   200
 ========================================================  ===========================  ==========
 
 Every error answers ``ErrorEnvelope``; routes document theirs with ``responses=errors(...)``
@@ -886,3 +907,230 @@ class PointsProof(BaseModel):
     points: int
     grams: int
     proof: list[Hash]
+
+
+# -- the exchange (R18, R21-R25) --------------------------------------------------------------
+
+ProjectType = Annotated[
+    str,
+    Field(
+        description="energy-substitution, resource-saving or ecological (R21); a type the registry "
+        "does not name shows as its number on chain",
+        examples=["energy-substitution"],
+    ),
+]
+
+
+class ListingOut(BaseModel):
+    """A listing on the exchange, as the chain says: its credits are in escrow while it is open."""
+
+    listing_id: int
+    seller: str | None = Field(description="The seller's participant id")
+    seller_address: Address
+    batch_id: int
+    project_type: ProjectType
+    state: Literal["open", "cancelled", "filled"]
+    amount_t: Tonnes
+    remaining_t: Tonnes = Field(description="In escrow while open; returned to the seller once cancelled")
+    listed_at: Timestamp
+    tx_hash: Hash
+    block_number: int
+    cancelled_by: Address | None
+    closed_tx: Hash | None
+    available_t: Tonnes | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        json_schema_extra=_absent_when_none,
+        description="Open listings: what is left less pending settlements",
+    )
+
+
+class ListingRequestOut(BaseModel):
+    """A listing asked for, with its chain operation; once confirmed, the listing."""
+
+    request_id: int
+    seller: str | None
+    batch_id: int
+    amount_t: Tonnes
+    status: Literal["pending", "confirmed", "failed"]
+    operation: OperationOut
+    listing_id: int | None
+    listing: ListingOut | None
+
+
+class TradeChain(BaseModel):
+    tx_hash: Hash
+    block_number: int
+    log_index: int
+
+
+class TradeOut(BaseModel):
+    """A trade the exchange settled on chain (R21): who sold what to whom at which price."""
+
+    trade_id: int
+    reference: str | None = Field(description="The exchange's reference")
+    trade_ref: Hash = Field(description="The reference on chain (keccak256 of its text)")
+    listing_id: int
+    batch_id: int
+    project_type: ProjectType
+    seller: str | None
+    seller_address: Address
+    buyer: str | None
+    buyer_address: Address
+    amount_t: Tonnes
+    price_fen_per_t: int
+    price_yuan_per_t: str
+    value_yuan: str
+    block_trade: bool
+    day: Day = Field(description="The trading day (China Standard Time)")
+    settled_at: Timestamp
+    certificate_id: int | None = Field(description="Buy-and-retire: the buyer's certificate")
+    chain: TradeChain
+    certificate: RetirementOut | None = Field(
+        default=None, exclude_if=lambda v: v is None, json_schema_extra=_absent_when_none
+    )
+
+
+class TradeInstructionOut(BaseModel):
+    """The exchange's settlement instruction and, once settled, its trade."""
+
+    reference: str
+    trade_ref: Hash
+    status: Literal["pending", "settled", "confirmed", "failed"]
+    listing_id: int
+    buyer: str | None
+    amount_t: Tonnes
+    price_fen_per_t: int
+    buyer_fee_fen: int
+    seller_fee_fen: int
+    retire: bool
+    operation: OperationOut
+    trade_id: int | None
+    trade: TradeOut | None
+
+
+class BandOut(BaseModel):
+    low_fen_per_t: int
+    high_fen_per_t: int
+    block_low_fen_per_t: int
+    block_high_fen_per_t: int
+    block_min_t: Tonnes
+
+
+class MarketDayOut(BaseModel):
+    """A project type's trading day: open, high, low, close (the volume-weighted average the next
+    day's band is centred on), last, volume and turnover."""
+
+    project_type: ProjectType
+    day: Day
+    open_fen_per_t: int
+    high_fen_per_t: int
+    low_fen_per_t: int
+    close_fen_per_t: int
+    last_fen_per_t: int
+    volume_t: Tonnes
+    turnover_yuan: str
+    trades: int
+    band: BandOut | None
+
+
+class TypeBandOut(BaseModel):
+    project_type: ProjectType
+    reference_price_fen_per_t: int | None
+    previous_close_fen_per_t: int | None
+    band: BandOut | None
+    posted: bool
+    halted: bool
+    halt_reason: str | None
+
+
+class BandsOut(BaseModel):
+    """Each project type's reference price, previous close, band and halt on one trading day."""
+
+    day: Day
+    types: list[TypeBandOut]
+
+
+class HaltOut(BaseModel):
+    """A trading halt in force (R24): of a project type or of a batch."""
+
+    scope: Literal["project_type", "batch"]
+    project_type: ProjectType | None
+    batch_id: int | None
+    reason: str | None
+    block_number: int
+
+
+class StatementDifference(BaseModel):
+    kind: str
+    reference: str | None = None
+    trade_id: int | None = None
+    listing_id: int | None = None
+    field: str | None = None
+    registry: Any = None
+    exchange: Any = None
+
+
+class StatementResult(BaseModel):
+    """The differences between the exchange's end-of-day statement and the registry."""
+
+    statement_id: int
+    day: Day
+    indexed_block: int
+    trades: int
+    escrow_positions: int
+    agreed: bool
+    differences: list[StatementDifference]
+
+
+class JournalLine(BaseModel):
+    account: Literal["1489", "1002", "6301", "6711"]
+    account_name_zh: str
+    account_name_en: str
+    debit: str = Field(description="Yuan, two decimals")
+    credit: str = Field(description="Yuan, two decimals")
+    debit_fen: int
+    credit_fen: int
+
+
+class JournalEntry(BaseModel):
+    number: int
+    date: Day = Field(description="In China Standard Time")
+    at: Timestamp
+    reference: str
+    memo_zh: str
+    memo_en: str
+    lines: list[JournalLine]
+
+
+class JournalPosition(BaseModel):
+    batch_id: int
+    amount_t: Tonnes
+    cost_yuan: str
+
+
+class JournalOut(BaseModel):
+    """The participant's carbon-asset journal (财会〔2019〕22号), weighted average cost per batch."""
+
+    participant: str
+    cost_method: str
+    entries: list[JournalEntry]
+    positions: list[JournalPosition]
+
+
+class DisclosureRow(BaseModel):
+    item: str
+    label_zh: str
+    label_en: str
+    tonnes: str
+    yuan: str
+    kg: int
+    fen: int
+
+
+class DisclosureOut(BaseModel):
+    """The year's carbon-asset disclosure: opening, each increase and decrease, closing."""
+
+    participant: str
+    year: int
+    rows: list[DisclosureRow]

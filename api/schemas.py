@@ -214,3 +214,83 @@ class PartnerIn(Body):
 
 class EpochCloseIn(Body):
     day: date = Field(description="The day to close (a past day, after the last epoch's)")
+
+
+# -- the exchange (R18, R21-R25) --------------------------------------------------------------
+
+ProjectTypeName = Literal["energy-substitution", "resource-saving", "ecological"]
+PriceFen = Annotated[StrictInt, Field(gt=0, le=2**48 - 1, description="Fen (0.01 yuan) per tonne")]
+
+
+class ListingIn(AmountIn):
+    batch_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
+
+
+class TradeRetirementIn(Body):
+    """Buy-and-retire: the buyer retires what it bought in the settling transaction."""
+
+    beneficiary: str = Field(min_length=1, max_length=200)
+    purpose: Literal[
+        "event_neutrality",
+        "voluntary",
+        "compliance",
+        "organisation_neutrality",
+        "personal_neutrality",
+        "other",
+    ]
+    event_id: str | None = Field(default=None, max_length=200)
+    jurisdiction: str = Field(default="", max_length=64)
+    consumption_start: date | None = None
+    consumption_end: date | None = None
+    note: str = Field(default="", max_length=1000)
+
+
+class TradeIn(AmountIn):
+    reference: str = Field(
+        min_length=1, max_length=100, description="The exchange's own trade reference (settled once)"
+    )
+    listing_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
+    buyer: str = Field(min_length=1, max_length=40, description="The buyer's participant id")
+    price_fen_per_t: PriceFen
+    buyer_fee_fen: StrictInt = Field(default=0, ge=0, le=10**12, description="The buyer's fee (fen)")
+    seller_fee_fen: StrictInt = Field(default=0, ge=0, le=10**12, description="The seller's fee (fen)")
+    retirement: TradeRetirementIn | None = None
+
+
+class ReferencePriceIn(Body):
+    project_type: ProjectTypeName
+    price_fen_per_t: PriceFen
+
+
+class HaltIn(Body):
+    project_type: ProjectTypeName | None = None
+    batch_id: StrictInt | None = Field(default=None, gt=0, le=MAX_TOKEN_ID)
+    halted: bool
+    reason: str = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> HaltIn:
+        if (self.project_type is None) == (self.batch_id is None):
+            raise ValueError("give exactly one of project_type and batch_id")
+        return self
+
+
+class StatementTradeIn(Body):
+    reference: str = Field(min_length=1, max_length=100)
+    listing_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
+    buyer: str = Field(min_length=1, max_length=40)
+    amount_kg: StrictInt = Field(gt=0, le=MAX_KG)
+    price_fen_per_t: PriceFen
+
+
+class StatementEscrowIn(Body):
+    listing_id: StrictInt = Field(gt=0, le=MAX_TOKEN_ID)
+    remaining_kg: StrictInt = Field(ge=0, le=MAX_KG)
+
+
+class StatementIn(Body):
+    """The exchange's end-of-day statement: its trades of the day and the escrow it believes in."""
+
+    day: date
+    trades: list[StatementTradeIn] = Field(max_length=100_000)
+    escrow: list[StatementEscrowIn] = Field(max_length=100_000)

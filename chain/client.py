@@ -75,7 +75,7 @@ from chain.signers import LocalSigner, NodeSigner, Signer
 
 ERROR_STRING_SELECTOR = keccak(text="Error(string)")[:4]
 PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]
-ABI_NAMES = ("TanhuiRegistry", "TanhuiCredits")
+ABI_NAMES = ("TanhuiRegistry", "TanhuiCredits", "TanhuiExchange")
 # A plain value transfer costs exactly this much gas.
 TRANSFER_GAS = 21_000
 

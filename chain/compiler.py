@@ -26,8 +26,15 @@ from chain.paths import ARTIFACTS_DIR, CONTRACTS_SRC, NODE_MODULES, REPO_ROOT, S
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
-# Contracts whose artifacts clients need: the two deployed contracts and their interfaces.
-PUBLISHED = ("TanhuiRegistry", "TanhuiCredits", "ITanhuiRegistry", "ITanhuiCredits")
+# Contracts whose artifacts clients need: the three deployed contracts and their interfaces.
+PUBLISHED = (
+    "TanhuiRegistry",
+    "TanhuiCredits",
+    "TanhuiExchange",
+    "ITanhuiRegistry",
+    "ITanhuiCredits",
+    "ITanhuiExchange",
+)
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,74 @@ class PointsEpoch:
         return self.anchored_at != 0
 
 
+class ListingState(IntEnum):
+    NONE = 0
+    OPEN = 1
+    CANCELLED = 2
+    FILLED = 3
+
+
+#: China Standard Time's offset from UTC, in seconds: trading days are CST calendar days.
+CST_OFFSET = 8 * 3600
+
+
+@dataclass(frozen=True)
+class Band:
+    """A project type's price band for one trading day, in fen per tonne: listed trades within
+    [low, high]; trades of at least `block_min_kg` (0: none are block trades) within
+    [block_low, block_high]. All zero: no band posted."""
+
+    low: int
+    high: int
+    block_low: int
+    block_high: int
+    block_min_kg: int
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        return (self.low, self.high, self.block_low, self.block_high, self.block_min_kg)
+
+    @property
+    def posted(self) -> bool:
+        return self.low != 0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The exchange's instruction: trade `trade_ref` delivers `amount` kg of listing
+    `listing_id` to `buyer` at `price_fen_per_tonne`."""
+
+    trade_ref: bytes
+    listing_id: int
+    buyer: str
+    amount: int
+    price_fen_per_tonne: int
+
+
+@dataclass(frozen=True)
+class ListingInfo:
+    listing_id: int
+    seller: ChecksumAddress
+    batch_id: int
+    project_type: int
+    state: ListingState
+    amount: int
+    remaining: int
+    listed_at: int
+
+
+@dataclass(frozen=True)
+class TradeInfo:
+    trade_id: int
+    trade_ref: bytes
+    listing_id: int
+    buyer: ChecksumAddress
+    settled_at: int
+    amount: int
+    price_fen_per_tonne: int
+    certificate_id: int
+    block_trade: bool
+
+
 @dataclass(frozen=True)
 class Deployment:
     """Where the contracts of one chain live."""
@@ -223,6 +291,10 @@ class Deployment:
     @property
     def credits(self) -> ChecksumAddress:
         return self.contracts["TanhuiCredits"]
+
+    @property
+    def exchange(self) -> ChecksumAddress:
+        return self.contracts["TanhuiExchange"]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -260,12 +332,21 @@ class Tanhui:
         self.deployment = deployment
         self.registry = client.contract("TanhuiRegistry", deployment.registry)
         self.credits = client.contract("TanhuiCredits", deployment.credits)
+        self.exchange = client.contract(
+            "TanhuiExchange", deployment.contracts.get("TanhuiExchange", deployment.credits)
+        )
 
     def is_live(self) -> bool:
-        """Whether both contracts have code on this chain and point at each other."""
-        if not self.client.has_code(self.registry.address) or not self.client.has_code(self.credits.address):
+        """Whether the three contracts have code on this chain and point at each other."""
+        if "TanhuiExchange" not in self.deployment.contracts:
             return False
-        return bool(self.client.call(self.credits.functions.registry()) == self.registry.address)
+        for contract in (self.registry, self.credits, self.exchange):
+            if not self.client.has_code(contract.address):
+                return False
+        return bool(
+            self.client.call(self.credits.functions.registry()) == self.registry.address
+            and self.client.call(self.credits.functions.market()) == self.exchange.address
+        )
 
     @staticmethod
     def _encode(contract: Contract, function: str, *args: Any) -> ContractCall:
@@ -405,6 +486,47 @@ class Tanhui:
     def set_registry_contract(self, account: str, allowed: bool) -> ContractCall:
         """Allowlists (or delists) a contract of the scheme that holders may approve as operator."""
         return self._encode(self.credits, "setRegistryContract", Web3.to_checksum_address(account), allowed)
+
+    # -- exchange writes ---------------------------------------------------------------------
+
+    def list_credits(self, batch_id: int, amount: int) -> ContractCall:
+        """Lists `amount` kg of the sender's credits of `batch_id`: they move into escrow."""
+        return self._encode(self.exchange, "list", batch_id, amount)
+
+    def cancel_listing(self, listing_id: int) -> ContractCall:
+        return self._encode(self.exchange, "cancel", listing_id)
+
+    def settle(self, s: Settlement, details: RetirementDetails | None) -> ContractCall:
+        """Settles a trade (exchange role); with `details`, the buyer retires what it bought."""
+        chosen = details or RetirementDetails(beneficiary="", purpose=RetirementPurpose.VOLUNTARY)
+        return self._encode(
+            self.exchange,
+            "settle",
+            (
+                s.trade_ref,
+                s.listing_id,
+                Web3.to_checksum_address(s.buyer),
+                s.amount,
+                s.price_fen_per_tonne,
+                details is not None,
+            ),
+            chosen.as_tuple(),
+        )
+
+    def post_band(self, project_type: int, day: int, band: Band) -> ContractCall:
+        return self._encode(self.exchange, "postBand", project_type, day, band.as_tuple())
+
+    def set_reference_price(self, project_type: int, price_fen_per_tonne: int) -> ContractCall:
+        return self._encode(self.exchange, "setReferencePrice", project_type, price_fen_per_tonne)
+
+    def set_methodology_type(self, methodology_id: bytes, project_type: int) -> ContractCall:
+        return self._encode(self.exchange, "setMethodologyType", methodology_id, project_type)
+
+    def set_type_halted(self, project_type: int, halted: bool, reason: str) -> ContractCall:
+        return self._encode(self.exchange, "setTypeHalted", project_type, halted, reason)
+
+    def set_batch_halted(self, batch_id: int, halted: bool, reason: str) -> ContractCall:
+        return self._encode(self.exchange, "setBatchHalted", batch_id, halted, reason)
 
     def pause_calls(self) -> list[ContractCall]:
         """Pausing the scheme pauses both contracts."""
@@ -584,3 +706,63 @@ class Tanhui:
                 self.credits.functions.isAccountFrozen(Web3.to_checksum_address(account)), block=block
             )
         )
+
+    # -- exchange views ----------------------------------------------------------------------
+
+    def listing(self, listing_id: int, *, block: int | str = "latest") -> ListingInfo:
+        raw = self.client.call(self.exchange.functions.listing(listing_id), block=block)
+        return ListingInfo(
+            listing_id=listing_id,
+            seller=Web3.to_checksum_address(raw[0]),
+            batch_id=int(raw[1]),
+            project_type=int(raw[2]),
+            state=ListingState(int(raw[3])),
+            amount=int(raw[4]),
+            remaining=int(raw[5]),
+            listed_at=int(raw[6]),
+        )
+
+    def trade(self, trade_id: int, *, block: int | str = "latest") -> TradeInfo:
+        raw = self.client.call(self.exchange.functions.trade(trade_id), block=block)
+        return TradeInfo(
+            trade_id=trade_id,
+            trade_ref=bytes(raw[0]),
+            listing_id=int(raw[1]),
+            buyer=Web3.to_checksum_address(raw[2]),
+            settled_at=int(raw[3]),
+            amount=int(raw[4]),
+            price_fen_per_tonne=int(raw[5]),
+            certificate_id=int(raw[6]),
+            block_trade=bool(raw[7]),
+        )
+
+    def trade_of(self, trade_ref: bytes, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.exchange.functions.tradeOf(trade_ref), block=block))
+
+    def band(self, project_type: int, day: int, *, block: int | str = "latest") -> Band:
+        raw = self.client.call(self.exchange.functions.band(project_type, day), block=block)
+        return Band(*(int(v) for v in raw))
+
+    def reference_price(self, project_type: int, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.exchange.functions.referencePrice(project_type), block=block))
+
+    def methodology_type(self, methodology_id: bytes, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.exchange.functions.methodologyType(methodology_id), block=block))
+
+    def is_type_halted(self, project_type: int, *, block: int | str = "latest") -> bool:
+        return bool(self.client.call(self.exchange.functions.isTypeHalted(project_type), block=block))
+
+    def is_batch_halted(self, batch_id: int, *, block: int | str = "latest") -> bool:
+        return bool(self.client.call(self.exchange.functions.isBatchHalted(batch_id), block=block))
+
+    def listing_count(self, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.exchange.functions.listingCount(), block=block))
+
+    def trade_count(self, *, block: int | str = "latest") -> int:
+        return int(self.client.call(self.exchange.functions.tradeCount(), block=block))
+
+
+def trading_day(timestamp: int) -> int:
+    """The exchange's trading day of unix time `timestamp`: days since 1970-01-01 in China
+    Standard Time (UTC+8), as ``TanhuiExchange.tradingDay``."""
+    return (timestamp + CST_OFFSET) // 86_400

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hexbytes import HexBytes
+
+from chain.abi import ContractCall
 from chain.client import ChainClient
 from chain.compiler import compile_contracts
 from chain.contracts import Deployment
@@ -25,7 +28,8 @@ def deploy(
     uri: str = DEFAULT_URI,
     solc: str | os.PathLike[str] | None = None,
 ) -> Deployment:
-    """Compiles and deploys the registry and credits contracts, with `signer` as admin and operator.
+    """Compiles and deploys the registry, credits and exchange contracts, with `signer` as admin
+    and operator, and names the exchange the credits' market.
 
     The registry's constructor grants the operator roles (registrar, issuer, exchange,
     supervisor, pauser) to `signer` at once; later grants of those roles wait `role_grant_delay`
@@ -52,10 +56,23 @@ def deploy(
     credits = credits_receipt.contract_address
     if credits is None:
         raise ChainError("the credits deployment returned no contract address")
+    exchange_receipt = client.wait(
+        client.send(client.prepare(None, signer, deploy=(artifacts["TanhuiExchange"], (registry, credits))))
+    )
+    exchange = exchange_receipt.contract_address
+    if exchange is None:
+        raise ChainError("the exchange deployment returned no contract address")
+    credits_contract = client.contract("TanhuiCredits", credits)
+    call = credits_contract.encode_abi("setMarket", args=[exchange])
+    client.wait(
+        client.send(
+            client.prepare(ContractCall(to=credits, data=bytes(HexBytes(call)), function="setMarket"), signer)
+        )
+    )
 
     return Deployment(
         chain_id=client.chain_id,
-        contracts={"TanhuiRegistry": registry, "TanhuiCredits": credits},
+        contracts={"TanhuiRegistry": registry, "TanhuiCredits": credits, "TanhuiExchange": exchange},
         block_number=registry_receipt.block_number,
         deployer=admin,
         admin_delay=admin_delay,

@@ -264,6 +264,98 @@ class CreditsZeroFootprint(CreditsError):
     """CreditsZeroFootprint()"""
 
 
+class CreditsOnlyMarket(CreditsError):
+    """CreditsOnlyMarket(address caller)"""
+
+
+class CreditsMarketAlreadySet(CreditsError):
+    """CreditsMarketAlreadySet(address market)"""
+
+
+class CreditsEscrowed(CreditsError):
+    """CreditsEscrowed(uint256 batchId)"""
+
+
+class ExchangeError(ContractRevert):
+    """Errors of TanhuiExchange."""
+
+
+class ExchangeZeroAmount(ExchangeError):
+    """ExchangeZeroAmount()"""
+
+
+class ExchangeZeroPrice(ExchangeError):
+    """ExchangeZeroPrice()"""
+
+
+class ExchangeZeroTradeRef(ExchangeError):
+    """ExchangeZeroTradeRef()"""
+
+
+class ExchangeInvalidProjectType(ExchangeError):
+    """ExchangeInvalidProjectType(uint8 projectType)"""
+
+
+class ExchangeUnknownProjectType(ExchangeError):
+    """ExchangeUnknownProjectType(bytes32 methodologyId)"""
+
+
+class ExchangeListingNotOpen(ExchangeError):
+    """ExchangeListingNotOpen(uint256 listingId, uint8 state)"""
+
+
+class ExchangeAmountExceedsListing(ExchangeError):
+    """ExchangeAmountExceedsListing(uint256 listingId, uint64 remaining, uint64 amount)"""
+
+
+class ExchangeBuyerIsSeller(ExchangeError):
+    """ExchangeBuyerIsSeller(address buyer)"""
+
+
+class ExchangeSellerFrozen(ExchangeError):
+    """ExchangeSellerFrozen(address seller)"""
+
+
+class ExchangeTradeRefUsed(ExchangeError):
+    """ExchangeTradeRefUsed(bytes32 tradeRef, uint256 tradeId)"""
+
+
+class ExchangeTradingHalted(ExchangeError):
+    """ExchangeTradingHalted(uint8 projectType, uint256 batchId)"""
+
+
+class ExchangeNoBand(ExchangeError):
+    """ExchangeNoBand(uint8 projectType, uint32 day)"""
+
+
+class ExchangePriceOutOfBand(ExchangeError):
+    """ExchangePriceOutOfBand(uint64 priceFenPerTonne, uint64 low, uint64 high)"""
+
+
+class ExchangeInvalidBand(ExchangeError):
+    """ExchangeInvalidBand()"""
+
+
+class ExchangePastDay(ExchangeError):
+    """ExchangePastDay(uint32 day, uint32 today)"""
+
+
+class ExchangeHaltUnchanged(ExchangeError):
+    """ExchangeHaltUnchanged()"""
+
+
+class ExchangeEmptyReason(ExchangeError):
+    """ExchangeEmptyReason()"""
+
+
+class ExchangeReasonTooLong(ExchangeError):
+    """ExchangeReasonTooLong(uint256 length, uint256 max)"""
+
+
+class ExchangeUnexpectedTransfer(ExchangeError):
+    """ExchangeUnexpectedTransfer(address operator)"""
+
+
 class ERC1155InsufficientBalance(ERC1155Error):
     """ERC1155InsufficientBalance(address sender, uint256 balance, uint256 needed, uint256 tokenId)"""
 

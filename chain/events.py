@@ -28,7 +28,7 @@ from chain.client import ChainClient
 from chain.contracts import Deployment, RetirementDetails
 
 DEFAULT_MAX_RANGE = 1000
-CONTRACT_NAMES = ("TanhuiRegistry", "TanhuiCredits")
+CONTRACT_NAMES = ("TanhuiRegistry", "TanhuiCredits", "TanhuiExchange")
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,8 @@ def checksummed(address: str) -> str:
 def receipt_facts(events: list[ChainEvent]) -> dict[str, int]:
     """What a receipt's events say that the registry records as an operation's result:
     ``batch_id`` (CreditsIssued), ``certificate_id``, ``serial_first`` and ``serial_last``
-    (CreditsRetired). Empty when the events say none of these."""
+    (CreditsRetired), ``listing_id`` (Listed) and ``trade_id`` (TradeSettled). Empty when the
+    events say none of these."""
     facts: dict[str, int] = {}
     for event in events:
         if event.name == "CreditsIssued":
@@ -205,13 +206,17 @@ def receipt_facts(events: list[ChainEvent]) -> dict[str, int]:
             facts["certificate_id"] = int(event.args["certificateId"])
             facts["serial_first"] = int(event.args["serialFirst"])
             facts["serial_last"] = int(event.args["serialLast"])
+        elif event.name == "Listed":
+            facts["listing_id"] = int(event.args["listingId"])
+        elif event.name == "TradeSettled":
+            facts["trade_id"] = int(event.args["tradeId"])
     return facts
 
 
 def decoder_for(client: ChainClient, deployment: Deployment | None = None) -> EventDecoder:
     addresses: dict[str, str] | None = None
     if deployment is not None:
-        addresses = {deployment.contracts[n]: n for n in CONTRACT_NAMES}
+        addresses = {deployment.contracts[n]: n for n in CONTRACT_NAMES if n in deployment.contracts}
     return EventDecoder({name: client.abi(name) for name in CONTRACT_NAMES}, addresses)
 
 
@@ -238,7 +243,7 @@ def fetch_events(
     """Every decoded event of the deployment's contracts in [from_block, to_block], in chain
     order. Logs of a known event that do not decode are appended to `undecoded` if given."""
     decoder = decoder or decoder_for(client, deployment)
-    addresses = [deployment.registry, deployment.credits]
+    addresses = [deployment.contracts[n] for n in CONTRACT_NAMES if n in deployment.contracts]
     events: list[ChainEvent] = []
     for start, end in block_ranges(from_block, to_block, max_range):
         params: dict[str, Any] = {"address": addresses, "fromBlock": start, "toBlock": end}

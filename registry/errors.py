@@ -108,6 +108,58 @@ class ClaimClosed(Conflict):
     code = "claim_closed"
 
 
+class ListingNotOpen(Conflict):
+    """The listing was cancelled or filled, or is being cancelled."""
+
+    code = "listing_not_open"
+
+
+class ExceedsListing(Conflict):
+    """More than is left in the listing (less what pending settlements take)."""
+
+    code = "exceeds_listing"
+
+
+class BuyerIsSeller(Conflict):
+    code = "buyer_is_seller"
+
+
+class PriceOutOfBand(Conflict):
+    """A price outside the trading day's band of the project type."""
+
+    code = "price_out_of_band"
+
+
+class TradingHalted(Conflict):
+    """A supervisor halted trading of the project type or the batch."""
+
+    code = "trading_halted"
+
+
+class TradingDayClosing(Conflict):
+    """The trading day closes within seconds: a settlement now could be mined on the next one."""
+
+    code = "trading_day_closing"
+
+
+class NoReferencePrice(Conflict):
+    """No band can be computed: the project type has no reference price and no trades."""
+
+    code = "no_reference_price"
+
+
+class TradeReferenceReused(Conflict):
+    """The exchange's trade reference was used with another instruction."""
+
+    code = "trade_reference_reused"
+
+
+class SettlementPending(Conflict):
+    """A settlement of the listing is still pending: it cannot be cancelled now."""
+
+    code = "settlement_pending"
+
+
 class Unprocessable(RegistryError):
     code = "unprocessable"
     status = 422
@@ -166,6 +218,14 @@ _CHAIN_TO_DOMAIN: dict[str, type[RegistryError]] = {
     "RegistryProjectExists": AlreadyExists,
     "RegistryParticipantExists": AlreadyExists,
     "RegistryMethodologyExists": AlreadyExists,
+    "ExchangeListingNotOpen": ListingNotOpen,
+    "ExchangeAmountExceedsListing": ExceedsListing,
+    "ExchangeBuyerIsSeller": BuyerIsSeller,
+    "ExchangeSellerFrozen": Frozen,
+    "ExchangePriceOutOfBand": PriceOutOfBand,
+    "ExchangeNoBand": PriceOutOfBand,
+    "ExchangeTradingHalted": TradingHalted,
+    "ExchangeTradeRefUsed": TradeReferenceReused,
 }
 
 

@@ -20,25 +20,30 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
-from chain.contracts import Deployment, RetirementPurpose
+from chain.contracts import Deployment, RetirementPurpose, trading_day
 from chain.errors import ChainError
 from chain.events import ChainEvent, EventDecoder, decoder_for, fetch_events
-from registry import recovery
+from registry import feed, recovery
 from registry.db import Database
 from registry.models import (
     Batch,
+    BlockTime,
     ChainAnomaly,
     ChainEventRecord,
     Claim,
     FrozenAccount,
     Holding,
     Invalidation,
+    Listing,
+    MarketBand,
+    MarketSetting,
     Methodology,
     MonitoringReport,
     Participant,
     Project,
     RegistryMeta,
     Retirement,
+    Trade,
     Transfer,
 )
 from registry.states import (
@@ -50,6 +55,7 @@ from registry.states import (
     ReportStatus,
     Standing,
 )
+from registry.states import ListingState as ListingStatus
 
 ZERO = "0x0000000000000000000000000000000000000000"
 log = logging.getLogger("tanhui.indexer")
@@ -253,7 +259,8 @@ class Indexer:
         if not events:
             return
         events = [self._screen(session, e) for e in events]
-        timestamps = self._timestamps([e for e in events if e.name == "CreditsRetired"])
+        timestamps = self._timestamps(events)
+        _record_block_times(session, timestamps)
         try:
             with session.begin_nested():
                 self._apply_all(session, events, timestamps)
@@ -321,6 +328,17 @@ class Indexer:
             if handler is not None:
                 handler(session, e, holdings=holdings, batches=batches, timestamps=timestamps, rows=rows)
         holdings.flush()
+        for e in events:
+            entry = feed_entry(e)
+            if entry is not None:
+                feed.append(
+                    session,
+                    kind=entry[0],
+                    payload=entry[1],
+                    block_number=e.block_number,
+                    log_index=e.log_index,
+                    tx_hash=e.tx_hash,
+                )
         if rows[Transfer] or rows[Retirement]:
             session.flush()  # the batches they refer to first
             for model, values in rows.items():
@@ -518,6 +536,141 @@ class Indexer:
     ) -> None:
         self._batch(session, batches, int(e.args["batchId"])).frozen = False
 
+    # -- the exchange ----------------------------------------------------------------------------
+
+    def _on_Listed(self, session: Session, e: ChainEvent, *, timestamps: dict[int, int], **_: Any) -> None:
+        a = e.args
+        session.add(
+            Listing(
+                id=int(a["listingId"]),
+                seller=a["seller"],
+                batch_id=int(a["batchId"]),
+                project_type=int(a["projectType"]),
+                state=ListingStatus.OPEN,
+                amount_kg=int(a["amount"]),
+                remaining_kg=int(a["amount"]),
+                listed_at=timestamps[e.block_number],
+                tx_hash=e.tx_hash,
+                block_number=e.block_number,
+            )
+        )
+        session.flush()
+
+    @staticmethod
+    def _listing(session: Session, listing_id: int) -> Listing:
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            raise LookupError(f"event for listing {listing_id} before its listing")
+        return listing
+
+    def _on_ListingCancelled(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        listing = self._listing(session, int(e.args["listingId"]))
+        listing.state = ListingStatus.CANCELLED
+        listing.cancelled_by = e.args["by"]
+        listing.closed_tx = e.tx_hash
+        listing.closed_block = e.block_number
+
+    def _on_TradeSettled(
+        self, session: Session, e: ChainEvent, *, timestamps: dict[int, int], **_: Any
+    ) -> None:
+        a = e.args
+        listing = self._listing(session, int(a["listingId"]))
+        amount = int(a["amount"])
+        if amount > listing.remaining_kg:
+            raise ValueError(
+                f"trade {a['tradeId']} takes {amount} kg of listing {listing.id}, which has less"
+            )
+        listing.remaining_kg -= amount
+        if listing.remaining_kg == 0:
+            listing.state = ListingStatus.FILLED
+            listing.closed_tx = e.tx_hash
+            listing.closed_block = e.block_number
+        settled_at = timestamps[e.block_number]
+        certificate = int(a["certificateId"])
+        session.add(
+            Trade(
+                id=int(a["tradeId"]),
+                trade_ref="0x" + bytes(a["tradeRef"]).hex(),
+                listing_id=listing.id,
+                batch_id=listing.batch_id,
+                project_type=listing.project_type,
+                seller=listing.seller,
+                buyer=a["buyer"],
+                amount_kg=amount,
+                price_fen_per_t=int(a["priceFenPerTonne"]),
+                block_trade=bool(a["blockTrade"]),
+                certificate_id=certificate or None,
+                settled_at=settled_at,
+                day=trading_day(settled_at),
+                tx_hash=e.tx_hash,
+                block_number=e.block_number,
+                log_index=e.log_index,
+            )
+        )
+        session.flush()
+
+    def _on_BandPosted(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        kind, day = int(e.args["projectType"]), int(e.args["day"])
+        low, high, block_low, block_high, block_min = (int(v) for v in e.args["band"])
+        row = session.get(MarketBand, (kind, day))
+        if row is None:
+            row = MarketBand(project_type=kind, day=day)
+            session.add(row)
+        row.low, row.high, row.block_low, row.block_high, row.block_min_kg = (
+            low,
+            high,
+            block_low,
+            block_high,
+            block_min,
+        )
+        row.tx_hash, row.block_number = e.tx_hash, e.block_number
+        session.flush()
+
+    @staticmethod
+    def _setting(
+        session: Session, e: ChainEvent, kind: str, key: str, value: int, reason: str | None
+    ) -> None:
+        row = session.get(MarketSetting, (kind, key))
+        if row is None:
+            row = MarketSetting(kind=kind, key=key)
+            session.add(row)
+        row.value, row.reason, row.block_number = value, reason, e.block_number
+        session.flush()
+
+    def _on_ReferencePriceSet(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        self._setting(
+            session,
+            e,
+            "reference_price",
+            str(int(e.args["projectType"])),
+            int(e.args["priceFenPerTonne"]),
+            None,
+        )
+
+    def _on_MethodologyTypeSet(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        key = "0x" + bytes(e.args["methodologyId"]).hex()
+        self._setting(session, e, "methodology_type", key, int(e.args["projectType"]), None)
+
+    def _on_TypeHaltSet(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        self._setting(
+            session,
+            e,
+            "type_halt",
+            str(int(e.args["projectType"])),
+            int(bool(e.args["halted"])),
+            e.args["reason"],
+        )
+
+    def _on_BatchHaltSet(self, session: Session, e: ChainEvent, **_: Any) -> None:
+        self._setting(
+            session,
+            e,
+            "batch_halt",
+            str(int(e.args["batchId"])),
+            int(bool(e.args["halted"])),
+            e.args["reason"],
+        )
+
 
 #: Rows to insert, by model, collected while a range's events are applied.
 _Rows = dict[type[Any], list[dict[str, Any]]]
@@ -554,6 +707,105 @@ class _HoldingCache:
                 self.rows[(address, batch_id)] = row
             row.amount_kg += amount
         self.delta.clear()
+
+
+def feed_entry(e: ChainEvent) -> tuple[str, dict[str, Any]] | None:
+    """The exchange feed's entry of an event (registry/feed.py), or None for an event the
+    exchange does not mirror: issuances, listings, cancellations, settlements, retirements,
+    freezes, halts, band changes and reference prices."""
+    a = e.args
+    if e.name == "CreditsIssued":
+        return "issuance", {
+            "batch_id": int(a["batchId"]),
+            "project_id": "0x" + bytes(a["projectId"]).hex(),
+            "recipient": a["recipient"],
+            "amount_kg": int(a["amount"]),
+            "period_start": int(a["periodStart"]),
+            "period_end": int(a["periodEnd"]),
+        }
+    if e.name == "Listed":
+        return "listing", {
+            "listing_id": int(a["listingId"]),
+            "seller": a["seller"],
+            "batch_id": int(a["batchId"]),
+            "project_type": int(a["projectType"]),
+            "amount_kg": int(a["amount"]),
+        }
+    if e.name == "ListingCancelled":
+        return "listing_cancelled", {
+            "listing_id": int(a["listingId"]),
+            "by": a["by"],
+            "returned_kg": int(a["returned"]),
+        }
+    if e.name == "TradeSettled":
+        return "trade", {
+            "trade_id": int(a["tradeId"]),
+            "trade_ref": "0x" + bytes(a["tradeRef"]).hex(),
+            "listing_id": int(a["listingId"]),
+            "buyer": a["buyer"],
+            "amount_kg": int(a["amount"]),
+            "price_fen_per_t": int(a["priceFenPerTonne"]),
+            "block_trade": bool(a["blockTrade"]),
+            "certificate_id": int(a["certificateId"]) or None,
+        }
+    if e.name == "CreditsRetired":
+        return "retirement", {
+            "certificate_id": int(a["certificateId"]),
+            "batch_id": int(a["batchId"]),
+            "holder": a["holder"],
+            "amount_kg": int(a["amount"]),
+        }
+    if e.name in ("AccountFrozen", "AccountUnfrozen"):
+        kind = "account_frozen" if e.name == "AccountFrozen" else "account_unfrozen"
+        return kind, {"account": a["account"], "reason": a["reason"]}
+    if e.name in ("BatchFrozen", "BatchUnfrozen"):
+        kind = "batch_frozen" if e.name == "BatchFrozen" else "batch_unfrozen"
+        return kind, {"batch_id": int(a["batchId"]), "reason": a["reason"]}
+    if e.name == "TypeHaltSet":
+        return "halt", {
+            "scope": "project_type",
+            "project_type": int(a["projectType"]),
+            "halted": bool(a["halted"]),
+            "reason": a["reason"],
+        }
+    if e.name == "BatchHaltSet":
+        return "halt", {
+            "scope": "batch",
+            "batch_id": int(a["batchId"]),
+            "halted": bool(a["halted"]),
+            "reason": a["reason"],
+        }
+    if e.name == "BandPosted":
+        low, high, block_low, block_high, block_min = (int(v) for v in a["band"])
+        return "band", {
+            "project_type": int(a["projectType"]),
+            "day": int(a["day"]),
+            "low_fen_per_t": low,
+            "high_fen_per_t": high,
+            "block_low_fen_per_t": block_low,
+            "block_high_fen_per_t": block_high,
+            "block_min_kg": block_min,
+        }
+    if e.name == "ReferencePriceSet":
+        return "reference_price", {
+            "project_type": int(a["projectType"]),
+            "price_fen_per_t": int(a["priceFenPerTonne"]),
+        }
+    return None
+
+
+def _record_block_times(session: Session, timestamps: dict[int, int]) -> None:
+    """Keeps the time of each block with events (for journals and the explorer)."""
+    if not timestamps:
+        return
+    known = set(
+        session.execute(
+            select(BlockTime.block_number).where(BlockTime.block_number.in_(list(timestamps)))
+        ).scalars()
+    )
+    new = [{"block_number": n, "timestamp": t} for n, t in timestamps.items() if n not in known]
+    if new:
+        session.execute(insert(BlockTime), new)
 
 
 def _meta(session: Session, *, lock: bool = False) -> RegistryMeta:

@@ -115,6 +115,8 @@ class RegistryMeta(Base):
     chain_id: Mapped[int] = mapped_column(BigInteger)
     registry_address: Mapped[str] = mapped_column(Address)
     credits_address: Mapped[str] = mapped_column(Address)
+    # None only in a database bound before the exchange contract existed (it cannot be reopened).
+    exchange_address: Mapped[str | None] = mapped_column(Address, nullable=True)
     deployed_block: Mapped[int] = mapped_column(BigInteger)
     indexed_block: Mapped[int] = mapped_column(BigInteger)
     # The hash of the chain's block at `indexed_block` when it was indexed: a chain that lost
@@ -479,6 +481,125 @@ class Claim(Base):
     closed_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     closed_tx: Mapped[str | None] = mapped_column(Hash, nullable=True)
     retired_at_close: Mapped[int | None] = mapped_column(Uint64(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BlockTime(Base):
+    """The time of each block the index applied events of (unix seconds, from the chain)."""
+
+    __tablename__ = "block_times"
+
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class Listing(Base):
+    """A listing on the exchange (TanhuiExchange), as indexed: its credits are in escrow while open."""
+
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # the chain's id
+    seller: Mapped[str] = mapped_column(Address, index=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    project_type: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    amount_kg: Mapped[int] = mapped_column(Uint64())
+    remaining_kg: Mapped[int] = mapped_column(Uint64())
+    listed_at: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    cancelled_by: Mapped[str | None] = mapped_column(Address, nullable=True)
+    closed_tx: Mapped[str | None] = mapped_column(Hash, nullable=True)
+    closed_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Trade(Base):
+    """A trade the exchange settled on chain, as indexed."""
+
+    __tablename__ = "trades"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # the chain's id
+    trade_ref: Mapped[str] = mapped_column(Hash, unique=True)
+    listing_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    project_type: Mapped[int] = mapped_column(Integer)
+    seller: Mapped[str] = mapped_column(Address, index=True)
+    buyer: Mapped[str] = mapped_column(Address, index=True)
+    amount_kg: Mapped[int] = mapped_column(Uint64())
+    price_fen_per_t: Mapped[int] = mapped_column(Uint64())
+    block_trade: Mapped[bool] = mapped_column(Boolean)
+    certificate_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    settled_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds of the block
+    day: Mapped[int] = mapped_column(Integer, index=True)  # the trading day (CST)
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    log_index: Mapped[int] = mapped_column(Integer)
+
+
+class MarketBand(Base):
+    """A project type's price band for one trading day, as posted on chain."""
+
+    __tablename__ = "market_bands"
+
+    project_type: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    low: Mapped[int] = mapped_column(Uint64())
+    high: Mapped[int] = mapped_column(Uint64())
+    block_low: Mapped[int] = mapped_column(Uint64())
+    block_high: Mapped[int] = mapped_column(Uint64())
+    block_min_kg: Mapped[int] = mapped_column(Uint64())
+    tx_hash: Mapped[str] = mapped_column(Hash)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class MarketSetting(Base):
+    """What the exchange contract says of a project type or methodology, as indexed: a reference
+    price (`kind` "reference_price", key the project type), a methodology's project type
+    ("methodology_type", key the methodology's bytes32 id), a halt ("type_halt" / "batch_halt",
+    key the project type or batch id; value 1 while halted, with its reason)."""
+
+    __tablename__ = "market_settings"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(66), primary_key=True)
+    value: Mapped[int] = mapped_column(Uint64())
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class TradeInstruction(Base):
+    """A settlement the exchange asked for, recorded before it is sent: the exchange's trade
+    reference (settled once), what it asked, the fees it reports, and the chain operation."""
+
+    __tablename__ = "trade_instructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    trade_ref: Mapped[str] = mapped_column(Hash, unique=True)  # bytes32 on chain
+    body_hash: Mapped[str] = mapped_column(String(64))
+    listing_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    amount_kg: Mapped[int] = mapped_column(Uint64())
+    price_fen_per_t: Mapped[int] = mapped_column(Uint64())
+    buyer_fee_fen: Mapped[int] = mapped_column(BigInteger)
+    seller_fee_fen: Mapped[int] = mapped_column(BigInteger)
+    retirement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    operation_id: Mapped[int] = mapped_column(ForeignKey("chain_operations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExchangeStatement(Base):
+    """An end-of-day statement the exchange posted, with the differences the registry found."""
+
+    __tablename__ = "exchange_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    differences: Mapped[list[Any]] = mapped_column(JSON)
+    indexed_block: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -28,10 +28,14 @@ from registry.models import (
     Claim,
     FrozenAccount,
     Holding,
+    Listing,
+    MarketBand,
+    MarketSetting,
     Participant,
     PointsEpoch,
     RegistryMeta,
     Retirement,
+    Trade,
 )
 from registry.states import PENDING_OPERATIONS, STANDING_ON_CHAIN, ClaimStatus, OperationStatus, Standing
 
@@ -83,6 +87,7 @@ def reconcile(runtime: Parts) -> Report:
         holdings = list(session.execute(select(Holding)).scalars())
         retirements = list(session.execute(select(Retirement).order_by(Retirement.certificate_id)).scalars())
         anomalies = list(session.execute(select(ChainAnomaly).order_by(ChainAnomaly.id)).scalars())
+        market_rows = _market_rows(session, runtime.deployment.exchange)
         session.expunge_all()
 
     report = Report(block=block)
@@ -164,6 +169,7 @@ def reconcile(runtime: Parts) -> Report:
     )
     report.checked["claims"] = _check_claims(runtime, report, block)
     report.checked["points epochs"] = _check_points_epochs(runtime, report, block)
+    report.checked.update(_check_market(runtime, report, block, market_rows))
     report.checked["operations"] = _check_operations(runtime, report)
     return report
 
@@ -315,6 +321,108 @@ def _check_points_epochs(runtime: Parts, report: Report, block: int) -> int:
             if db_value != chain_value:
                 report.differ(f"points epoch {epoch}", name, db_value, chain_value)
     return len(rows)
+
+
+@dataclass
+class _MarketRows:
+    listings: list[Listing]
+    trades: list[Trade]
+    bands: list[MarketBand]
+    settings: list[MarketSetting]
+    escrow_held: dict[int, int]
+
+
+def _market_rows(session: Any, escrow_address: str) -> _MarketRows:
+    """The index's market, read with the rest (one snapshot, at the block checked)."""
+    return _MarketRows(
+        listings=list(session.execute(select(Listing).order_by(Listing.id)).scalars()),
+        trades=list(session.execute(select(Trade).order_by(Trade.id)).scalars()),
+        bands=list(session.execute(select(MarketBand)).scalars()),
+        settings=list(session.execute(select(MarketSetting)).scalars()),
+        escrow_held={
+            h.batch_id: h.amount_kg
+            for h in session.execute(select(Holding).where(Holding.address == escrow_address)).scalars()
+        },
+    )
+
+
+def _check_market(runtime: Parts, report: Report, block: int, rows: _MarketRows) -> dict[str, int]:
+    """Listings, escrow, trades and the market's rules against the exchange contract: every
+    listing's fields and what is left of it, the escrow of each batch (the exchange's balance)
+    against the open listings' remainders, every trade, and each band, reference price, project
+    type and halt the index holds."""
+    tanhui = runtime.tanhui
+    escrow_address = runtime.deployment.exchange
+    listings, trades, bands, settings = rows.listings, rows.trades, rows.bands, rows.settings
+    escrow_held = rows.escrow_held
+    chain_listings = tanhui.listing_count(block=block)
+    if chain_listings != len(listings):
+        report.differ("listings", "count", len(listings), chain_listings)
+    open_left: dict[int, int] = {}
+    for row in listings:
+        on_chain = tanhui.listing(row.id, block=block)
+        for name, db_value, chain_value in (
+            ("seller", row.seller, on_chain.seller),
+            ("batch_id", row.batch_id, on_chain.batch_id),
+            ("project_type", row.project_type, on_chain.project_type),
+            ("state", row.state, on_chain.state.name.lower()),
+            ("amount_kg", row.amount_kg, on_chain.amount),
+            ("remaining_kg", row.remaining_kg, on_chain.remaining),
+            ("listed_at", row.listed_at, on_chain.listed_at),
+        ):
+            if db_value != chain_value:
+                report.differ(f"listing {row.id}", name, db_value, chain_value)
+        if row.state == "open":
+            open_left[row.batch_id] = open_left.get(row.batch_id, 0) + row.remaining_kg
+    for batch_id in sorted(set(open_left) | set(escrow_held)):
+        escrowed = tanhui.balance_of(escrow_address, batch_id, block=block)
+        if open_left.get(batch_id, 0) != escrowed:
+            report.differ(
+                f"escrow batch {batch_id}",
+                "open listings' remaining_kg",
+                open_left.get(batch_id, 0),
+                escrowed,
+            )
+    chain_trades = tanhui.trade_count(block=block)
+    if chain_trades != len(trades):
+        report.differ("trades", "count", len(trades), chain_trades)
+    for t in trades:
+        on_chain_trade = tanhui.trade(t.id, block=block)
+        for name, db_value, chain_value in (
+            ("trade_ref", t.trade_ref, "0x" + on_chain_trade.trade_ref.hex()),
+            ("listing_id", t.listing_id, on_chain_trade.listing_id),
+            ("buyer", t.buyer, on_chain_trade.buyer),
+            ("amount_kg", t.amount_kg, on_chain_trade.amount),
+            ("price_fen_per_t", t.price_fen_per_t, on_chain_trade.price_fen_per_tonne),
+            ("certificate_id", t.certificate_id or 0, on_chain_trade.certificate_id),
+            ("block_trade", t.block_trade, on_chain_trade.block_trade),
+            ("settled_at", t.settled_at, on_chain_trade.settled_at),
+        ):
+            if db_value != chain_value:
+                report.differ(f"trade {t.id}", name, db_value, chain_value)
+    for band in bands:
+        posted = tanhui.band(band.project_type, band.day, block=block)
+        indexed = (band.low, band.high, band.block_low, band.block_high, band.block_min_kg)
+        if indexed != posted.as_tuple():
+            report.differ(
+                f"band of type {band.project_type} day {band.day}",
+                "band",
+                list(indexed),
+                list(posted.as_tuple()),
+            )
+    for setting in settings:
+        value: int
+        if setting.kind == "reference_price":
+            value = tanhui.reference_price(int(setting.key), block=block)
+        elif setting.kind == "methodology_type":
+            value = tanhui.methodology_type(bytes.fromhex(setting.key[2:]), block=block)
+        elif setting.kind == "type_halt":
+            value = int(tanhui.is_type_halted(int(setting.key), block=block))
+        else:
+            value = int(tanhui.is_batch_halted(int(setting.key), block=block))
+        if value != setting.value:
+            report.differ(f"{setting.kind.replace('_', ' ')} {setting.key}", "value", setting.value, value)
+    return {"listings": len(listings), "trades": len(trades), "market rules": len(bands) + len(settings)}
 
 
 def _check_operations(runtime: Parts, report: Report) -> int:

@@ -27,8 +27,10 @@ from sqlalchemy.orm import Session
 
 from chain.client import ChainClient, SignedTransaction
 from chain.errors import ChainError
+from registry import feed
 from registry.models import (
     Batch,
+    BlockTime,
     ChainAnomaly,
     ChainEventRecord,
     ChainOperation,
@@ -37,12 +39,16 @@ from registry.models import (
     Holding,
     IdempotencyRecord,
     Invalidation,
+    Listing,
+    MarketBand,
+    MarketSetting,
     Methodology,
     MonitoringReport,
     Participant,
     Project,
     RegistryMeta,
     Retirement,
+    Trade,
     Transfer,
 )
 from registry.states import ClaimStatus, OperationStatus, ProjectStatus, Publication, ReportStatus, Standing
@@ -59,6 +65,11 @@ INDEX_TABLES = (
     Invalidation,
     FrozenAccount,
     ChainAnomaly,
+    BlockTime,
+    Listing,
+    Trade,
+    MarketBand,
+    MarketSetting,
 )
 
 
@@ -161,6 +172,7 @@ def rewind(session: Session, client: ChainClient, meta: RegistryMeta) -> dict[st
         .where(Claim.status == ClaimStatus.NEUTRAL)
         .values(status=ClaimStatus.CLOSING, closed_block=None, closed_tx=None, retired_at_close=None)
     )
+    feed.discard_after_block(session, common)
     for table in INDEX_TABLES:
         session.execute(delete(table))
     meta.indexed_block = meta.deployed_block - 1

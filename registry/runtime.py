@@ -19,6 +19,7 @@ from registry import claims, methodology_review, participants, projects, verific
 from registry.commands import Commands
 from registry.db import Database
 from registry.errors import Conflict
+from registry.feed import WebhookDeliverer
 from registry.indexer import Indexer
 from registry.models import RegistryMeta
 from registry.outbox import Outbox
@@ -60,6 +61,7 @@ class Runtime:
     indexer: Indexer = field(init=False, repr=False)
     relay: Relay = field(init=False, repr=False)
     commands: Commands = field(init=False, repr=False)
+    webhooks: WebhookDeliverer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.tanhui = Tanhui(self.client, self.deployment)
@@ -79,6 +81,7 @@ class Runtime:
         )
         self.relay = Relay(self.db, self.client, self.deployment, self.outbox, self.indexer, FAILURE_HANDLERS)
         self.commands = Commands(self.db, self.relay, self.client, self.indexer)
+        self.webhooks = WebhookDeliverer(self.db)
 
     @property
     def receipt_timeout(self) -> float:
@@ -109,11 +112,18 @@ class Runtime:
         with db.transaction() as session:
             meta = session.get(RegistryMeta, 1)
             if meta is not None:
+                if meta.exchange_address is None:
+                    raise DeploymentMismatch(
+                        "the database was bound to a deployment without the exchange contract; "
+                        "start the service on a new data directory or database",
+                        chain_id=meta.chain_id,
+                    )
                 bound = Deployment(
                     chain_id=meta.chain_id,
                     contracts={
                         "TanhuiRegistry": Web3.to_checksum_address(meta.registry_address),
                         "TanhuiCredits": Web3.to_checksum_address(meta.credits_address),
+                        "TanhuiExchange": Web3.to_checksum_address(meta.exchange_address),
                     },
                     block_number=meta.deployed_block,
                     deployer=operator.address,
@@ -149,6 +159,7 @@ class Runtime:
                     chain_id=deployment.chain_id,
                     registry_address=deployment.registry,
                     credits_address=deployment.credits,
+                    exchange_address=deployment.exchange,
                     deployed_block=deployment.block_number,
                     indexed_block=deployment.block_number - 1,
                 )

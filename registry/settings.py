@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     # Public points stay valid this many days after the day they were earned (then expire).
     points_validity_days: int = Field(default=730, ge=1, le=36_500)
+    # Exchange trades of at least this many kilograms are block trades (their band is ±30 %).
+    block_trade_min_kg: int = Field(default=100_000, ge=0, le=2**63 - 1)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

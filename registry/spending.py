@@ -34,6 +34,13 @@ from registry.models import (
 from registry.outbox import Outbox, describe
 from registry.states import PENDING_OPERATIONS, CreditRequestKind, OperationStatus
 
+#: The chain operation of each kind of request.
+OPERATION_KINDS = {
+    CreditRequestKind.TRANSFER: "transfer",
+    CreditRequestKind.RETIREMENT: "retire",
+    CreditRequestKind.LISTING: "list",
+}
+
 
 def available(session: Session, address: str, batch_id: int) -> int:
     """The indexed balance less pending outgoing transfers and retirements.
@@ -101,17 +108,19 @@ def spend(
     gas: int,
     details: dict[str, Any],
     payload: dict[str, Any],
+    depends_on: ChainOperation | None = None,
 ) -> CreditRequest:
     """Records the holder's request and its signed operation. The holder's nonce row is locked
     first (see ``Outbox.lock_account``), so two concurrent spends are checked one after the other;
     the caller has run every other check (see :func:`check_spend`) under that lock."""
     op = outbox.enqueue(
         session,
-        kind="transfer" if kind == CreditRequestKind.TRANSFER else "retire",
+        kind=OPERATION_KINDS[kind],
         call=call,
         signer=outbox.signer_of(actor),
         payload=payload,
         gas=gas,
+        depends_on=depends_on,
     )
     request = CreditRequest(
         kind=kind,

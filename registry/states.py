@@ -95,6 +95,15 @@ class OperationStatus(StrEnum):
 class CreditRequestKind(StrEnum):
     TRANSFER = "transfer"
     RETIREMENT = "retirement"
+    LISTING = "listing"
+
+
+class ListingState(StrEnum):
+    """A listing on the exchange, as the chain says (TanhuiExchange.ListingState)."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    FILLED = "filled"
 
 
 #: Operations not final yet: the relay still has to send or confirm them.

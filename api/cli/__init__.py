@@ -6,6 +6,8 @@
   from the chain alone);
 - :mod:`api.cli.methodology`: ``methodology check`` (a declarative methodology, offline);
 - :mod:`api.cli.points`: ``points ingest`` (a partner's acts) and ``points verify-proof``;
+- :mod:`api.cli.market`: ``market book|trades|days|list|cancel|journal`` (the exchange) and
+  ``verify-trade`` (a trade, from the chain alone);
 - :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API).
 
 The names and options are stable: README's "Command line" lists them and checks outside the
@@ -14,7 +16,7 @@ project use them. The console script is ``tanhui = "api.cli:app"``.
 
 from __future__ import annotations
 
-from api.cli import chain, client, methodology, points, service, verify
+from api.cli import chain, client, market, methodology, points, service, verify
 from api.cli._common import new_typer
 
 app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
@@ -31,6 +33,8 @@ app.command("relay")(service.relay)
 app.command("api")(client.api_call)
 app.add_typer(methodology.methodology_app, name="methodology")
 app.add_typer(points.points_app, name="points")
+app.add_typer(market.market_app, name="market")
+app.command("verify-trade")(market.verify_trade)
 
 
 def main() -> None:

@@ -40,18 +40,9 @@ def api_call(
 ) -> None:
     """Call the service's API and print the JSON answer: every feature of the API from the
     command line. Exits 1 on an error answer (its code and message go to stderr)."""
-    import httpx
-
     verb = method.lower()
     if verb not in ("get", "post"):
         fail("METHOD is get or post", code=2)
-    settings = settings_from(data_dir=data_dir)
-    if url is None:
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        url = f"http://{host}:{settings.port}"
-    if token is None:
-        token_file = settings.data_dir / "operator.token"
-        token = token_file.read_text().strip() if token_file.exists() else None
     body = None
     if data is not None:
         try:
@@ -62,7 +53,36 @@ def api_call(
             body = json.loads(text)
         except ValueError as e:
             fail(f"--data is not JSON: {e}", code=2)
+    answer = service_request(
+        verb, path, body, url=url, token=token, idempotency_key=idempotency_key, data_dir=data_dir
+    )
+    print_json(answer)
+
+
+def service_request(
+    verb: str,
+    path: str,
+    body: Any = None,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    idempotency_key: str | None = None,
+    data_dir: Path | None = None,
+    accept: str = "application/json",
+) -> Any:
+    """One call of the service's API (the operator's token by default); fails with the error's
+    code and message on an error answer. A non-JSON answer (CSV) comes back as text."""
+    import httpx
+
+    settings = settings_from(data_dir=data_dir)
+    if url is None:
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        url = f"http://{host}:{settings.port}"
+    if token is None:
+        token_file = settings.data_dir / "operator.token"
+        token = token_file.read_text().strip() if token_file.exists() else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers["Accept"] = accept
     if verb == "post":
         headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
     try:
@@ -71,6 +91,10 @@ def api_call(
         )
     except httpx.HTTPError as e:
         fail(f"cannot reach the service at {url}: {e}")
+    if response.status_code < 400 and not response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return response.text
     answer: Any
     try:
         answer = response.json()
@@ -79,4 +103,4 @@ def api_call(
     if response.status_code >= 400:
         error = answer.get("error", {}) if isinstance(answer, dict) else {}
         fail(f"{response.status_code} {error.get('code', '')}: {error.get('message', response.text)}")
-    print_json(answer)
+    return answer

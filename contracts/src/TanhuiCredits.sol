@@ -15,9 +15,11 @@ import {TanhuiRoles} from "./TanhuiRoles.sol";
 /// registered participant, to an active one, by the holder or by an operator that is an active
 /// participant or an allowlisted registry contract: nothing else reaches the logs an indexer reads.
 ///
-/// Conservation, per batch: issued == held + retired + invalidated, where held is the sum of
-/// the balances of the batch's token id. Issuance adds to issued and held; a transfer moves held
-/// between holders; a retirement moves held to retired; an invalidation moves held to invalidated.
+/// Conservation, per batch: issued == held + escrowed + retired + invalidated, where held is the
+/// sum of the participants' balances of the batch's token id and escrowed the market's balance
+/// ({setMarket}). Issuance adds to issued and held; a transfer moves held between holders; a
+/// listing moves held to escrowed, a cancellation or settlement moves it back to held; a
+/// retirement moves held to retired; an invalidation moves held to invalidated.
 contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     /// @dev A batch's own counters, packed in one slot: 3 x 64 + 40 + 8 bits.
     struct BatchState {
@@ -83,6 +85,9 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     /// @dev Contracts of the scheme (the exchange's escrow) that holders may approve as operators.
     mapping(address account => bool) private _registryContracts;
     mapping(bytes32 eventId => EventState) private _events;
+    /// @dev The exchange's escrow contract ({setMarket}), set once: it moves a holder's credits
+    /// into escrow when the holder lists them, and out to a buyer or back to the seller.
+    address private _market;
 
     modifier onlyRole(bytes32 role) {
         if (!_registry.hasRole(role, msg.sender)) revert IAccessControl.AccessControlUnauthorizedAccount(msg.sender, role);
@@ -199,6 +204,29 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         whenNotPaused
         returns (uint256 certificateId)
     {
+        return _retire(_msgSender(), batchId, amount, details);
+    }
+
+    /// @notice Retires `amount` of `holder`'s credits of batch `batchId` for `holder`, as
+    /// {retire} does for its caller: the market's buy-and-retire, in the transaction that delivered
+    /// the credits to the buyer. The certificate names `holder`.
+    ///
+    /// Requirements: the caller is the market ({setMarket}); everything {retire} requires of a holder.
+    ///
+    /// Emits a {CreditsRetired} and a {TransferSingle} event.
+    function retireFor(address holder, uint256 batchId, uint64 amount, RetirementDetails calldata details)
+        external
+        whenNotPaused
+        returns (uint256 certificateId)
+    {
+        if (_msgSender() != _market) revert CreditsOnlyMarket(_msgSender());
+        return _retire(holder, batchId, amount, details);
+    }
+
+    function _retire(address holder, uint256 batchId, uint64 amount, RetirementDetails calldata details)
+        private
+        returns (uint256 certificateId)
+    {
         if (amount == 0) revert CreditsZeroAmount();
         uint256 length = bytes(details.beneficiary).length;
         if (length == 0) revert CreditsEmptyBeneficiary();
@@ -210,7 +238,6 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (details.consumptionStart > details.consumptionEnd) {
             revert CreditsInvalidConsumptionPeriod(details.consumptionStart, details.consumptionEnd);
         }
-        address holder = _msgSender();
         if (_frozenAccounts[holder]) revert CreditsAccountFrozen(holder);
         BatchState storage b = _batches[batchId];
         if (b.frozen) revert CreditsBatchFrozen(batchId);
@@ -306,6 +333,7 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     {
         if (amount == 0) revert CreditsZeroAmount();
         _checkReason(reason);
+        if (holder == _market) revert CreditsEscrowed(batchId);
         uint256 balance = balanceOf(holder, batchId);
         if (balance < amount) revert CreditsInsufficientBalance(holder, batchId, balance, amount);
         _batches[batchId].invalidated += amount;
@@ -388,6 +416,31 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
         if (allowed && account.code.length == 0) revert CreditsNotAContract(account);
         _registryContracts[account] = allowed;
         emit RegistryContractSet(account, allowed);
+    }
+
+    /// @notice Names the exchange's escrow contract, once. The market is every holder's operator
+    /// ({isApprovedForAll}) without an approval, receives credits without being a participant, and
+    /// alone may call {retireFor}; its own rules decide when it moves credits (a holder's listing,
+    /// a cancellation, a settlement). Credits it holds are in escrow and cannot be invalidated.
+    ///
+    /// Requirements: the caller has the admin role; `market` has code; no market was set before.
+    ///
+    /// Emits a {MarketSet} event.
+    function setMarket(address market_) external onlyRole(_ADMIN_ROLE) {
+        if (_market != address(0)) revert CreditsMarketAlreadySet(_market);
+        if (market_.code.length == 0) revert CreditsNotAContract(market_);
+        _market = market_;
+        emit MarketSet(market_);
+    }
+
+    /// @notice Whether `operator` may move `account`'s credits: an approval, or the market.
+    function isApprovedForAll(address account, address operator) public view override returns (bool) {
+        return operator == _market || super.isApprovedForAll(account, operator);
+    }
+
+    /// @notice The exchange's escrow contract, or the zero address before {setMarket}.
+    function market() external view returns (address) {
+        return _market;
     }
 
     // ----------------------------------------------------------------------------------------
@@ -501,10 +554,11 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
     {
         if (from != address(0) && to != address(0)) {
             _requireNotPaused();
+            address escrow = _market;
             if (_frozenAccounts[from]) revert CreditsAccountFrozen(from);
-            if (!_isRegistered(from)) revert CreditsUnregisteredAccount(from);
+            if (from != escrow && !_isRegistered(from)) revert CreditsUnregisteredAccount(from);
             address operator = _msgSender();
-            if (operator != from) _requireCanOperate(operator);
+            if (operator != from && operator != escrow) _requireCanOperate(operator);
             uint256 count = ids.length;
             if (count != values.length) revert ERC1155InvalidArrayLength(count, values.length);
             if (count == 0) revert CreditsZeroAmount();
@@ -515,7 +569,9 @@ contract TanhuiCredits is ITanhuiCredits, ERC1155, Pausable {
                 if (b.issuedAt == 0) revert CreditsUnknownBatch(id);
                 if (b.frozen) revert CreditsBatchFrozen(id);
             }
-            _requireCanReceive(to);
+            // The market receives only what it pulls in itself (its receiver hook refuses the rest).
+            if (to != escrow) _requireCanReceive(to);
+            else if (_frozenAccounts[escrow]) revert CreditsAccountFrozen(escrow);
         }
         super._update(from, to, ids, values);
     }

@@ -19,16 +19,23 @@ from pydantic import TypeAdapter
 from sqlalchemy import select, update
 
 from api.responses import (
+    BandsOut,
     BatchDetail,
     BatchOut,
     CatalogueEntry,
     ClaimOut,
     CreditRequestOut,
+    DisclosureOut,
     ErrorEnvelope,
     FootprintCalculation,
     FootprintCatalogueEntry,
+    HaltOut,
     Health,
     HoldingOut,
+    JournalOut,
+    ListingOut,
+    ListingRequestOut,
+    MarketDayOut,
     MethodologyOut,
     OperationOut,
     ParticipantOut,
@@ -41,9 +48,13 @@ from api.responses import (
     RegisteredPartner,
     ReportOut,
     RetirementOut,
+    StatementResult,
     SupervisionResult,
     SupervisionStatus,
+    TradeInstructionOut,
+    TradeOut,
 )
+from api.routers.feed import FeedPage, WebhookCreated, WebhookOut
 from registry.clock import now
 from registry.models import ApiToken, Participant
 from registry.runtime import Runtime
@@ -82,6 +93,14 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"),
+    ("GET", "/v1/listings"),
+    ("GET", "/v1/listings/{listing_id}"),
+    ("GET", "/v1/trades"),
+    ("GET", "/v1/trades/{trade_id}"),
+    ("GET", "/v1/market/days"),
+    ("GET", "/v1/market/bands"),
+    ("GET", "/v1/market/halts"),
+    ("GET", "/v1/feed"),
 }
 
 ANY: frozenset[str] = frozenset()  # any authenticated participant
@@ -126,6 +145,19 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/supervision/invalidations"): frozenset({"supervisor"}),
     ("POST", "/v1/supervision/pause"): frozenset({"supervisor"}),
     ("POST", "/v1/supervision/unpause"): frozenset({"supervisor"}),
+    ("POST", "/v1/listings"): ANY,  # its own credits
+    ("POST", "/v1/listings/{listing_id}/cancellation"): ANY,  # its own, or the exchange or a supervisor
+    ("POST", "/v1/trades"): frozenset({"exchange"}),
+    ("GET", "/v1/trade-instructions/{reference}"): frozenset({"exchange"}),
+    ("POST", "/v1/exchange/statements"): frozenset({"exchange"}),
+    ("POST", "/v1/market/reference-prices"): frozenset({"registrar"}),
+    ("POST", "/v1/market/halts"): frozenset({"supervisor"}),
+    ("POST", "/v1/market/bands"): frozenset({"registrar", "exchange", "supervisor"}),
+    ("GET", "/v1/accounting/journal"): ANY,  # its own
+    ("GET", "/v1/accounting/disclosure"): ANY,  # its own
+    ("POST", "/v1/webhooks"): frozenset({"exchange", "supervisor"}),
+    ("GET", "/v1/webhooks"): frozenset({"exchange", "supervisor"}),  # its own
+    ("DELETE", "/v1/webhooks/{webhook_id}"): frozenset({"exchange", "supervisor"}),  # its own
 }
 
 
@@ -260,6 +292,75 @@ def _recorded_unissued_report(api: Api, runtime: Runtime) -> tuple[dict[str, Any
         expect=409,
     )
     return report, verifier
+
+
+REFERENCE_FEN = 6_000  # 60.00 yuan per tonne: the band of a listed trade is [5400, 6600]
+
+
+def _listed(api: Api, seller: dict[str, Any] | None = None, amount_kg: int = 5000) -> dict[str, Any]:
+    """A listing of `amount_kg` of a new batch by `seller` (given the credits), or by the batch's
+    owner; a reference price of its project type, so it can be traded today."""
+    batch_id, owner, _ = api.issued_batch()
+    if seller is None:
+        seller = owner
+    else:
+        api.ok(
+            "/v1/transfers",
+            {"batch_id": batch_id, "to": seller["id"], "amount_kg": amount_kg},
+            owner["token"],
+        )
+    api.ok(
+        "/v1/market/reference-prices",
+        {"project_type": "energy-substitution", "price_fen_per_t": REFERENCE_FEN},
+        api.operator,
+    )
+    r = api.ok("/v1/listings", {"batch_id": batch_id, "amount_kg": amount_kg}, seller["token"])
+    assert r["status"] == "confirmed", r
+    listing: dict[str, Any] = r["listing"]
+    return listing
+
+
+def _traded(
+    api: Api, exchange: dict[str, Any], buyer: dict[str, Any], amount_kg: int = 2000
+) -> dict[str, Any]:
+    """`exchange` settles `amount_kg` of a new listing to `buyer`: the settled instruction."""
+    listing = _listed(api)
+    body = {
+        "reference": f"AUTH-{listing['listing_id']}",
+        "listing_id": listing["listing_id"],
+        "buyer": buyer["id"],
+        "amount_kg": amount_kg,
+        "price_fen_per_t": REFERENCE_FEN,
+    }
+    instruction = api.ok("/v1/trades", body, exchange["token"])
+    assert instruction["status"] == "settled", instruction
+    return instruction
+
+
+def _kg(tonnes: str) -> int:
+    whole, _, grams = tonnes.partition(".")
+    return int(whole) * 1000 + int(grams)
+
+
+def _statement_of_the_registry(api: Api, day: str) -> dict[str, Any]:
+    """What an exchange in step with the registry states for `day`: the day's trades and the
+    escrow of every open listing, from the public order book and trades."""
+    trades = api.get(f"/v1/trades?day={day}&limit=1000")
+    listings = api.get("/v1/listings?limit=1000")
+    return {
+        "day": day,
+        "trades": [
+            {
+                "reference": t["reference"],
+                "listing_id": t["listing_id"],
+                "buyer": t["buyer"],
+                "amount_kg": _kg(t["amount_t"]),
+                "price_fen_per_t": t["price_fen_per_t"],
+            }
+            for t in trades
+        ],
+        "escrow": [{"listing_id": x["listing_id"], "remaining_kg": _kg(x["remaining_t"])} for x in listings],
+    }
 
 
 def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str) -> Request:
@@ -614,6 +715,154 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             assert s["paused"] == {"registry": paused, "credits": paused}
 
         return Request(path, token, 201, SupervisionResult, body, flags)
+    if path == "/v1/listings":
+        # Any participant lists its own credits.
+        def listed(r: Any) -> None:
+            assert (r["status"], r["seller"], r["amount_t"]) == ("confirmed", actor["id"], "1.000"), r
+            assert (r["listing"]["state"], r["listing"]["remaining_t"]) == ("open", "1.000"), r
+
+        batch_id, owner, _ = api.issued_batch()
+        api.ok("/v1/transfers", {"batch_id": batch_id, "to": actor["id"], "amount_kg": 1000}, owner["token"])
+        return Request(path, token, 201, ListingRequestOut, {"batch_id": batch_id, "amount_kg": 1000}, listed)
+    if path == "/v1/listings/{listing_id}/cancellation":
+        # Its seller (another's: test_listing__only_its_seller_the_exchange_or_a_supervisor_may_cancel_it).
+        listing = _listed(api, actor)
+
+        def cancelled(x: Any) -> None:
+            assert (x["listing_id"], x["state"], x["seller"]) == (
+                listing["listing_id"],
+                "cancelled",
+                actor["id"],
+            ), x
+
+        return Request(path.format(listing_id=listing["listing_id"]), token, 201, ListingOut, None, cancelled)
+    if path == "/v1/trades" and method == "POST":
+        listing = _listed(api)
+        buyer = api.participant(["holder"])
+        payload = {
+            **body,
+            "reference": f"AUTH-{listing['listing_id']}",
+            "listing_id": listing["listing_id"],
+            "buyer": buyer["id"],
+        }
+
+        def settled(i: Any) -> None:
+            assert (i["status"], i["reference"], i["buyer"], i["amount_t"]) == (
+                "settled",
+                payload["reference"],
+                buyer["id"],
+                "1.000",
+            ), i
+            assert (
+                i["trade"]["listing_id"] == listing["listing_id"] and i["operation"]["status"] == "confirmed"
+            )
+
+        return Request(path, token, 201, TradeInstructionOut, payload, settled)
+    if path == "/v1/trade-instructions/{reference}":
+        instruction = _traded(api, actor, api.participant(["holder"]))
+        return Request(
+            path.format(reference=instruction["reference"]),
+            token,
+            200,
+            TradeInstructionOut,
+            check=lambda i: _equal(i, instruction),
+        )
+    if path == "/v1/exchange/statements":
+        instruction = _traded(api, actor, api.participant(["holder"]))
+        statement = _statement_of_the_registry(api, instruction["trade"]["day"])
+        assert instruction["reference"] in [t["reference"] for t in statement["trades"]]
+
+        def agreed(r: Any) -> None:
+            assert (r["agreed"], r["differences"], r["day"]) == (True, [], statement["day"]), r
+            assert (r["trades"], r["escrow_positions"]) == (
+                len(statement["trades"]),
+                len(statement["escrow"]),
+            )
+
+        return Request(path, token, 201, StatementResult, statement, agreed)
+    if path == "/v1/market/reference-prices":
+
+        def priced(o: Any) -> None:
+            assert o["status"] == "confirmed", o
+            types = api.get("/v1/market/bands")["types"]
+            energy = next(t for t in types if t["project_type"] == "energy-substitution")
+            assert energy["reference_price_fen_per_t"] == body["price_fen_per_t"]
+
+        return Request(path, token, 201, OperationOut, body, priced)
+    if path == "/v1/market/halts" and method == "POST":
+        # A batch of its own: a halt of the project type would stop the other routes' trades.
+        batch_id, _, _ = api.issued_batch()
+        payload = {"batch_id": batch_id, "halted": True, "reason": "review"}
+
+        def halted(o: Any) -> None:
+            assert o["status"] == "confirmed", o
+            assert batch_id in [h["batch_id"] for h in api.get("/v1/market/halts") if h["scope"] == "batch"]
+
+        return Request(path, token, 201, OperationOut, payload, halted)
+    if path == "/v1/market/bands" and method == "POST":
+        # Today's band of a project type with a reference price: posted (once; then as it is).
+        api.ok(
+            "/v1/market/reference-prices",
+            {"project_type": "ecological", "price_fen_per_t": REFERENCE_FEN},
+            api.operator,
+        )
+
+        def posted(b: Any) -> None:
+            ecological = next(t for t in b["types"] if t["project_type"] == "ecological")
+            assert ecological["posted"] is True, b
+            assert (ecological["band"]["low_fen_per_t"], ecological["band"]["high_fen_per_t"]) == (
+                5_400,
+                6_600,
+            )
+
+        return Request(path, token, 201, BandsOut, check=posted)
+    if path == "/v1/accounting/journal":
+        # Its own: what it bought.
+        instruction = _traded(api, api.participant(["exchange"]), actor)
+
+        def bought(j: Any) -> None:
+            assert j["participant"] == actor["id"], j
+            [entry] = j["entries"]
+            assert [(ln["account"], ln["debit_fen"], ln["credit_fen"]) for ln in entry["lines"]] == [
+                ("1489", 12_000, 0),
+                ("1002", 0, 12_000),
+            ], entry
+            assert j["positions"] == [
+                {"batch_id": instruction["trade"]["batch_id"], "amount_t": "2.000", "cost_yuan": "120.00"}
+            ], j
+
+        return Request(path, token, 200, JournalOut, check=bought)
+    if path == "/v1/accounting/disclosure":
+        instruction = _traded(api, api.participant(["exchange"]), actor)
+        year = int(instruction["trade"]["day"][:4])
+
+        def disclosed(d: Any) -> None:
+            assert (d["participant"], d["year"]) == (actor["id"], year), d
+            rows = {r["item"]: r for r in d["rows"]}
+            assert (rows["purchased"]["tonnes"], rows["purchased"]["yuan"]) == ("2.000", "120.00"), d
+            assert rows["closing"]["tonnes"] == "2.000", d
+
+        return Request(f"{path}?year={year}", token, 200, DisclosureOut, check=disclosed)
+    if path == "/v1/webhooks" and method == "POST":
+
+        def subscribed(w: Any) -> None:
+            assert (w["url"], w["active"], w["delivered_seq"]) == (body["url"], True, 0), w
+            assert len(w["secret"]) >= 32, w
+
+        return Request(path, token, 201, WebhookCreated, body, subscribed)
+    if path == "/v1/webhooks":
+        # Its own subscriptions only.
+        api.ok(path, {"url": "https://elsewhere.example/feed"}, api.participant([role])["token"])
+        mine = api.ok(path, VALID_BODIES[("POST", path)], token)
+        mine.pop("secret")
+        return Request(path, token, 200, TypeAdapter(list[WebhookOut]), check=lambda ws: _equal(ws, [mine]))
+    if path == "/v1/webhooks/{webhook_id}":
+        subscription = api.ok("/v1/webhooks", VALID_BODIES[("POST", "/v1/webhooks")], token)
+
+        def ended(w: Any) -> None:
+            assert (w["id"], w["active"]) == (subscription["id"], False), w
+
+        return Request(path.format(webhook_id=subscription["id"]), token, 200, WebhookOut, check=ended)
     raise AssertionError(f"no admitted request for {method} {path}: add one")
 
 
@@ -698,6 +947,14 @@ PUBLIC_MODELS: dict[str, Any] = {
     "/v1/claims/{claim_id}": ClaimOut,
     "/v1/points/epochs/{epoch}": PointsEpochOut,
     "/v1/points/epochs": TypeAdapter(list[PointsEpochOut]),
+    "/v1/listings": TypeAdapter(list[ListingOut]),
+    "/v1/listings/{listing_id}": ListingOut,
+    "/v1/trades": TypeAdapter(list[TradeOut]),
+    "/v1/trades/{trade_id}": TradeOut,
+    "/v1/market/days": TypeAdapter(list[MarketDayOut]),
+    "/v1/market/bands": BandsOut,
+    "/v1/market/halts": TypeAdapter(list[HaltOut]),
+    "/v1/feed": FeedPage,
 }
 
 
@@ -754,13 +1011,81 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
         owner["token"],
     )
     certificate_id = retirement["certificate_id"]
+    # The exchange: a listing of the batch, partly sold, then the batch halted.
+    api.ok(
+        "/v1/market/reference-prices",
+        {"project_type": "energy-substitution", "price_fen_per_t": REFERENCE_FEN},
+        api.operator,
+    )
+    listing = api.ok("/v1/listings", {"batch_id": batch_id, "amount_kg": 5000}, owner["token"])["listing"]
+    buyer = api.participant(["holder"])
+    settled = api.ok(
+        "/v1/trades",
+        {
+            "reference": "PUBLIC-1",
+            "listing_id": listing["listing_id"],
+            "buyer": buyer["id"],
+            "amount_kg": 2000,
+            "price_fen_per_t": REFERENCE_FEN + 100,
+        },
+        api.participant(["exchange"])["token"],
+    )
+    trade = settled["trade"]
+    api.ok(
+        "/v1/market/halts",
+        {"batch_id": batch_id, "halted": True, "reason": "review"},
+        api.participant(["supervisor"])["token"],
+    )
     ids = {
         "batch_id": batch_id,
         "certificate_id": certificate_id,
         "methodology_id": methodology["id"],
         "claim_id": claim["id"],
         "epoch": epoch["epoch"],
+        "listing_id": listing["listing_id"],
+        "trade_id": trade["trade_id"],
     }
+
+    def sold(x: Any) -> None:
+        assert (x["listing_id"], x["state"], x["amount_t"], x["remaining_t"], x["seller"]) == (
+            listing["listing_id"],
+            "open",
+            "5.000",
+            "3.000",
+            owner["id"],
+        ), x
+
+    def today(days: Any) -> None:
+        [day] = days
+        assert (day["project_type"], day["trades"], day["volume_t"], day["close_fen_per_t"]) == (
+            "energy-substitution",
+            1,
+            "2.000",
+            REFERENCE_FEN + 100,
+        ), day
+
+    def banded(b: Any) -> None:
+        energy = next(t for t in b["types"] if t["project_type"] == "energy-substitution")
+        assert (energy["reference_price_fen_per_t"], energy["posted"], energy["band"]["low_fen_per_t"]) == (
+            REFERENCE_FEN,
+            True,
+            5_400,
+        ), b
+
+    def fed(f: Any) -> None:
+        kinds = [e["kind"] for e in f["entries"]]
+        assert kinds == [
+            "issuance",
+            "retirement",  # the claim's offset
+            "retirement",
+            "reference_price",
+            "listing",
+            "band",  # today's, posted with the first trade
+            "trade",
+            "halt",
+        ], kinds
+        assert f["last_seq"] == f["entries"][-1]["seq"] and kinds[-1] == "halt", f
+
     checks: dict[str, Callable[[Any], None]] = {
         "/v1/health": lambda h: _equal((h["status"], h["chain_id"]), ("ok", runtime.client.chain_id)),
         "/v1/batches": lambda bs: _equal([b["chain"]["token_id"] for b in bs], [batch_id]),
@@ -797,6 +1122,16 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
         "/v1/claims/{claim_id}": lambda c: _equal(c, claim),
         "/v1/points/epochs/{epoch}": lambda e: _equal(e, epoch),
         "/v1/points/epochs": lambda es: _equal(es, [epoch]),
+        "/v1/listings": lambda xs: _equal([x["listing_id"] for x in xs], [listing["listing_id"]]),
+        "/v1/listings/{listing_id}": sold,
+        "/v1/trades": lambda ts: _equal(ts, [trade]),
+        "/v1/trades/{trade_id}": lambda t: _equal(t, trade),
+        "/v1/market/days": today,
+        "/v1/market/bands": banded,
+        "/v1/market/halts": lambda hs: _equal(
+            [(h["scope"], h["batch_id"], h["reason"]) for h in hs], [("batch", batch_id, "review")]
+        ),
+        "/v1/feed": fed,
     }
     for endpoint in endpoints(api.http.app):
         if endpoint.key not in PUBLIC:
@@ -823,6 +1158,8 @@ def test_public_routes__an_unknown_id_is_not_found(api: Api) -> None:
     not_found = {
         "/v1/batches/{batch_id}": "no batch 999",
         "/v1/retirements/{certificate_id}": "no retirement certificate 999",
+        "/v1/listings/{listing_id}": "no listing 999",
+        "/v1/trades/{trade_id}": "no trade 999",
     }
     for path, message in not_found.items():
         response = api.http.get(path.format(**PATH_SAMPLES))
@@ -916,3 +1253,26 @@ def test_credit_request__only_its_requester_or_the_registrar_may_see_it(api: Api
         )
     for reader in (owner["token"], api.operator):
         assert api.get(f"/v1/credit-requests/{transfer['id']}", reader) == transfer
+
+
+def test_listing__only_its_seller_the_exchange_or_a_supervisor_may_cancel_it(
+    api: Api, runtime: Runtime
+) -> None:
+    listings = [_listed(api) for _ in range(2)]
+    for role in ("holder", "project_owner", "registrar", "verifier", "committee"):
+        refuse(
+            api,
+            runtime,
+            "POST",
+            f"/v1/listings/{listings[0]['listing_id']}/cancellation",
+            token=api.participant([role])["token"],
+            status=403,
+            code="forbidden",
+        )
+    assert api.get(f"/v1/listings/{listings[0]['listing_id']}")["state"] == "open"
+    # The exchange and a supervisor may: what is left returns to the seller.
+    for listing, role in zip(listings, ("exchange", "supervisor"), strict=True):
+        cancelled = api.ok(
+            f"/v1/listings/{listing['listing_id']}/cancellation", None, api.participant([role])["token"]
+        )
+        assert (cancelled["state"], cancelled["seller"]) == ("cancelled", listing["seller"])

@@ -42,6 +42,10 @@ PATH_SAMPLES = {
     "claim_id": "CL-0000000000",
     "citizen_id": "ctz_000000000000",
     "epoch": "999",
+    "listing_id": "999",
+    "trade_id": "999",
+    "reference": "SEEE-T-000000",
+    "webhook_id": "999",
 }
 
 # A valid body for every route that takes one: a request that would change something if it
@@ -108,6 +112,34 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/supervision/pause"): {"reason": "incident"},
     ("POST", "/v1/supervision/unpause"): {"reason": "incident closed"},
+    ("POST", "/v1/listings"): {"batch_id": 1, "amount_kg": 1000},
+    ("POST", "/v1/trades"): {
+        "reference": "SEEE-T-000001",
+        "listing_id": 1,
+        "buyer": "par_000000000000",
+        "amount_kg": 1000,
+        "price_fen_per_t": 6000,
+    },
+    ("POST", "/v1/market/reference-prices"): {"project_type": "energy-substitution", "price_fen_per_t": 6000},
+    ("POST", "/v1/market/halts"): {
+        "project_type": "energy-substitution",
+        "halted": True,
+        "reason": "dispute",
+    },
+    ("POST", "/v1/exchange/statements"): {
+        "day": "2025-06-30",
+        "trades": [
+            {
+                "reference": "SEEE-T-000001",
+                "listing_id": 1,
+                "buyer": "par_000000000000",
+                "amount_kg": 1000,
+                "price_fen_per_t": 6000,
+            }
+        ],
+        "escrow": [{"listing_id": 1, "remaining_kg": 0}],
+    },
+    ("POST", "/v1/webhooks"): {"url": "https://exchange.example/feed"},
 }
 
 
@@ -738,6 +770,14 @@ def test_unknown_ids__are_not_found_and_write_nothing(
         ("POST", "/v1/supervision/accounts/par_000000000000/freeze", {"reason": "dispute"}, 404, "not_found"),
         ("POST", "/v1/supervision/batches/999/freeze", {"reason": "review"}, 404, "not_found"),
         ("POST", "/v1/supervision/invalidations", body("/v1/supervision/invalidations"), 404, "not_found"),
+        ("POST", "/v1/listings", {**body("/v1/listings"), "batch_id": 999}, 404, "not_found"),
+        ("POST", "/v1/listings/999/cancellation", None, 404, "not_found"),
+        ("GET", "/v1/listings/999", None, 404, "not_found"),
+        ("POST", "/v1/trades", body("/v1/trades"), 404, "not_found"),
+        ("GET", "/v1/trade-instructions/SEEE-T-000000", None, 404, "not_found"),
+        ("GET", "/v1/trades/999", None, 404, "not_found"),
+        ("POST", "/v1/market/halts", {"batch_id": 999, "halted": True, "reason": "review"}, 404, "not_found"),
+        ("DELETE", "/v1/webhooks/999", None, 404, "not_found"),
     ]
     for method, path, json, status, code in cases:
         with subtests.test(f"{method} {path} {json or ''}"):
@@ -807,6 +847,14 @@ def test_ids__out_of_range_or_malformed_are_refused_and_write_nothing(
             {"batch_id": 1, "holder": "par_\x00", "amount_kg": 1, "reason": "x"},
             "holder",
         ),
+        ("GET", f"/v1/listings/{2**63}", None, "listing_id"),
+        ("POST", f"/v1/listings/{2**63}/cancellation", None, "listing_id"),
+        ("GET", f"/v1/listings?batch_id={2**63}", None, "batch_id"),
+        ("GET", f"/v1/trades/{2**63}", None, "trade_id"),
+        ("GET", f"/v1/trade-instructions/{'R' * 101}", None, "reference"),
+        ("POST", "/v1/listings", {"batch_id": 2**63, "amount_kg": 1}, "batch_id"),
+        ("DELETE", f"/v1/webhooks/{2**31}", None, "webhook_id"),
+        ("GET", f"/v1/feed?after={2**31}", None, "after"),
     ]
     for method, path, json, field in cases:
         with subtests.test(f"{method} {path} {json or ''}"):

@@ -156,7 +156,7 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         demo = json.loads(done.stdout)
         assert demo["rpc_url"] == node.url
         assert demo["data_dir"] == str(tmp_path.resolve())  # the one given
-        assert set(demo["contracts"]) == {"TanhuiRegistry", "TanhuiCredits"}
+        assert set(demo["contracts"]) == {"TanhuiRegistry", "TanhuiCredits", "TanhuiExchange"}
         credits = demo["contracts"]["TanhuiCredits"]
         cert = str(demo["certificate_id"])
 
@@ -258,6 +258,25 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         refused = run("points", "verify-proof", str(proof_file), "--rpc-url", node.url)
         assert refused.returncode == 1 and "does not hold" in refused.stderr
 
+        # The market (R21): the settlement succeeded on chain, and the chain alone shows the trade
+        # (its seller, buyer, amount, price and transaction) as the registry's API named it.
+        settled = subprocess.run(
+            [str(node_tool("cast")), "receipt", demo["trade_tx"], "status", "--rpc-url", node.url],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert settled.returncode == 0 and settled.stdout.split()[0] in ("1", "true"), settled.stdout
+        trade = run(
+            "verify-trade", str(demo["trade_id"]), "--rpc-url", node.url, "--contract", credits, "--json"
+        )
+        assert trade.returncode == 0, trade.stderr
+        on_chain = json.loads(trade.stdout)
+        assert on_chain["tx_hash"] == demo["trade_tx"] and on_chain["listing_id"] == demo["listing_id"]
+        assert on_chain["seller"] == demo["seller_address"] and on_chain["buyer"] == demo["buyer_address"]
+        assert on_chain["amount_kg"] == 40_000 and on_chain["price_fen_per_tonne"] == 6_250  # the resting ask
+        assert on_chain["exchange"] == demo["contracts"]["TanhuiExchange"]
+        nothing = run("verify-trade", "99", "--rpc-url", node.url, "--contract", credits)
+        assert nothing.returncode == 1 and "no trade 99" in nothing.stderr
+
         database = demo["database_url"]
         clean = run(
             "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)
@@ -266,7 +285,7 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         # One batch, one claim and one points epoch, counted in the singular.
         summary = (
             r"no differences at block \d+ "
-            r"\(1 batch, \d+ holdings?, 3 retirements, 1 claim, 1 points epoch, .*\)\n"
+            r"\(1 batch, \d+ holdings?, 4 retirements, 1 claim, 1 points epoch, 1 listing, 1 trade, .*\)\n"
         )
         assert re.fullmatch(summary, clean.stdout)
 

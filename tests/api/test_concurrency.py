@@ -256,3 +256,79 @@ def test_methodology__concurrent_approvals_reach_the_quorum(anvil_env: dict[str,
     assert all(isinstance(o, Answer) for o in outcomes), outcomes
     final = api.get(f"/v1/methodologies/{proposed['id']}")
     assert (final["status"], final["chain_status"]) == ("published", "published")
+
+
+def test_settlements__concurrent_fills_of_one_listing_stop_exactly_at_what_is_left(
+    anvil_env: dict[str, Any],
+) -> None:
+    """Each settlement is checked against the listing less the pending ones under the operator's
+    nonce lock: twelve fills of 100 kg of a 500 kg listing settle five times, never more."""
+    from registry import trades
+    from registry.errors import ExceedsListing, ListingNotOpen
+
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
+    batch_id, owner, _ = api.issued_batch()
+    exchange = api.participant(["exchange"])
+    buyers = [api.participant(["holder"]) for _ in range(3)]
+    api.ok(
+        "/v1/market/reference-prices",
+        {"project_type": "energy-substitution", "price_fen_per_t": 6000},
+        api.operator,
+    )
+    listing = api.ok("/v1/listings", {"batch_id": batch_id, "amount_kg": 500}, owner["token"])["listing"]
+    actor = me(runtime, exchange["id"])
+
+    def fill(i: int) -> Answer:
+        return trades.settle_command(
+            runtime.commands,
+            runtime.outbox,
+            actor,
+            trades.TradeInput(
+                reference=f"C-{i}",
+                listing_id=listing["listing_id"],
+                buyer=buyers[i % 3]["id"],
+                amount_kg=100,
+                price_fen_per_t=6000,
+            ),
+            block_min_kg=runtime.settings.block_trade_min_kg,
+            idempotency=None,
+        )
+
+    with slow_reads(runtime, "trade_instructions"):
+        outcomes = at_once(THREADS, fill)
+    done = [o for o in outcomes if isinstance(o, Answer) and o.outcome == Outcome.CONFIRMED]
+    refused = [o for o in outcomes if isinstance(o, ExceedsListing | ListingNotOpen)]
+    assert (len(done), len(refused)) == (5, THREADS - 5), outcomes
+    assert runtime.tanhui.listing(listing["listing_id"]).remaining == 0
+    assert runtime.tanhui.trade_count() == 5
+    assert sum(runtime.tanhui.balance_of(b["address"], batch_id) for b in buyers) == 500
+    with runtime.db.transaction() as session:  # nothing reached the chain only to fail there
+        assert session.execute(select(func.count()).select_from(ChainOperation).where(
+            ChainOperation.status == "failed")).scalar_one() == 0  # fmt: skip
+
+
+def test_listings__concurrent_listings_by_one_holder_stop_exactly_at_the_balance(
+    anvil_env: dict[str, Any],
+) -> None:
+    from registry import listings
+
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
+    batch_id, owner, _ = api.issued_batch()
+    holder = api.participant(["holder"])
+    api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": 500}, owner["token"])
+    seller = me(runtime, holder["id"])
+
+    def offer(_: int) -> Answer:
+        return listings.create_command(
+            runtime.commands, runtime.outbox, seller, batch_id=batch_id, amount_kg=100, idempotency=None
+        )
+
+    with slow_reads(runtime, "holdings"):
+        outcomes = at_once(THREADS, offer)
+    done = [o for o in outcomes if isinstance(o, Answer) and o.outcome == Outcome.CONFIRMED]
+    refused = [o for o in outcomes if isinstance(o, InsufficientBalance)]
+    assert (len(done), len(refused)) == (5, THREADS - 5), outcomes
+    assert runtime.tanhui.balance_of(runtime.deployment.exchange, batch_id) == 500
+    assert runtime.tanhui.listing_count() == 5

@@ -22,18 +22,25 @@ from api import responses
 from api.app import create_app
 from api.deps import current_participant
 from api.responses import (
+    BandsOut,
     BatchDetail,
     BatchOut,
     CatalogueEntry,
     CitizenPoints,
     ClaimOut,
     CreditRequestOut,
+    DisclosureOut,
     ErrorEnvelope,
     FootprintCalculation,
     FootprintCatalogueEntry,
+    HaltOut,
     Health,
     HoldingOut,
     IngestionResult,
+    JournalOut,
+    ListingOut,
+    ListingRequestOut,
+    MarketDayOut,
     MethodologyOut,
     OperationOut,
     ParticipantOut,
@@ -48,10 +55,14 @@ from api.responses import (
     RegisteredPartner,
     ReportOut,
     RetirementOut,
+    StatementResult,
     SupervisionResult,
     SupervisionStatus,
+    TradeInstructionOut,
+    TradeOut,
     errors,
 )
+from api.routers.feed import FeedPage, WebhookCreated, WebhookOut
 from api.routers.points import current_citizen
 from registry.runtime import Runtime
 from tests.api.conftest import Api
@@ -86,6 +97,19 @@ ROUTE_MODELS: tuple[type[BaseModel], ...] = (
     CitizenPoints,
     PointsEpochOut,
     PointsProof,
+    ListingOut,
+    ListingRequestOut,
+    TradeOut,
+    TradeInstructionOut,
+    MarketDayOut,
+    BandsOut,
+    HaltOut,
+    StatementResult,
+    JournalOut,
+    DisclosureOut,
+    FeedPage,
+    WebhookOut,
+    WebhookCreated,
 )
 ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 DOCUMENT_TYPES = {"text/html", "application/pdf"}
@@ -260,8 +284,82 @@ def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(api: 
     s.check(PointsEpochOut, api.get(f"/v1/points/epochs/{epoch['epoch']}"))
     s.check(PointsProof, api.get(f"/v1/points/proofs/{rider['id']}", rider["token"]))
 
-    # Supervision: a frozen account shows in the status.
+    # The exchange: listings, trades (one a buy-and-retire), market data and rules, the
+    # statement, the buyer's journal, the feed and a webhook.
+    exchange = s.check(RegisteredParticipant, api.participant(["exchange"]))
+    price = {"project_type": "energy-substitution", "price_fen_per_t": 6_000}
+    s.check(OperationOut, api.ok("/v1/market/reference-prices", price, api.operator))
+    listed = s.check(
+        ListingRequestOut,
+        api.ok("/v1/listings", {"batch_id": batch_id, "amount_t": "10.000"}, owner["token"]),
+    )
+    other = s.check(
+        ListingRequestOut, api.ok("/v1/listings", {"batch_id": batch_id, "amount_kg": 1000}, owner["token"])
+    )
+    s.check(ListingOut, api.ok(f"/v1/listings/{other['listing_id']}/cancellation", None, owner["token"]))
+    trade = {"listing_id": listed["listing_id"], "buyer": buyer["id"], "price_fen_per_t": 6_100}
+    bought = s.check(
+        TradeInstructionOut,
+        api.ok(
+            "/v1/trades",
+            {**trade, "reference": "OA-1", "amount_t": "2.000", "buyer_fee_fen": 100},
+            exchange["token"],
+        ),
+    )
+    retired = s.check(
+        TradeInstructionOut,
+        api.ok(
+            "/v1/trades",
+            {
+                **trade,
+                "reference": "OA-2",
+                "amount_kg": 1000,
+                "retirement": {"beneficiary": "Tianfu Food", "purpose": "voluntary", "note": "bought"},
+            },
+            exchange["token"],
+        ),
+    )
+    assert retired["trade"]["certificate"]["certificate_id"] == retired["trade"]["certificate_id"]
+    s.check(TradeInstructionOut, api.get("/v1/trade-instructions/OA-1", exchange["token"]))
+    s.check(TradeOut, api.get("/v1/trades"), many=True)
+    s.check(TradeOut, api.get(f"/v1/trades/{retired['trade_id']}"))
+    s.check(ListingOut, api.get("/v1/listings?state=all"), many=True)
+    s.check(ListingOut, api.get(f"/v1/listings/{listed['listing_id']}"))
+    s.check(MarketDayOut, api.get("/v1/market/days"), many=True)
+    s.check(BandsOut, api.get("/v1/market/bands"))
+    s.check(BandsOut, api.ok("/v1/market/bands", None, exchange["token"]))
     supervisor = s.check(RegisteredParticipant, api.participant(["supervisor"]))
+    halt = {"batch_id": batch_id, "halted": True, "reason": "review"}
+    s.check(OperationOut, api.ok("/v1/market/halts", halt, supervisor["token"]))
+    s.check(HaltOut, api.get("/v1/market/halts"), many=True)
+    statement = {
+        "day": bought["trade"]["day"],
+        "trades": [
+            {
+                "reference": "OA-1",
+                "listing_id": listed["listing_id"],
+                "buyer": buyer["id"],
+                "amount_kg": 2000,
+                "price_fen_per_t": 6_000,
+            }
+        ],
+        "escrow": [{"listing_id": listed["listing_id"], "remaining_kg": 7000}],
+    }
+    compared = s.check(StatementResult, api.ok("/v1/exchange/statements", statement, exchange["token"]))
+    assert not compared["agreed"] and compared["differences"]
+    s.check(JournalOut, api.get("/v1/accounting/journal", buyer["token"]))
+    year = int(bought["trade"]["day"][:4])
+    s.check(DisclosureOut, api.get(f"/v1/accounting/disclosure?year={year}", buyer["token"]))
+    s.check(FeedPage, api.get("/v1/feed"))
+    webhook = s.check(
+        WebhookCreated, api.ok("/v1/webhooks", {"url": "https://exchange.example/feed"}, exchange["token"])
+    )
+    s.check(WebhookOut, api.get("/v1/webhooks", exchange["token"]), many=True)
+    ended = api.http.delete(f"/v1/webhooks/{webhook['id']}", headers=api.auth(exchange["token"]))
+    assert ended.status_code == 200, ended.text
+    s.check(WebhookOut, ended.json())
+
+    # Supervision: a frozen account shows in the status.
     s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))
     frozen = s.check(
         SupervisionResult,

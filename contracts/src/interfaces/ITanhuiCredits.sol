@@ -115,6 +115,12 @@ interface ITanhuiCredits {
     error CreditsRequiredBelowFootprint(uint64 footprintKg, uint64 requiredKg);
     /// @dev The amount required is above `max` (2^56 - 1 kg, about 72 Gt), the bound the account's storage holds.
     error CreditsClaimTooLarge(uint64 requiredKg, uint64 max);
+    /// @dev Only the market ({TanhuiCredits-setMarket}) may call this function.
+    error CreditsOnlyMarket(address caller);
+    /// @dev The market was set already; it is set once.
+    error CreditsMarketAlreadySet(address market);
+    /// @dev Credits in the market's escrow cannot be invalidated (cancel the listing first).
+    error CreditsEscrowed(uint256 batchId);
 
     event CreditsIssued(
         uint256 indexed batchId,
@@ -145,6 +151,7 @@ interface ITanhuiCredits {
     /// @dev The admin allowlisted (`allowed`) or delisted a registry contract, which may then be
     /// approved as an operator like an active participant.
     event RegistryContractSet(address indexed account, bool allowed);
+    event MarketSet(address indexed market);
     /// @dev The issuer closed the carbon-neutrality claim of `eventId`: `retiredKg` (the credits
     /// retired against it, at least `requiredKg`) cover the verified footprint `footprintKg` plus
     /// the claimant's buffer. No more credits are retired against the event.
@@ -157,6 +164,10 @@ interface ITanhuiCredits {
     function retire(uint256 batchId, uint64 amount, RetirementDetails calldata details)
         external
         returns (uint256 certificateId);
+    function retireFor(address holder, uint256 batchId, uint64 amount, RetirementDetails calldata details)
+        external
+        returns (uint256 certificateId);
+    function isAccountFrozen(address account) external view returns (bool);
     function closeClaim(bytes32 eventId, uint64 footprintKg, uint64 requiredKg, bytes32 footprintHash) external;
     function batch(uint256 batchId) external view returns (Batch memory);
     function retirement(uint256 certificateId) external view returns (Retirement memory);

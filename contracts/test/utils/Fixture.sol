@@ -6,12 +6,16 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {TestBase} from "./Vm.sol";
 import {TanhuiRegistry} from "../../src/TanhuiRegistry.sol";
 import {TanhuiCredits} from "../../src/TanhuiCredits.sol";
+import {TanhuiExchange} from "../../src/TanhuiExchange.sol";
 import {TanhuiRoles} from "../../src/TanhuiRoles.sol";
 import {ITanhuiRegistry} from "../../src/interfaces/ITanhuiRegistry.sol";
 import {ITanhuiCredits} from "../../src/interfaces/ITanhuiCredits.sol";
+import {ITanhuiExchange} from "../../src/interfaces/ITanhuiExchange.sol";
 
 /// @dev A deployed scheme with one account per role, three participants (`owner`, `buyer` and
-/// `exchange`), a published methodology, a registered project and helpers to verify and issue reports.
+/// `exchange`), a published methodology of project type `PROJECT_TYPE`, a registered project, the
+/// exchange's escrow (`market`, named the credits' market) and helpers to verify and issue
+/// reports, list, post bands and settle.
 abstract contract Fixture is TestBase {
     uint48 internal constant ADMIN_DELAY = 1 days;
     /// @dev The wait between scheduling and granting a delayed role (registrar, issuer, ...).
@@ -19,6 +23,8 @@ abstract contract Fixture is TestBase {
 
     TanhuiRegistry internal registry;
     TanhuiCredits internal credits;
+    /// @dev The exchange's escrow and settlement contract; `exchange` is the account with the exchange role.
+    TanhuiExchange internal market;
 
     address internal admin = address(0xA11CE);
     address internal registrar = address(0x5E61);
@@ -53,11 +59,19 @@ abstract contract Fixture is TestBase {
     /// (2026-02-02). The contracts are deployed ROLE_GRANT_DELAY earlier, with no operator, and
     /// the delayed roles are scheduled then, so that each role goes to its own account.
     uint256 internal constant DEPLOYED_AT = 1_770_000_000;
+    /// @dev The project type of METHODOLOGY on the exchange, and the band `_postBand` posts (fen per tonne).
+    uint8 internal constant PROJECT_TYPE = 1;
+    uint48 internal constant BAND_LOW = 4_000;
+    uint48 internal constant BAND_HIGH = 6_000;
+    uint48 internal constant BLOCK_LOW = 3_000;
+    uint48 internal constant BLOCK_HIGH = 7_000;
+    uint64 internal constant BLOCK_MIN_KG = 100_000;
 
     function setUp() public virtual {
         vm.warp(DEPLOYED_AT - ROLE_GRANT_DELAY);
         registry = new TanhuiRegistry(ADMIN_DELAY, admin, ROLE_GRANT_DELAY, address(0));
         credits = new TanhuiCredits(registry, "https://registry.example/v1/batches/{id}");
+        market = new TanhuiExchange(registry, credits);
         address[5] memory accounts = [registrar, issuer, exchange, supervisor, pauser];
         bytes32[5] memory roles = [
             TanhuiRoles.REGISTRAR, TanhuiRoles.ISSUER, TanhuiRoles.EXCHANGE, TanhuiRoles.SUPERVISOR, TanhuiRoles.PAUSER
@@ -71,6 +85,7 @@ abstract contract Fixture is TestBase {
             registry.grantRole(roles[i], accounts[i]);
         }
         registry.grantRole(TanhuiRoles.VERIFIER, verifier);
+        credits.setMarket(address(market));
         vm.stopPrank();
 
         vm.startPrank(registrar);
@@ -80,6 +95,7 @@ abstract contract Fixture is TestBase {
         registry.registerParticipant(exchange, ITanhuiRegistry.ParticipantKind.Organisation);
         registry.publishMethodology(METHODOLOGY, VERSION, keccak256("methodology v1 text"));
         registry.registerProject(PROJECT, owner, METHODOLOGY, VERSION, keccak256("project design document"));
+        market.setMethodologyType(METHODOLOGY, PROJECT_TYPE);
         vm.stopPrank();
     }
 
@@ -169,6 +185,64 @@ abstract contract Fixture is TestBase {
             held += credits.balanceOf(holders[i], batchId);
         }
         vm.assertEq(uint256(b.issued), held + b.retired + b.invalidated, "issued == held + retired + invalidated");
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Exchange
+    // ----------------------------------------------------------------------------------------
+
+    /// @dev Lists `amount` of `seller`'s credits of `batchId` on the exchange.
+    function _list(address seller, uint256 batchId, uint64 amount) internal returns (uint256 listingId) {
+        vm.prank(seller);
+        listingId = market.list(batchId, amount);
+    }
+
+    /// @dev The fixture's band: [BAND_LOW, BAND_HIGH], block trades from BLOCK_MIN_KG in [BLOCK_LOW, BLOCK_HIGH].
+    function _band() internal pure returns (ITanhuiExchange.Band memory) {
+        return ITanhuiExchange.Band({
+            low: BAND_LOW, high: BAND_HIGH, blockLow: BLOCK_LOW, blockHigh: BLOCK_HIGH, blockMinKg: BLOCK_MIN_KG
+        });
+    }
+
+    /// @dev Posts the fixture's band of PROJECT_TYPE for today's trading day.
+    function _postBand() internal {
+        _postBand(PROJECT_TYPE, _today(), _band());
+    }
+
+    function _postBand(uint8 projectType, uint32 day, ITanhuiExchange.Band memory b) internal {
+        vm.prank(issuer);
+        market.postBand(projectType, day, b);
+    }
+
+    /// @dev Today's trading day (China Standard Time), computed here (no call, so it can sit
+    /// between a `vm.prank`/`vm.expectRevert` and the call it is meant for).
+    function _today() internal view returns (uint32) {
+        // forge-lint: disable-next-line(unsafe-typecast) days since 1970 stay below 2**32
+        return uint32((block.timestamp + 8 hours) / 1 days);
+    }
+
+    function _settlement(bytes32 tradeRef, uint256 listingId, address buyer_, uint64 amount, uint64 price)
+        internal
+        pure
+        returns (ITanhuiExchange.Settlement memory)
+    {
+        return ITanhuiExchange.Settlement({
+            tradeRef: tradeRef,
+            listingId: listingId,
+            buyer: buyer_,
+            amount: amount,
+            priceFenPerTonne: price,
+            retire: false
+        });
+    }
+
+    /// @dev Settles a plain trade (no retirement) as the exchange.
+    function _settle(bytes32 tradeRef, uint256 listingId, address buyer_, uint64 amount, uint64 price)
+        internal
+        returns (uint256 tradeId)
+    {
+        vm.prank(exchange);
+        (tradeId,) = market.settle(_settlement(tradeRef, listingId, buyer_, amount, price), _details("unused"));
     }
 
     function _details(string memory beneficiary) internal pure returns (ITanhuiCredits.RetirementDetails memory) {

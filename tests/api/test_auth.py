@@ -297,10 +297,27 @@ def _recorded_unissued_report(api: Api, runtime: Runtime) -> tuple[dict[str, Any
 REFERENCE_FEN = 6_000  # 60.00 yuan per tonne: the band of a listed trade is [5400, 6600]
 
 
+def _market_batch(api: Api) -> tuple[int, dict[str, Any]]:
+    """One batch (and its owner) that the market's routes share within a test, with a reference
+    price of its project type so that it can be traded today: issuing a batch for each role and
+    route would take most of the test's time."""
+    shared: tuple[int, dict[str, Any]] | None = getattr(api, "_market_batch", None)
+    if shared is None:
+        batch_id, owner, _ = api.issued_batch()
+        api.ok(
+            "/v1/market/reference-prices",
+            {"project_type": "energy-substitution", "price_fen_per_t": REFERENCE_FEN},
+            api.operator,
+        )
+        shared = (batch_id, owner)
+        setattr(api, "_market_batch", shared)  # noqa: B010 - a cache on the test's client
+    return shared
+
+
 def _listed(api: Api, seller: dict[str, Any] | None = None, amount_kg: int = 5000) -> dict[str, Any]:
-    """A listing of `amount_kg` of a new batch by `seller` (given the credits), or by the batch's
-    owner; a reference price of its project type, so it can be traded today."""
-    batch_id, owner, _ = api.issued_batch()
+    """A listing of `amount_kg` of the market's batch by `seller` (given the credits), or by the
+    batch's owner."""
+    batch_id, owner = _market_batch(api)
     if seller is None:
         seller = owner
     else:
@@ -309,11 +326,6 @@ def _listed(api: Api, seller: dict[str, Any] | None = None, amount_kg: int = 500
             {"batch_id": batch_id, "to": seller["id"], "amount_kg": amount_kg},
             owner["token"],
         )
-    api.ok(
-        "/v1/market/reference-prices",
-        {"project_type": "energy-substitution", "price_fen_per_t": REFERENCE_FEN},
-        api.operator,
-    )
     r = api.ok("/v1/listings", {"batch_id": batch_id, "amount_kg": amount_kg}, seller["token"])
     assert r["status"] == "confirmed", r
     listing: dict[str, Any] = r["listing"]
@@ -721,7 +733,7 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             assert (r["status"], r["seller"], r["amount_t"]) == ("confirmed", actor["id"], "1.000"), r
             assert (r["listing"]["state"], r["listing"]["remaining_t"]) == ("open", "1.000"), r
 
-        batch_id, owner, _ = api.issued_batch()
+        batch_id, owner = _market_batch(api)
         api.ok("/v1/transfers", {"batch_id": batch_id, "to": actor["id"], "amount_kg": 1000}, owner["token"])
         return Request(path, token, 201, ListingRequestOut, {"batch_id": batch_id, "amount_kg": 1000}, listed)
     if path == "/v1/listings/{listing_id}/cancellation":

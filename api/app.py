@@ -32,9 +32,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.responses import Health, document_errors
 from api.routers import (
+    champions,
     claims,
     credits,
     feed,
+    mall,
     market,
     methodologies,
     operations,
@@ -42,6 +44,7 @@ from api.routers import (
     points,
     projects,
     public,
+    scenes,
     supervision,
 )
 from chain.errors import ChainError
@@ -287,6 +290,9 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         market,
         feed,
         points,
+        champions,
+        mall,
+        scenes,
         public,
         operations,
         supervision,

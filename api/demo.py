@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -226,8 +226,9 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
         raise DemoFailed("the public certificate differs from the retirement's")
 
     claim = neutral_event(api, batch_id, owner, buyer, attendee, verifier, say)
-    anchor_tx, proof = points_day(api, operator_token, say)
+    anchor_tx, proof, citizen = points_day(api, operator_token, say)
     market = market_day(api, operator_token, batch_id, owner, buyer, say)
+    economy = points_economy(api, operator_token, citizen, say)
     return {
         "batch_id": batch_id,
         "certificate_id": certificate["certificate_id"],
@@ -245,6 +246,7 @@ def run_scenario(base_url: str, operator_token: str, log: Any = None) -> dict[st
         "points_anchor_tx": anchor_tx,
         "points_proof": proof,
         **market,
+        **economy,
     }
 
 
@@ -305,9 +307,10 @@ def market_day(
     }
 
 
-def points_day(api: Api, operator_token: str, say: Any) -> tuple[str, dict[str, Any]]:
+def points_day(api: Api, operator_token: str, say: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A day of public points (R17): two partners report three citizens' acts, and the day's
-    epoch is anchored on chain; returns the anchoring transaction and one citizen's proof."""
+    epoch is anchored on chain; returns the anchoring transaction, one citizen's proof and that
+    citizen."""
     partners = [
         api.post("/v1/points/partners", {"name": name, "scenes": scenes}, operator_token)
         for name, scenes in (("Chengdu Metro", ["metro", "bus"]), ("Tianfu Bike Share", ["bike_share"]))
@@ -361,7 +364,7 @@ def points_day(api: Api, operator_token: str, say: Any) -> tuple[str, dict[str, 
     say(f"points epoch {epoch['epoch']}: {epoch['leaf_count']} citizens, root {epoch['root']}")
     say(f"anchored on chain (tx {anchor['tx_hash']})")
     proof = {} if reused else api.get_as(f"/v1/points/proofs/{citizens[0]['id']}", citizens[0]["token"])
-    return anchor["tx_hash"], proof
+    return anchor["tx_hash"], proof, citizens[0]
 
 
 # The marathon expo's activity data (TH-FP-EVT-001): 1,500 people for two days.
@@ -496,3 +499,93 @@ def neutral_event(
         raise DemoFailed(f"the expo's claim did not close as neutral: {claim['status']}")
     say(f"claim {claim['id']} closed as neutral on chain (tx {claim['chain']['close_tx']})")
     return claim
+
+
+# The worked example of TH-SC-RES-001 (docs/scenes/TH-SC-RES-001.md): a restaurant that passes.
+RESTAURANT_ANSWERS = {
+    "items": {
+        "energy_metering": 10,
+        "no_single_use_plastics": 10,
+        "efficient_kitchen": "12",
+        "food_waste": "11.5",
+        "lighting_hvac": 8,
+        "local_seasonal_menu": 6,
+    },
+    "footprint": {"electricity_kwh": "96000", "natural_gas_m3": "10400", "activity": "41000"},
+}
+
+
+def points_economy(api: Api, operator_token: str, citizen: dict[str, Any], say: Any) -> dict[str, Any]:
+    """The points economy (R2, R5, R9, R17, R19, R20): a merchant joins the alliance and lists an
+    item, the citizen redeems points for it and the merchant confirms the voucher at its counter;
+    the low-carbon association certifies a restaurant (its certificate's hash on chain); the
+    citizen takes a display name and the month's leaderboard names the champion."""
+    shop = api.post(
+        "/v1/participants",
+        {"name": "Tianfu Green Grocer", "kind": "organisation", "roles": ["merchant"]},
+        operator_token,
+    )
+    merchant = api.post(
+        "/v1/mall/merchants",
+        {"participant_id": shop["id"], "display_name": "Tianfu Green Grocer"},
+        operator_token,
+    )
+    item = api.post(
+        "/v1/mall/items",
+        {"name": "Reusable shopping bag", "description": "Organic cotton", "points_price": 20, "stock": 100},
+        shop["token"],
+    )
+    redemption = api.post("/v1/mall/redemptions", {"item_id": item["id"]}, citizen["token"])
+    voucher = api.post("/v1/mall/vouchers/confirm", {"code": redemption["code"]}, shop["token"], expect=200)
+    if voucher["status"] != "confirmed":
+        raise DemoFailed(f"the voucher was not confirmed: {voucher}")
+    say(
+        f"mall: a citizen redeemed {item['points_price']} points for {item['name']} at "
+        f"{merchant['display_name']}; voucher {voucher['id']} confirmed at the counter"
+    )
+    association = api.post(
+        "/v1/participants",
+        {"name": "Chengdu Low-Carbon Association", "kind": "organisation", "roles": ["association"]},
+        operator_token,
+    )
+    scene = api.post(
+        "/v1/scenes",
+        {"name": "Jinli Green Kitchen", "kind": "restaurant", "address": "Jinli Ancient Street, Chengdu"},
+        association["token"],
+    )
+    assessed = api.post(
+        f"/v1/scenes/{scene['id']}/assessments", {"answers": RESTAURANT_ANSWERS}, association["token"]
+    )
+    certified = assessed["scene"]
+    anchor = (certified.get("certificate") or {}).get("anchor") or {}
+    if not assessed["passed"] or certified["status"] != "certified":
+        raise DemoFailed(f"the restaurant was not certified: {assessed}")
+    say(
+        f"scene {certified['id']} certified ({assessed['result']['total']} points of 100), "
+        f"certificate hash on chain (tx {anchor.get('tx_hash')})"
+    )
+    api.post(
+        "/v1/points/me/profile", {"display_name": "Li Wei", "leaderboard": True}, citizen["token"], expect=200
+    )
+    # The month (China Standard Time) of the citizen's acts: the day before, near a month's turn.
+    history = api.get_as("/v1/points/me", citizen["token"])["history"]
+    acted = max(datetime.fromisoformat(e["occurred_at"]) for e in history if e["occurred_at"])
+    month = acted.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m")
+    board = api.get(f"/v1/leaderboard?period=month&at={month}")
+    champion = board.get("champion") or {}
+    # What the public sees: the item in the mall, the certified scene, the citizen on the board.
+    if item["id"] not in [i["id"] for i in api.get_list("/v1/mall/items")]:
+        raise DemoFailed("the mall does not list the demo's item")
+    if certified["id"] not in [x["id"] for x in api.get_list("/v1/scenes")]:
+        raise DemoFailed("the public scenes do not list the certified restaurant")
+    if "Li Wei" not in [e["name"] for e in board["entries"]]:
+        raise DemoFailed(f"the month's leaderboard does not name the citizen: {board}")
+    say(f"the month's low-carbon champion: {champion.get('name')} ({champion.get('grams')} g CO2e avoided)")
+    return {
+        "merchant_id": merchant["id"],
+        "item_id": item["id"],
+        "voucher_id": voucher["id"],
+        "scene_id": certified["id"],
+        "scene_tx": anchor.get("tx_hash"),
+        "champion": champion.get("name"),
+    }

@@ -82,6 +82,28 @@ GET  /v1/feed (models: api/routers/feed.py)               FeedPage              
 POST /v1/webhooks                                         WebhookCreated               201
 GET  /v1/webhooks                                         list[WebhookOut]             200
 DELETE /v1/webhooks/{webhook_id}                          WebhookOut                   200
+POST /v1/mall/merchants (models: api/routers/mall.py)     MerchantOut                  201
+GET  /v1/mall/merchants                                   list[MerchantOut]            200
+POST /v1/mall/items                                       ItemOut                      201
+PATCH /v1/mall/items/{item_id}                            ItemOut                      200
+GET  /v1/mall/items                                       list[ItemOut]                200
+GET  /v1/mall/items/{item_id}                             ItemOut                      200
+POST /v1/mall/redemptions (the citizen's token)           RedemptionOut                201
+GET  /v1/mall/vouchers (the citizen's token)              list[VoucherOut]             200
+POST /v1/mall/vouchers/confirm                            VoucherOut                   200
+POST /v1/mall/vouchers/expiry                             ExpiryOut                    200
+GET  /v1/mall/statements/{month}                          StatementOut                 200
+GET  /v1/scene-standards (models: api/routers/scenes.py)  list[StandardOut]            200
+POST /v1/scenes                                           SceneOut                     201
+GET  /v1/scenes                                           list[SceneOut]               200
+GET  /v1/scenes/{scene_id}                                SceneOut                     200
+POST /v1/scenes/{scene_id}/assessments                    AssessmentOut                201, 202
+POST /v1/scenes/{scene_id}/revocation                     SceneOut                     201, 202
+GET  /v1/points/me/profile (models: routers/champions.py) CitizenProfile               200
+POST /v1/points/me/profile                                CitizenProfile               200
+GET  /v1/leaderboard                                      Leaderboard                  200
+POST /v1/campaigns                                        CampaignOut                  201
+GET  /v1/campaigns                                        list[CampaignOut]            200
 ========================================================  ===========================  ==========
 
 Every error answers ``ErrorEnvelope``; routes document theirs with ``responses=errors(...)``
@@ -138,6 +160,8 @@ Role = Literal[
     "supervisor",
     "exchange",
     "event_organiser",
+    "merchant",
+    "association",
 ]
 Decision = Literal["approve", "reject", "request_changes"]
 Category = Literal["energy-substitution", "resource-saving", "ecological"]
@@ -850,16 +874,31 @@ class PartnerRejection(BaseModel):
     received_at: str
 
 
-class PointsEntry(BaseModel):
-    """One entry of a citizen's points history."""
+class CampaignRef(BaseModel):
+    """A campaign (R20), as a ledger entry names it."""
 
-    kind: Literal["earn", "redeem", "expire", "reverse"]
+    id: int
+    name: str
+
+
+class PointsEntry(BaseModel):
+    """One entry of a citizen's points history: earned (with a campaign's extra points in an entry
+    of their own that names the campaign), redeemed in the mall, refunded when a voucher expired,
+    expired, or reversed."""
+
+    kind: Literal["earn", "redeem", "refund", "expire", "reverse"]
     points: int
     grams: int
     scene: str | None
     occurred_at: str | None
     expires_on: str | None
     at: str
+    campaign: CampaignRef | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,
+        json_schema_extra=_absent_when_none,
+        description="The campaign whose extra points the entry carries (R20): present only then",
+    )
 
 
 class CitizenPoints(BaseModel):

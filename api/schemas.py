@@ -59,6 +59,8 @@ class ParticipantIn(Body):
             "supervisor",
             "exchange",
             "event_organiser",
+            "merchant",
+            "association",
         ]
     ] = Field(min_length=1)
     address: str | None = Field(default=None, description="The participant's own address (it keeps its key)")

@@ -205,6 +205,28 @@ class PointsEpoch:
         return self.anchored_at != 0
 
 
+@dataclass(frozen=True)
+class SceneCertificate:
+    """A certified low-carbon scene's certificate as the registry stores it (R2, R5, R9): the
+    keccak-256 of the certificate's canonical JSON, its validity ``[valid_from, valid_until)``
+    (unix seconds), when it was anchored and when revoked (0: not). All zero if none."""
+
+    scene_id: bytes
+    certificate_hash: bytes
+    valid_from: int
+    valid_until: int
+    certified_at: int
+    revoked_at: int
+
+    @property
+    def certified(self) -> bool:
+        return self.certified_at != 0
+
+    def in_force(self, moment: int) -> bool:
+        """Whether the certificate is anchored, not revoked and valid at unix time `moment`."""
+        return self.certified and self.revoked_at == 0 and self.valid_from <= moment < self.valid_until
+
+
 class ListingState(IntEnum):
     NONE = 0
     OPEN = 1
@@ -438,6 +460,21 @@ class Tanhui:
             self.registry, "anchorPointsEpoch", epoch, root, leaf_count, total_points, total_grams
         )
 
+    def certify_scene(
+        self, scene_id: bytes, certificate_hash: bytes, valid_from: int, valid_until: int
+    ) -> ContractCall:
+        """Anchors (or replaces) scene `scene_id`'s certificate (registrar role; non-zero id and
+        hash; valid_from < valid_until, uint40). Refusals: RegistryZeroId, RegistryZeroHash,
+        RegistryInvalidValidity."""
+        return self._encode(
+            self.registry, "certifyScene", scene_id, certificate_hash, valid_from, valid_until
+        )
+
+    def revoke_scene(self, scene_id: bytes, reason: str) -> ContractCall:
+        """Revokes scene `scene_id`'s certificate in force (registrar role; reason 1 to 4000
+        bytes). Refusals: RegistrySceneNotCertified, RegistryInvalidReason."""
+        return self._encode(self.registry, "revokeScene", scene_id, reason)
+
     # -- credits writes ----------------------------------------------------------------------
 
     def issue(self, report_hash: bytes) -> ContractCall:
@@ -594,6 +631,18 @@ class Tanhui:
             total_grams=int(e[3]),
             anchored_at=int(e[4]),
             anchored_block=int(e[5]),
+        )
+
+    def scene_certificate(self, scene_id: bytes, *, block: int | str = "latest") -> SceneCertificate:
+        """Scene `scene_id`'s last certificate; all zero (``certified`` False) if none."""
+        c = self.client.call(self.registry.functions.sceneCertificate(scene_id), block=block)
+        return SceneCertificate(
+            scene_id=scene_id,
+            certificate_hash=bytes(c[0]),
+            valid_from=int(c[1]),
+            valid_until=int(c[2]),
+            certified_at=int(c[3]),
+            revoked_at=int(c[4]),
         )
 
     def last_points_epoch(self, *, block: int | str = "latest") -> int:

@@ -408,6 +408,10 @@ class RegistryInvalidKind(RegistryError):
     """RegistryInvalidKind(uint8 kind)"""
 
 
+class RegistryInvalidReason(RegistryError):
+    """RegistryInvalidReason(uint256 length, uint256 max)"""
+
+
 class RegistryInvalidParticipantStatus(RegistryError):
     """RegistryInvalidParticipantStatus(address account, uint8 status)"""
 
@@ -418,6 +422,10 @@ class RegistryInvalidPeriod(RegistryError):
 
 class RegistryInvalidProjectStatus(RegistryError):
     """RegistryInvalidProjectStatus(bytes32 projectId, uint8 from, uint8 to)"""
+
+
+class RegistryInvalidValidity(RegistryError):
+    """RegistryInvalidValidity(uint40 validFrom, uint40 validUntil)"""
 
 
 class RegistryMethodologyExists(RegistryError):
@@ -454,6 +462,10 @@ class RegistryProjectNotRegistered(RegistryError):
 
 class RegistryReportExists(RegistryError):
     """RegistryReportExists(bytes32 reportHash)"""
+
+
+class RegistrySceneNotCertified(RegistryError):
+    """RegistrySceneNotCertified(bytes32 sceneId)"""
 
 
 class RegistryRoleGrantNotDelayed(RegistryError):

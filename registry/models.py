@@ -680,6 +680,9 @@ class Citizen(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The name the citizen chose for the leaderboards (not unique), and its opt-out of them.
+    display_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PointsAct(Base):
@@ -724,6 +727,8 @@ class LedgerPosting(Base):
     act_id: Mapped[int | None] = mapped_column(ForeignKey("points_acts.id"), nullable=True)
     expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The campaign (registry.campaigns) whose extra points this posting carries, if any.
+    campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PointsEpoch(Base):

@@ -35,6 +35,8 @@ ROLES = (
     "supervisor",
     "exchange",
     "event_organiser",
+    "merchant",
+    "association",
 )
 KINDS = {"organisation": ParticipantKind.ORGANISATION, "person": ParticipantKind.PERSON}
 OPERATOR_NAME = "Tanhui registry operator"

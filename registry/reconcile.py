@@ -11,9 +11,11 @@ false difference.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from chain.client import ChainClient
 from chain.contracts import Deployment, Tanhui
@@ -37,6 +39,7 @@ from registry.models import (
     Retirement,
     Trade,
 )
+from registry.scenes import Scene, SceneCertificate
 from registry.states import PENDING_OPERATIONS, STANDING_ON_CHAIN, ClaimStatus, OperationStatus, Standing
 
 
@@ -170,6 +173,7 @@ def reconcile(runtime: Parts) -> Report:
     report.checked["claims"] = _check_claims(runtime, report, block)
     report.checked["points epochs"] = _check_points_epochs(runtime, report, block)
     report.checked.update(_check_market(runtime, report, block, market_rows))
+    report.checked["scene certificates"] = _check_scene_certificates(runtime, report, block)
     report.checked["operations"] = _check_operations(runtime, report)
     return report
 
@@ -423,6 +427,54 @@ def _check_market(runtime: Parts, report: Report, block: int, rows: _MarketRows)
         if value != setting.value:
             report.differ(f"{setting.kind.replace('_', ' ')} {setting.key}", "value", setting.value, value)
     return {"listings": len(listings), "trades": len(trades), "market rules": len(bands) + len(settings)}
+
+
+def _check_scene_certificates(runtime: Parts, report: Report, block: int) -> int:
+    """Each scene's latest certificate whose anchoring the chain confirmed, against
+    ``sceneCertificate``: its hash and validity, and whether it was revoked (once the
+    revocation is confirmed)."""
+    with runtime.db.transaction() as session:
+        latest = (
+            select(SceneCertificate.scene_id, func.max(SceneCertificate.id).label("id"))
+            .group_by(SceneCertificate.scene_id)
+            .subquery()
+        )
+        rows = [
+            (scene.public_id, scene.onchain_id, cert.certificate_hash, cert.valid_from, cert.valid_until,
+             cert.revoked_at is not None, revoke_op.status if revoke_op is not None else None)
+            for scene, cert, op, revoke_op in session.execute(
+                select(Scene, SceneCertificate, ChainOperation, _RevokeOp)
+                .join(latest, latest.c.scene_id == Scene.id)
+                .join(SceneCertificate, SceneCertificate.id == latest.c.id)
+                .join(ChainOperation, ChainOperation.id == SceneCertificate.operation_id)
+                .outerjoin(_RevokeOp, _RevokeOp.id == SceneCertificate.revoke_operation_id)
+                .where(ChainOperation.status == OperationStatus.CONFIRMED)
+            ).tuples()
+        ]  # fmt: skip
+    for public_id, onchain_id, cert_hash, valid_from, valid_until, revoked, revoke_status in rows:
+        on_chain = runtime.tanhui.scene_certificate(bytes.fromhex(onchain_id[2:]), block=block)
+        subject = f"scene {public_id}"
+        for name, db_value, chain_value in (
+            ("certificate_hash", cert_hash, "0x" + on_chain.certificate_hash.hex()),
+            ("valid_from", _unix(valid_from), on_chain.valid_from),
+            ("valid_until", _unix(valid_until), on_chain.valid_until),
+        ):
+            if db_value != chain_value:
+                report.differ(subject, name, db_value, chain_value)
+        if revoke_status == OperationStatus.CONFIRMED or not revoked:
+            if revoked != (on_chain.revoked_at != 0):
+                report.differ(subject, "revoked", revoked, on_chain.revoked_at != 0)
+    return len(rows)
+
+
+def _unix(moment: datetime) -> int:
+    """Unix seconds of a stored time (SQLite hands back naive datetimes, written in UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+_RevokeOp = aliased(ChainOperation)
 
 
 def _check_operations(runtime: Parts, report: Report) -> int:

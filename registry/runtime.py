@@ -15,7 +15,7 @@ from chain.contracts import Deployment, Tanhui
 from chain.deploy import deploy, deployment_path
 from chain.errors import DeploymentNotFound
 from chain.signers import Signer
-from registry import claims, methodology_review, participants, projects, verification
+from registry import campaigns, claims, mall, methodology_review, participants, projects, scenes, verification
 from registry.commands import Commands
 from registry.db import Database
 from registry.errors import Conflict
@@ -26,6 +26,10 @@ from registry.outbox import Outbox
 from registry.points import epochs
 from registry.relay import FailureHandler, Relay
 from registry.settings import Settings
+
+#: The modules that keep their tables beside their use cases (the mall, scenes, campaigns): the
+#: models' metadata, and so the migrations' check, knows every table once they are imported.
+TABLE_MODULES = (campaigns, mall, scenes)
 
 #: What each kind of chain operation's failure undoes in the domain (run by the relay in the
 #: transaction that records the failure).
@@ -38,6 +42,7 @@ FAILURE_HANDLERS: Mapping[str, FailureHandler] = {
     "withdraw_report": verification.withdrawal_failed,
     "close_claim": claims.closing_failed,
     "anchor_points": epochs.anchoring_failed,
+    "revoke_scene": scenes.revocation_failed,
 }
 
 

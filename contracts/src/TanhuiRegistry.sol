@@ -29,6 +29,8 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     uint64 public constant MAX_AMOUNT = uint64(type(int64).max);
     /// @notice The most leaves a points epoch may have: 2**48 - 1, so an epoch fits two slots.
     uint64 public constant MAX_POINTS_LEAVES = type(uint48).max;
+    /// @notice The longest reason a scene certificate may be revoked with, in bytes.
+    uint256 public constant MAX_REASON_BYTES = 4000;
 
     uint48 private immutable _roleGrantDelay;
 
@@ -39,6 +41,7 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     mapping(bytes32 role => mapping(address account => uint48 readyAt)) private _roleGrantSchedules;
     mapping(uint64 epoch => PointsEpoch) private _pointsEpochs;
     uint64 private _lastPointsEpoch;
+    mapping(bytes32 sceneId => SceneCertificate) private _sceneCertificates;
 
     /// @param adminDelay seconds a new admin must wait before accepting the role (and the
     ///        minimum schedule of a change of this delay).
@@ -379,6 +382,59 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     }
 
     // ----------------------------------------------------------------------------------------
+    // Certified low-carbon scenes (R2, R5, R9)
+    // ----------------------------------------------------------------------------------------
+
+    /// @notice Anchors the certificate of a low-carbon scene (a restaurant, supermarket, scenic
+    /// spot, hotel or exhibition assessed against a Tanhui scene standard). The association's
+    /// assessment is checked off chain; the registry's operator signs. A re-certification
+    /// replaces the scene's certificate, revoked or not.
+    ///
+    /// Requirements:
+    /// - the caller has the registrar role; the registry is not paused;
+    /// - `sceneId` and `certificateHash` are not zero; `validFrom < validUntil`.
+    ///
+    /// Emits a {SceneCertified} event.
+    function certifyScene(bytes32 sceneId, bytes32 certificateHash, uint40 validFrom, uint40 validUntil)
+        external
+        onlyRole(TanhuiRoles.REGISTRAR)
+        whenNotPaused
+    {
+        if (sceneId == bytes32(0)) revert RegistryZeroId();
+        if (certificateHash == bytes32(0)) revert RegistryZeroHash();
+        if (validFrom >= validUntil) revert RegistryInvalidValidity(validFrom, validUntil);
+        _sceneCertificates[sceneId] = SceneCertificate({
+            certificateHash: certificateHash,
+            validFrom: validFrom,
+            validUntil: validUntil,
+            certifiedAt: uint40(block.timestamp),
+            revokedAt: 0
+        });
+        emit SceneCertified(sceneId, certificateHash, validFrom, validUntil);
+    }
+
+    /// @notice Revokes a scene's certificate in force.
+    ///
+    /// Requirements: the caller has the registrar role; the registry is not paused; the scene
+    /// has a certificate not yet revoked; `reason` is 1 to `MAX_REASON_BYTES` bytes.
+    ///
+    /// Emits a {SceneRevoked} event.
+    function revokeScene(bytes32 sceneId, string calldata reason)
+        external
+        onlyRole(TanhuiRoles.REGISTRAR)
+        whenNotPaused
+    {
+        SceneCertificate storage certificate = _sceneCertificates[sceneId];
+        if (certificate.certificateHash == bytes32(0) || certificate.revokedAt != 0) {
+            revert RegistrySceneNotCertified(sceneId);
+        }
+        uint256 length = bytes(reason).length;
+        if (length == 0 || length > MAX_REASON_BYTES) revert RegistryInvalidReason(length, MAX_REASON_BYTES);
+        certificate.revokedAt = uint40(block.timestamp);
+        emit SceneRevoked(sceneId, certificate.certificateHash, reason);
+    }
+
+    // ----------------------------------------------------------------------------------------
     // Pause
     // ----------------------------------------------------------------------------------------
 
@@ -429,6 +485,11 @@ contract TanhuiRegistry is ITanhuiRegistry, AccessControlDefaultAdminRules, Paus
     /// @inheritdoc ITanhuiRegistry
     function lastPointsEpoch() external view returns (uint64) {
         return _lastPointsEpoch;
+    }
+
+    /// @inheritdoc ITanhuiRegistry
+    function sceneCertificate(bytes32 sceneId) external view returns (SceneCertificate memory) {
+        return _sceneCertificates[sceneId];
     }
 
     /// @inheritdoc ITanhuiRegistry

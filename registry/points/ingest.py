@@ -15,7 +15,7 @@ import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -24,10 +24,12 @@ from eth_utils.crypto import keccak
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
+from registry import campaigns
 from registry.clock import now
 from registry.errors import InvalidRequest, NotFound, RegistryError
 from registry.models import Citizen, LedgerPosting, PointsAct, PointsPartner
 from registry.points import ledger, valuation
+from registry.scenes import CertificateCheck, certificate_check
 
 MAX_BATCH = 10_000
 #: How late a record may arrive, and how far in the future its time may be (clock skew).
@@ -212,10 +214,14 @@ def ingest(
     earned_month: dict[tuple[int, str, int, int], int] = defaultdict(int)
     trips: set[tuple[int, str, str]] = set()
     device_minute: dict[tuple[str, str], int] = defaultdict(int)
+    # The days of the records that can be accepted at all (within MAX_AGE and MAX_SKEW of
+    # receipt): a record dated far away is rejected for its time and must not widen the reads.
     days = {
         moment.date()
         for r in records
-        if isinstance(r, Mapping) and (moment := _parse_time(r.get("occurred_at"))) is not None
+        if isinstance(r, Mapping)
+        and (moment := _parse_time(r.get("occurred_at"))) is not None
+        and received - MAX_AGE <= moment <= received + MAX_SKEW
     }
     if citizen_ids and days:
         # Sums by day over the whole months the batch touches (a monthly cap counts the month's
@@ -258,14 +264,46 @@ def ingest(
             )
         ):
             device_minute[(str(device), _minute(occurred))] += 1
+    certified = certificate_check(session, records, "certified_purchase")  # R9: is the scene certified?
+    # The campaigns in force on the (CST) days the batch touches, loaded once; and the bonuses
+    # its citizens were granted already on those days (a bonus is once a citizen, campaign and day).
+    offers = campaigns.Offers(())
+    bonused: set[tuple[int, int, date]] = set()
+    if days:
+        offers = campaigns.offers(session, partner.scenes, min(days), max(days) + timedelta(days=1))
+    if offers.bonus_ids and citizen_ids:
+        for cid, campaign_id, occurred in session.execute(
+            select(LedgerPosting.citizen_id, LedgerPosting.campaign_id, PointsAct.occurred_at)
+            .join(PointsAct, PointsAct.id == LedgerPosting.act_id)
+            .where(
+                LedgerPosting.campaign_id.in_(offers.bonus_ids),
+                LedgerPosting.citizen_id.in_(citizen_ids),
+                LedgerPosting.kind == "earn",
+            )
+        ):
+            bonused.add((cid, campaign_id, campaigns.cst_day(occurred)))
     rows: list[dict[str, Any]] = []
     outcomes: list[Outcome] = []
+    boosts: dict[str, tuple[int, int]] = {}  # record id -> (campaign id, extra points)
     in_batch: set[str] = set()
     for record, record_id in zip(records, ids, strict=True):
         outcome, row = _one(
             partner, record, record_id, received, seen_before, in_batch, citizens,
-            earned_day, earned_month, trips, device_minute,
+            earned_day, earned_month, trips, device_minute, certified,
         )  # fmt: skip
+        if offers and row is not None and outcome.points > 0:
+            # After the caps: the campaign adds to the capped base points (which alone count
+            # against the caps); see registry/campaigns.py.
+            day = campaigns.cst_day(row["occurred_at"])
+            offer = offers.find(row["scene"], day)
+            if offer is not None:
+                key = (row["citizen_id"], offer.id, day)
+                extra = offer.extra(outcome.points, bonus_due=key not in bonused)
+                if extra > 0:
+                    if offer.bonus_points is not None:
+                        bonused.add(key)
+                    boosts[record_id] = (offer.id, extra)
+                    outcome = replace(outcome, points=outcome.points + extra)
         outcomes.append(outcome)
         if row is not None:
             rows.append(row)
@@ -276,6 +314,7 @@ def ingest(
         connection.execute(acts.insert(), rows)  # executemany: no RETURNING, one round trip a page
         earning = {row["record_id"]: row for row in rows if row["status"] == "accepted" and row["points"] > 0}
         postings: list[dict[str, Any]] = []
+        extras: list[dict[str, Any]] = []  # campaigns' postings (a statement of their own)
         if earning:
             for act_id, record_id in connection.execute(
                 select(acts.c.id, acts.c.record_id).where(
@@ -283,11 +322,21 @@ def ingest(
                 )
             ):
                 row = earning[record_id]
+                expires_on = row["day"] + validity
                 postings += ledger.earn_rows(
-                    row["citizen_id"], act_id, row["points"], row["grams"], row["day"] + validity, received
+                    row["citizen_id"], act_id, row["points"], row["grams"], expires_on, received
                 )
-        if postings:
-            connection.execute(cast(Table, LedgerPosting.__table__).insert(), postings)
+                if record_id in boosts:
+                    # The campaign's extra points: a second pair of postings in the act's own
+                    # transaction, no grams, carrying the campaign's id.
+                    campaign_id, extra = boosts[record_id]
+                    for posting in ledger.earn_rows(
+                        row["citizen_id"], act_id, extra, 0, expires_on, received
+                    ):
+                        extras.append({**posting, "campaign_id": campaign_id})
+        for batch in (postings, extras):
+            if batch:
+                connection.execute(cast(Table, LedgerPosting.__table__).insert(), batch)
     return outcomes
 
 
@@ -319,6 +368,7 @@ def _one(
     earned_month: dict[tuple[int, str, int, int], int],
     trips: set[tuple[int, str, str]],
     device_minute: dict[tuple[str, str], int],
+    certified: CertificateCheck,
 ) -> tuple[Outcome, dict[str, Any] | None]:
     """One record's outcome and, unless it is a duplicate of one already counted, its row."""
     if not isinstance(record, Mapping) or not record_id or len(record_id) > 100:
@@ -367,6 +417,8 @@ def _one(
     value = valuation.value(scene, quantity, record.get("detail"))
     if isinstance(value, str):
         return rejected(value)  # the scene's own reason: impossible_distance, negative_quantity...
+    if scene == "certified_purchase" and (uncertified := certified(record.get("detail"), occurred)):
+        return rejected(uncertified)  # scene_not_certified, missing_scene
     grams, points = value
     stamp = _minute(occurred)
     if (citizen.id, scene, stamp) in trips:
@@ -410,8 +462,9 @@ def rejections(session: Session, partner: PointsPartner, limit: int = 1000) -> l
 
 def history(session: Session, citizen: Citizen, limit: int = 1000) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(LedgerPosting, PointsAct.scene, PointsAct.occurred_at)
+        select(LedgerPosting, PointsAct.scene, PointsAct.occurred_at, campaigns.Campaign.name)
         .outerjoin(PointsAct, PointsAct.id == LedgerPosting.act_id)
+        .outerjoin(campaigns.Campaign, campaigns.Campaign.id == LedgerPosting.campaign_id)
         .where(LedgerPosting.account == ledger.citizen_account(citizen.id))
         .order_by(LedgerPosting.id.desc())
         .limit(limit)
@@ -425,8 +478,10 @@ def history(session: Session, citizen: Citizen, limit: int = 1000) -> list[dict[
             "occurred_at": occurred.isoformat() if occurred else None,
             "expires_on": str(p.expires_on) if p.expires_on else None,
             "at": p.created_at.isoformat(),
+            # The campaign whose extra points the entry carries: present only then.
+            **({"campaign": {"id": p.campaign_id, "name": name}} if p.campaign_id is not None else {}),
         }
-        for p, scene, occurred in rows
+        for p, scene, occurred, name in rows
     ]
 
 

@@ -1,7 +1,14 @@
 """The points ledger: append-only double entry. Every transaction posts to two or more accounts
 and its postings sum to zero; a citizen's balance is the sum of its account's postings, never a
 stored number that could drift. Accounts: ``citizen:<id>``, ``scheme:issued`` (what earning
-draws on), ``scheme:expired``, ``merchant:<id>`` (what redemptions pay to).
+draws on), ``scheme:expired``, ``merchant:<id>`` (what redemptions pay to), ``voucher:<id>`` (the
+mall's vouchers: what a redemption holds until the merchant confirms it or it expires).
+
+Kinds: ``earn``, ``redeem``, ``expire``, ``reverse`` (an earning taken back), and the mall's
+``settle`` (a confirmed voucher's points paid on to its merchant: ``voucher:<id>`` -> ``merchant:<id>``)
+and ``refund`` (an expired voucher's points given back: ``voucher:<id>`` -> ``citizen:<id>``). A
+refund cancels the redemption it refunds, for first-in, first-out expiry too: the points go back
+to their place (and expire when they would have).
 
 Expiry is first-in, first-out: points earned longest ago are spent or expire first, so what
 expires on a day is what was earned up to that day's cut-off and has not been spent, expired or
@@ -18,15 +25,25 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from registry.models import LedgerPosting
+from registry.models import Citizen, LedgerPosting
 
 ISSUED = "scheme:issued"
 EXPIRED = "scheme:expired"
-KINDS = ("earn", "redeem", "expire", "reverse")
+KINDS = ("earn", "redeem", "expire", "reverse", "settle", "refund")
+#: The kinds that spend (or give back) a citizen's earned points, for first-in, first-out expiry.
+USING = ("redeem", "expire", "reverse", "refund")
 
 
 def citizen_account(citizen_id: int) -> str:
     return f"citizen:{citizen_id}"
+
+
+def voucher_account(voucher_id: int) -> str:
+    return f"voucher:{voucher_id}"
+
+
+def merchant_account(merchant_id: int | str) -> str:
+    return f"merchant:{merchant_id}"
 
 
 def new_txn(kind: str) -> str:
@@ -130,9 +147,9 @@ def expirable(session: Session, citizen_id: int, today: date) -> int:
     ).scalar_one()
     used = session.execute(
         select(func.coalesce(func.sum(LedgerPosting.points), 0)).where(
-            LedgerPosting.account == account, LedgerPosting.kind.in_(("redeem", "expire", "reverse"))
+            LedgerPosting.account == account, LedgerPosting.kind.in_(USING)
         )
-    ).scalar_one()  # negative
+    ).scalar_one()  # negative (a refund gives back what its redemption took)
     return max(0, int(due) + int(used))
 
 
@@ -148,8 +165,11 @@ def expire(session: Session, today: date, at: datetime) -> dict[int, int]:
         .distinct()
     ).scalars()
     done: dict[int, int] = {}
-    for account in list(accounts):
-        citizen_id = int(account.split(":", 1)[1])
+    for citizen_id in sorted(int(account.split(":", 1)[1]) for account in accounts):
+        # Under the citizen's lock, as a redemption spends: what expires is read and posted
+        # without a concurrent spend of the same points in between.
+        lock_citizen(session, citizen_id)
+        account = citizen_account(citizen_id)
         points = expirable(session, citizen_id, today)
         if points > 0:
             post(session, "expire", [(account, -points, 0), (EXPIRED, points, 0)], at)
@@ -165,3 +185,63 @@ def unbalanced_transactions(session: Session) -> list[str]:
         .having((func.sum(LedgerPosting.points) != 0) | (func.sum(LedgerPosting.grams) != 0))
     ).scalars()
     return list(rows)
+
+
+# -- the mall's vouchers: redeem into a voucher, then settle (confirmed) or refund (expired) ------
+
+
+def lock_citizen(session: Session, citizen_id: int) -> None:
+    """Locks the citizen's row until the transaction ends (``SELECT ... FOR NO KEY UPDATE`` on
+    PostgreSQL, which still lets acts be written for the citizen; SQLite serialises writers with
+    ``BEGIN IMMEDIATE``). A spend takes it before reading the balance, so two concurrent spends
+    of one citizen are checked one after the other and never overdraw."""
+    session.execute(
+        select(Citizen.id).where(Citizen.id == citizen_id).with_for_update(key_share=True)
+    ).scalar_one()
+
+
+def account_points(session: Session, account: str) -> int:
+    """The sum of an account's postings (any account: ``voucher:<id>``, ``merchant:<id>``...)."""
+    total = session.execute(
+        select(func.coalesce(func.sum(LedgerPosting.points), 0)).where(LedgerPosting.account == account)
+    ).scalar_one()
+    return int(total)
+
+
+def redeem_into_voucher(session: Session, citizen_id: int, points: int, voucher_id: int, at: datetime) -> str:
+    """Moves `points` from the citizen's account to the voucher's (a ``redeem`` transaction). The
+    caller holds :func:`lock_citizen` and has checked the balance."""
+    if points <= 0:
+        raise ValueError("redeem a positive number of points")
+    return post(
+        session,
+        "redeem",
+        [(citizen_account(citizen_id), -points, 0), (voucher_account(voucher_id), points, 0)],
+        at,
+    )
+
+
+def settle_voucher(session: Session, voucher_id: int, merchant_id: int, at: datetime) -> str:
+    """A confirmed voucher: what it holds goes to its merchant (a ``settle`` transaction)."""
+    points = account_points(session, voucher_account(voucher_id))
+    if points <= 0:
+        raise ValueError(f"voucher {voucher_id} holds no points")
+    return post(
+        session,
+        "settle",
+        [(voucher_account(voucher_id), -points, 0), (merchant_account(merchant_id), points, 0)],
+        at,
+    )
+
+
+def refund_voucher(session: Session, voucher_id: int, citizen_id: int, at: datetime) -> str:
+    """An expired voucher: what it holds goes back to the citizen (a ``refund`` transaction)."""
+    points = account_points(session, voucher_account(voucher_id))
+    if points <= 0:
+        raise ValueError(f"voucher {voucher_id} holds no points")
+    return post(
+        session,
+        "refund",
+        [(voucher_account(voucher_id), -points, 0), (citizen_account(citizen_id), points, 0)],
+        at,
+    )

@@ -54,22 +54,29 @@ from api.responses import (
     TradeInstructionOut,
     TradeOut,
 )
+from api.routers.champions import CampaignOut, CitizenProfile, Leaderboard
 from api.routers.feed import FeedPage, WebhookCreated, WebhookOut
+from api.routers.mall import ExpiryOut, ItemOut, MerchantOut, RedemptionOut, StatementOut, VoucherOut
+from api.routers.scenes import AssessmentOut, SceneOut, StandardOut
 from registry.clock import now
+from registry.mall import MallVoucher
 from registry.models import ApiToken, Participant
 from registry.runtime import Runtime
 from tests.api.conftest import BOILER_NET_KG, Api
 from tests.api.test_bad_input import (
+    CITIZEN_BODIES,
     PATH_SAMPLES,
     ROLES,
     VALID_BODIES,
     Endpoint,
     app_endpoints,
     endpoints,
+    everyone,
     footprint,
     refuse,
     written,
 )
+from tests.api.test_points import METRO_GRAMS, METRO_POINTS
 from tests.api.test_withdrawal import pause_credits
 
 PUBLIC = {
@@ -101,6 +108,14 @@ PUBLIC = {
     ("GET", "/v1/market/bands"),
     ("GET", "/v1/market/halts"),
     ("GET", "/v1/feed"),
+    ("GET", "/v1/mall/merchants"),
+    ("GET", "/v1/mall/items"),
+    ("GET", "/v1/mall/items/{item_id}"),
+    ("GET", "/v1/scene-standards"),
+    ("GET", "/v1/scenes"),
+    ("GET", "/v1/scenes/{scene_id}"),
+    ("GET", "/v1/leaderboard"),
+    ("GET", "/v1/campaigns"),
 }
 
 ANY: frozenset[str] = frozenset()  # any authenticated participant
@@ -158,6 +173,16 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/webhooks"): frozenset({"exchange", "supervisor"}),
     ("GET", "/v1/webhooks"): frozenset({"exchange", "supervisor"}),  # its own
     ("DELETE", "/v1/webhooks/{webhook_id}"): frozenset({"exchange", "supervisor"}),  # its own
+    ("POST", "/v1/mall/merchants"): frozenset({"registrar"}),
+    ("POST", "/v1/mall/items"): frozenset({"merchant"}),  # an approved merchant
+    ("PATCH", "/v1/mall/items/{item_id}"): frozenset({"merchant"}),  # its own item
+    ("POST", "/v1/mall/vouchers/confirm"): frozenset({"merchant"}),  # its own vouchers
+    ("POST", "/v1/mall/vouchers/expiry"): frozenset({"registrar"}),
+    ("GET", "/v1/mall/statements/{month}"): frozenset({"merchant"}),  # its own
+    ("POST", "/v1/scenes"): frozenset({"registrar", "association"}),
+    ("POST", "/v1/scenes/{scene_id}/assessments"): frozenset({"association"}),
+    ("POST", "/v1/scenes/{scene_id}/revocation"): frozenset({"registrar", "association"}),
+    ("POST", "/v1/campaigns"): frozenset({"registrar"}),
 }
 
 
@@ -175,6 +200,10 @@ CITIZEN_OWN = {
     ("GET", "/v1/points/me"),
     ("POST", "/v1/points/me/close"),
     ("GET", "/v1/points/proofs/{citizen_id}"),
+    ("POST", "/v1/mall/redemptions"),
+    ("GET", "/v1/mall/vouchers"),
+    ("GET", "/v1/points/me/profile"),
+    ("POST", "/v1/points/me/profile"),
 }
 
 
@@ -189,6 +218,8 @@ def test_routes__each_is_public_or_protected_with_its_roles() -> None:
         "list a new route in PUBLIC or PROTECTED"
     )
     assert PUBLIC | PARTNER_SIGNED | CITIZEN_OWN <= found
+    # The citizen's routes with a body are sent one with the citizen's token in test_bad_input.
+    assert {e.key for e in app_endpoints() if e.takes_body} & CITIZEN_OWN == CITIZEN_BODIES
 
 
 # -- no valid token: 401 -------------------------------------------------------------------------
@@ -224,6 +255,54 @@ def test_protected_routes__refuse_a_request_without_a_valid_token(
                 assert response.status_code == 401, response.text
                 assert response.json()["error"]["code"] == "unauthenticated"
     assert written(before, footprint(runtime)) == {}
+
+
+def test_citizen_routes__refuse_a_request_without_a_citizens_token(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
+    # A participant's token is not a citizen's, nor is a closed citizen account's.
+    closed = api.ok("/v1/points/citizens", None, api.operator)
+    api.ok("/v1/points/me/close", None, closed["token"], expect=200)
+    credentials = {
+        **CREDENTIALS,
+        "a participant's token": f"Bearer {everyone(api)['token']}",
+        "a closed citizen account's token": f"Bearer {closed['token']}",
+    }
+    before = footprint(runtime)
+    for name, authorization in credentials.items():
+        for endpoint in endpoints(api.http.app):
+            if endpoint.key not in CITIZEN_OWN:
+                continue
+            with subtests.test(f"{name}: {endpoint}"):
+                response = call(api, endpoint, authorization, VALID_BODIES.get(endpoint.key))
+                assert response.status_code == 401, response.text
+                assert response.json()["error"]["code"] == "unauthenticated"
+    assert written(before, footprint(runtime)) == {}
+
+
+def test_citizen_routes__answer_the_citizen_with_the_real_answer(api: Api) -> None:
+    _, item, citizen = _mall(api)
+    token = citizen["token"]
+    redemption = api.ok("/v1/mall/redemptions", {"item_id": item["id"]}, token)
+    _validate(RedemptionOut, redemption)
+    assert (redemption["item_id"], redemption["merchant"], redemption["points"], redemption["status"]) == (
+        item["id"],
+        "Jinli Tea House",
+        MALL_PRICE,
+        "issued",
+    ), redemption
+    assert redemption["balance"] == METRO_POINTS - MALL_PRICE and redemption["code"], redemption
+    vouchers = api.get("/v1/mall/vouchers", token)
+    _validate(TypeAdapter(list[VoucherOut]), vouchers)
+    shown = {k: v for k, v in redemption.items() if k not in ("code", "balance")}
+    assert vouchers == [shown], vouchers
+    profile = api.get("/v1/points/me/profile", token)
+    _validate(CitizenProfile, profile)
+    assert (profile["id"], profile["display_name"], profile["leaderboard"]) == (citizen["id"], None, True)
+    named = api.ok("/v1/points/me/profile", {"display_name": "Green commuter"}, token, expect=200)
+    _validate(CitizenProfile, named)
+    assert named == {**profile, "display_name": "Green commuter", "shown_as": "Green commuter"}, named
+    assert api.get("/v1/points/me/profile", token) == named
 
 
 # -- the wrong role: 403 ---------------------------------------------------------------------------
@@ -347,6 +426,53 @@ def _traded(
     instruction = api.ok("/v1/trades", body, exchange["token"])
     assert instruction["status"] == "settled", instruction
     return instruction
+
+
+MALL_PRICE = 10  # points: the shared citizen's ride (58 points) pays for five vouchers
+
+
+def _mall(api: Api) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """One approved merchant, an item of it and a citizen with points (a metro ride), that the
+    mall's routes share within a test: (merchant, item, citizen)."""
+    shared: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None = getattr(api, "_mall", None)
+    if shared is None:
+        merchant = api.participant(["merchant"])
+        api.ok(
+            "/v1/mall/merchants",
+            {"participant_id": merchant["id"], "display_name": "Jinli Tea House"},
+            api.operator,
+        )
+        body = {**VALID_BODIES[("POST", "/v1/mall/items")], "points_price": MALL_PRICE, "stock": 100}
+        item = api.ok("/v1/mall/items", body, merchant["token"])
+        shared = (merchant, item, points_day(api))
+        setattr(api, "_mall", shared)  # noqa: B010 - a cache on the test's client
+    return shared
+
+
+def _voucher(api: Api) -> dict[str, Any]:
+    """The shared citizen redeems the shared item: the redemption, with its code."""
+    _, item, citizen = _mall(api)
+    redemption = api.ok("/v1/mall/redemptions", {"item_id": item["id"]}, citizen["token"])
+    assert redemption["status"] == "issued", redemption
+    return redemption
+
+
+def _scene(api: Api) -> dict[str, Any]:
+    """A restaurant registered by the registrar (VALID_BODIES)."""
+    return api.ok("/v1/scenes", VALID_BODIES[("POST", "/v1/scenes")], api.operator)
+
+
+def _certified_scene(api: Api, association: dict[str, Any]) -> dict[str, Any]:
+    """A restaurant that `association` assessed and certified (on chain): the scene."""
+    scene = _scene(api)
+    assessed = api.ok(
+        f"/v1/scenes/{scene['id']}/assessments",
+        VALID_BODIES[("POST", "/v1/scenes/{scene_id}/assessments")],
+        association["token"],
+    )
+    assert assessed["passed"] and assessed["scene"]["status"] == "certified", assessed
+    certified: dict[str, Any] = assessed["scene"]
+    return certified
 
 
 def _kg(tonnes: str) -> int:
@@ -875,6 +1001,140 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             assert (w["id"], w["active"]) == (subscription["id"], False), w
 
         return Request(path.format(webhook_id=subscription["id"]), token, 200, WebhookOut, check=ended)
+    if path == "/v1/mall/merchants":
+
+        def approved(m: Any) -> None:
+            assert (m["participant_id"], m["display_name"], m["status"]) == (
+                candidate["id"],
+                body["display_name"],
+                "approved",
+            ), m
+
+        candidate = api.participant(["merchant"])
+        payload = {**body, "participant_id": candidate["id"]}
+        return Request(path, token, 201, MerchantOut, payload, approved)
+    if path == "/v1/mall/items":
+        # The shared merchant, approved by the registrar (an unapproved one is refused: test_mall).
+        merchant, item, _ = _mall(api)
+
+        def offered(i: Any) -> None:
+            assert (
+                i["merchant_id"],
+                i["merchant"],
+                i["name"],
+                i["points_price"],
+                i["stock"],
+                i["active"],
+            ) == (
+                item["merchant_id"],
+                "Jinli Tea House",
+                body["name"],
+                body["points_price"],
+                body["stock"],
+                True,
+            ), i
+
+        return Request(path, merchant["token"], 201, ItemOut, body, offered)
+    if path == "/v1/mall/items/{item_id}":
+        # Its own item (another merchant's is refused: test_mall).
+        merchant, _, _ = _mall(api)
+        item = api.ok("/v1/mall/items", VALID_BODIES[("POST", "/v1/mall/items")], merchant["token"])
+
+        def changed(i: Any) -> None:
+            assert i == {**item, **body, "updated_at": i["updated_at"]}, i
+
+        return Request(path.format(item_id=item["id"]), merchant["token"], 200, ItemOut, body, changed)
+    if path == "/v1/mall/vouchers/confirm":
+        merchant, item, _ = _mall(api)
+        redemption = _voucher(api)
+
+        def confirmed(v: Any) -> None:
+            assert (v["id"], v["item_id"], v["points"], v["status"]) == (
+                redemption["id"],
+                item["id"],
+                MALL_PRICE,
+                "confirmed",
+            ), v
+            assert v["confirmed_at"] is not None and "code" not in v, v
+
+        return Request(path, merchant["token"], 200, VoucherOut, {"code": redemption["code"]}, confirmed)
+    if path == "/v1/mall/vouchers/expiry":
+        # A voucher past its expiry: expired, its points back to the citizen.
+        _, _, citizen = _mall(api)
+        redemption = _voucher(api)
+        with runtime.db.transaction() as session:
+            session.execute(
+                update(MallVoucher)
+                .where(MallVoucher.id == redemption["id"])
+                .values(expires_at=now() - timedelta(seconds=1))
+            )
+
+        def expired(e: Any) -> None:
+            assert [(v["id"], v["status"]) for v in e["expired"]] == [(redemption["id"], "expired")], e
+            assert api.get("/v1/points/me", citizen["token"])["balance"] == redemption["balance"] + MALL_PRICE
+
+        return Request(path, token, 200, ExpiryOut, check=expired)
+    if path == "/v1/mall/statements/{month}":
+        merchant, _, _ = _mall(api)
+        redemption = _voucher(api)
+        voucher = api.ok(
+            "/v1/mall/vouchers/confirm", {"code": redemption["code"]}, merchant["token"], expect=200
+        )
+        cst = datetime.fromisoformat(voucher["confirmed_at"]) + timedelta(hours=8)  # China Standard Time
+
+        def stated(st: Any) -> None:
+            lines = st["vouchers"]
+            assert redemption["id"] in [ln["voucher_id"] for ln in lines], st
+            assert (st["month"], st["timezone"], st["count"], st["total_points"]) == (
+                f"{cst:%Y-%m}",
+                "+08:00",
+                len(lines),
+                MALL_PRICE * len(lines),
+            ), st
+
+        return Request(path.format(month=f"{cst:%Y-%m}"), merchant["token"], 200, StatementOut, check=stated)
+    if path == "/v1/scenes":
+
+        def registered(sc: Any) -> None:
+            assert (sc["name"], sc["kind"], sc["standard"], sc["status"], sc["certificate"]) == (
+                body["name"],
+                "restaurant",
+                "TH-SC-RES-001",
+                "none",
+                None,
+            ), sc
+
+        return Request(path, token, 201, SceneOut, body, registered)
+    if path == "/v1/scenes/{scene_id}/assessments":
+        scene = _scene(api)
+
+        def certified(a: Any) -> None:
+            assert (a["passed"], a["assessor"], a["scene"]["id"], a["scene"]["status"]) == (
+                True,
+                actor["id"],
+                scene["id"],
+                "certified",
+            ), a
+            assert a["scene"]["certificate"]["anchor"]["status"] == "confirmed", a
+
+        return Request(path.format(scene_id=scene["id"]), token, 201, AssessmentOut, body, certified)
+    if path == "/v1/scenes/{scene_id}/revocation":
+        scene = _certified_scene(api, actor if role == "association" else api.participant(["association"]))
+
+        def revoked(sc: Any) -> None:
+            assert (sc["id"], sc["status"], sc["certificate"]["revoke_reason"]) == (
+                scene["id"],
+                "revoked",
+                body["reason"],
+            ), sc
+
+        return Request(path.format(scene_id=scene["id"]), token, 201, SceneOut, body, revoked)
+    if path == "/v1/campaigns":
+
+        def set_up(c: Any) -> None:
+            assert c == {**body, "id": c["id"], "bonus_points": None, "status": "upcoming"}, c
+
+        return Request(path, token, 201, CampaignOut, body, set_up)
     raise AssertionError(f"no admitted request for {method} {path}: add one")
 
 
@@ -967,6 +1227,14 @@ PUBLIC_MODELS: dict[str, Any] = {
     "/v1/market/bands": BandsOut,
     "/v1/market/halts": TypeAdapter(list[HaltOut]),
     "/v1/feed": FeedPage,
+    "/v1/mall/merchants": TypeAdapter(list[MerchantOut]),
+    "/v1/mall/items": TypeAdapter(list[ItemOut]),
+    "/v1/mall/items/{item_id}": ItemOut,
+    "/v1/scene-standards": TypeAdapter(list[StandardOut]),
+    "/v1/scenes": TypeAdapter(list[SceneOut]),
+    "/v1/scenes/{scene_id}": SceneOut,
+    "/v1/leaderboard": Leaderboard,
+    "/v1/campaigns": TypeAdapter(list[CampaignOut]),
 }
 
 
@@ -1014,7 +1282,11 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
     methodology = api.published_methodology_once()
     claim = neutral_claim(api, owner, batch_id, verifier)
     offset = claim["required_kg"]
-    points_day(api)
+    # The points economy: a merchant's item, a citizen with points (a metro ride), a certified
+    # restaurant and a campaign.
+    merchant, item, _ = _mall(api)
+    scene = _certified_scene(api, api.participant(["association"]))
+    campaign = api.ok("/v1/campaigns", VALID_BODIES[("POST", "/v1/campaigns")], api.operator)
     yesterday = str(datetime.now(UTC).date() - timedelta(days=1))
     epoch = api.ok("/v1/points/epochs", {"day": yesterday}, api.operator)
     retirement = api.ok(
@@ -1056,6 +1328,8 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
         "epoch": epoch["epoch"],
         "listing_id": listing["listing_id"],
         "trade_id": trade["trade_id"],
+        "item_id": item["id"],
+        "scene_id": scene["id"],
     }
 
     def sold(x: Any) -> None:
@@ -1144,6 +1418,23 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
             [(h["scope"], h["batch_id"], h["reason"]) for h in hs], [("batch", batch_id, "review")]
         ),
         "/v1/feed": fed,
+        "/v1/mall/merchants": lambda ms: _equal(
+            [(m["participant_id"], m["display_name"], m["status"]) for m in ms],
+            [(merchant["id"], "Jinli Tea House", "approved")],
+        ),
+        "/v1/mall/items": lambda xs: _equal(xs, [item]),
+        "/v1/mall/items/{item_id}": lambda x: _equal(x, item),
+        "/v1/scene-standards": lambda ss: _equal(
+            [x["code"] for x in ss],
+            ["TH-SC-RES-001", "TH-SC-SUP-001", "TH-SC-SCN-001", "TH-SC-HOT-001", "TH-SC-EXH-001"],
+        ),
+        "/v1/scenes": lambda ss: _equal(ss, [scene]),
+        "/v1/scenes/{scene_id}": lambda sc: _equal(sc, scene),
+        "/v1/leaderboard": lambda b: _equal(
+            [(e["rank"], e["grams"], e["points"], e["champion"]) for e in b["entries"]],
+            [(1, METRO_GRAMS, METRO_POINTS, True)],
+        ),
+        "/v1/campaigns": lambda cs: _equal(cs, [campaign]),
     }
     for endpoint in endpoints(api.http.app):
         if endpoint.key not in PUBLIC:
@@ -1172,6 +1463,8 @@ def test_public_routes__an_unknown_id_is_not_found(api: Api) -> None:
         "/v1/retirements/{certificate_id}": "no retirement certificate 999",
         "/v1/listings/{listing_id}": "no listing 999",
         "/v1/trades/{trade_id}": "no trade 999",
+        "/v1/mall/items/{item_id}": "no item 999",
+        "/v1/scenes/{scene_id}": "no scene SC-0000000000",
     }
     for path, message in not_found.items():
         response = api.http.get(path.format(**PATH_SAMPLES))

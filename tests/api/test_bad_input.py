@@ -24,8 +24,12 @@ from api.app import create_app
 from registry.models import Base, ChainOperation, Participant
 from registry.runtime import Runtime
 from tests.api.conftest import BOILER, BOILER_NET_KG, Api
+from tests.registry.test_scene_standards import EXAMPLES
 
 ROLES = ("registrar", "committee", "verifier", "project_owner", "holder", "supervisor", "exchange")
+# The roles of the points economy's routes (api/routers/mall.py, api/routers/scenes.py): a
+# participant with every role (`everyone`) has them too.
+ECONOMY_ROLES = ("merchant", "association")
 
 # -- routes ---------------------------------------------------------------------------------------
 
@@ -46,6 +50,9 @@ PATH_SAMPLES = {
     "trade_id": "999",
     "reference": "SEEE-T-000000",
     "webhook_id": "999",
+    "item_id": "999",
+    "month": "2025-06",
+    "scene_id": "SC-0000000000",
 }
 
 # A valid body for every route that takes one: a request that would change something if it
@@ -53,6 +60,7 @@ PATH_SAMPLES = {
 DECLARATIVE_EXAMPLE = json_loads(
     (Path(__file__).resolve().parents[2] / "docs" / "methodologies" / "declarative-example.json").read_text()
 )
+SCENE_ANSWERS = EXAMPLES["TH-SC-RES-001"][0]  # a restaurant's passing answers
 VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/participants"): {"name": "Acme", "kind": "organisation", "roles": ["holder"]},
     ("POST", "/v1/methodologies"): {"code": "TH-ES-001", "version": 1},
@@ -140,7 +148,35 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "escrow": [{"listing_id": 1, "remaining_kg": 0}],
     },
     ("POST", "/v1/webhooks"): {"url": "https://exchange.example/feed"},
+    ("POST", "/v1/mall/merchants"): {"participant_id": "par_000000000000", "display_name": "Jinli Tea House"},
+    ("POST", "/v1/mall/items"): {
+        "name": "Bamboo cup",
+        "description": "Reusable",
+        "points_price": 20,
+        "stock": 5,
+    },
+    ("PATCH", "/v1/mall/items/{item_id}"): {"points_price": 25, "stock": 4},
+    ("POST", "/v1/mall/redemptions"): {"item_id": 1},
+    ("POST", "/v1/mall/vouchers/confirm"): {"code": "TH-0000-0000"},
+    ("POST", "/v1/scenes"): {
+        "name": "Chengdu Hotpot House",
+        "kind": "restaurant",
+        "address": "1 Chunxi Road, Jinjiang, Chengdu",
+    },
+    ("POST", "/v1/scenes/{scene_id}/assessments"): {"answers": SCENE_ANSWERS},
+    ("POST", "/v1/scenes/{scene_id}/revocation"): {"reason": "the restaurant closed"},
+    ("POST", "/v1/points/me/profile"): {"display_name": "Green commuter", "leaderboard": True},
+    ("POST", "/v1/campaigns"): {
+        "name": "Car-free day",
+        "scene": "car_free_day",
+        "starts_on": "2030-09-22",
+        "ends_on": "2030-09-22",
+        "multiplier": "2",
+    },
 }
+# The routes taking a body with a citizen's token (api/routers/points.py), not a participant's:
+# tests/api/test_auth.py lists them in CITIZEN_OWN.
+CITIZEN_BODIES = {("POST", "/v1/mall/redemptions"), ("POST", "/v1/points/me/profile")}
 
 
 @dataclass(frozen=True)
@@ -273,7 +309,7 @@ def refuse(
 
 def everyone(api: Api) -> dict[str, Any]:
     """A participant with every role: it passes every role check."""
-    return api.participant(list(ROLES))
+    return api.participant([*ROLES, *ECONOMY_ROLES])
 
 
 @dataclass
@@ -334,6 +370,7 @@ def test_body__malformed_is_refused_and_writes_nothing(
     api: Api, runtime: Runtime, subtests: pytest.Subtests
 ) -> None:
     actor = everyone(api)
+    citizen = api.ok("/v1/points/citizens", None, api.operator)
     for kind in MALFORMED:
         for endpoint in endpoints(api.http.app):
             if not endpoint.takes_body:
@@ -344,7 +381,7 @@ def test_body__malformed_is_refused_and_writes_nothing(
                     runtime,
                     endpoint.method,
                     endpoint.url,
-                    token=actor["token"],
+                    token=(citizen if endpoint.key in CITIZEN_BODIES else actor)["token"],
                     status=422,
                     code="validation_error",
                     **malformed(kind, endpoint),
@@ -778,6 +815,23 @@ def test_unknown_ids__are_not_found_and_write_nothing(
         ("GET", "/v1/trades/999", None, 404, "not_found"),
         ("POST", "/v1/market/halts", {"batch_id": 999, "halted": True, "reason": "review"}, 404, "not_found"),
         ("DELETE", "/v1/webhooks/999", None, 404, "not_found"),
+        ("POST", "/v1/mall/merchants", body("/v1/mall/merchants"), 404, "not_found"),
+        ("GET", "/v1/mall/items/999", None, 404, "item_not_found"),
+        ("GET", "/v1/scenes/SC-0000000000", None, 404, "not_found"),
+        (
+            "POST",
+            "/v1/scenes/SC-0000000000/assessments",
+            body("/v1/scenes/{scene_id}/assessments"),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/scenes/SC-0000000000/revocation",
+            body("/v1/scenes/{scene_id}/revocation"),
+            404,
+            "not_found",
+        ),
     ]
     for method, path, json, status, code in cases:
         with subtests.test(f"{method} {path} {json or ''}"):
@@ -855,6 +909,13 @@ def test_ids__out_of_range_or_malformed_are_refused_and_write_nothing(
         ("POST", "/v1/listings", {"batch_id": 2**63, "amount_kg": 1}, "batch_id"),
         ("DELETE", f"/v1/webhooks/{2**31}", None, "webhook_id"),
         ("GET", f"/v1/feed?after={2**31}", None, "after"),
+        ("GET", f"/v1/mall/items/{2**31}", None, "item_id"),
+        ("PATCH", f"/v1/mall/items/{2**31}", {"stock": 1}, "item_id"),
+        ("POST", "/v1/mall/items", {"name": "Cup", "points_price": 2**63, "stock": 1}, "points_price"),
+        ("GET", "/v1/mall/statements/2025-13", None, "month"),
+        ("GET", f"/v1/scenes/SC-{nul}", None, "scene_id"),
+        ("POST", f"/v1/scenes/SC-{nul}/revocation", {"reason": "x"}, "scene_id"),
+        ("POST", "/v1/mall/merchants", {"participant_id": "par_\x00", "display_name": "x"}, "participant_id"),
     ]
     for method, path, json, field in cases:
         with subtests.test(f"{method} {path} {json or ''}"):
@@ -869,6 +930,29 @@ def test_ids__out_of_range_or_malformed_are_refused_and_write_nothing(
                 code="validation_error",
                 field=field,
             )
+
+
+def test_periods__out_of_range_are_refused_and_write_nothing(
+    api: Api, runtime: Runtime, subtests: pytest.Subtests
+) -> None:
+    """Months and years the calendar arithmetic cannot hold (9999-12 ends in year 10000: it was a
+    500 of the leaderboard) are refused with the route's code."""
+    merchant = api.participant(["merchant"])
+    api.ok(
+        "/v1/mall/merchants",
+        {"participant_id": merchant["id"], "display_name": "Jinli Tea House"},
+        api.operator,
+    )
+    cases: list[tuple[str, str | None, str, str]] = [
+        ("/v1/leaderboard?period=month&at=9999-12", None, "invalid_period", "at"),
+        ("/v1/leaderboard?period=month&at=1969-12", None, "invalid_period", "at"),
+        ("/v1/leaderboard?period=year&at=9999", None, "invalid_period", "at"),
+        ("/v1/mall/statements/9999-12", merchant["token"], "invalid_request", "month"),
+        ("/v1/mall/statements/0000-01", merchant["token"], "invalid_request", "month"),
+    ]
+    for path, token, code, field in cases:
+        with subtests.test(path):
+            refuse(api, runtime, "GET", path, token=token, status=400, code=code, field=field)
 
 
 # -- participants, projects, methodologies --------------------------------------------------------

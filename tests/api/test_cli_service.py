@@ -277,6 +277,14 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         nothing = run("verify-trade", "99", "--rpc-url", node.url, "--contract", credits)
         assert nothing.returncode == 1 and "no trade 99" in nothing.stderr
 
+        # The points economy: the certified restaurant's certificate hash went on chain.
+        anchored_scene = subprocess.run(
+            [str(node_tool("cast")), "receipt", demo["scene_tx"], "status", "--rpc-url", node.url],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert anchored_scene.returncode == 0 and anchored_scene.stdout.split()[0] in ("1", "true")
+        assert demo["item_id"] and demo["voucher_id"] and demo["merchant_id"] and demo["champion"]
+
         database = demo["database_url"]
         clean = run(
             "reconcile", "--rpc-url", node.url, "--database-url", database, "--data-dir", str(tmp_path)

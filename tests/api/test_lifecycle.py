@@ -123,6 +123,7 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
         "listings": 0,
         "trades": 0,
         "market rules": 0,
+        "scene certificates": 0,
         "operations": operations,
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -62,8 +63,18 @@ from api.responses import (
     TradeOut,
     errors,
 )
+from api.routers.champions import CampaignOut, CitizenProfile, Leaderboard
 from api.routers.feed import FeedPage, WebhookCreated, WebhookOut
+from api.routers.mall import (
+    ExpiryOut,
+    ItemOut,
+    MerchantOut,
+    RedemptionOut,
+    StatementOut,
+    VoucherOut,
+)
 from api.routers.points import current_citizen
+from api.routers.scenes import AssessmentOut, SceneOut, StandardOut
 from registry.runtime import Runtime
 from tests.api.conftest import Api
 from tests.api.test_bad_input import DECLARATIVE_EXAMPLE
@@ -110,6 +121,18 @@ ROUTE_MODELS: tuple[type[BaseModel], ...] = (
     FeedPage,
     WebhookOut,
     WebhookCreated,
+    MerchantOut,
+    ItemOut,
+    RedemptionOut,
+    VoucherOut,
+    ExpiryOut,
+    StatementOut,
+    StandardOut,
+    SceneOut,
+    AssessmentOut,
+    CitizenProfile,
+    Leaderboard,
+    CampaignOut,
 )
 ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 DOCUMENT_TYPES = {"text/html", "application/pdf"}
@@ -358,6 +381,90 @@ def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(api: 
     ended = api.http.delete(f"/v1/webhooks/{webhook['id']}", headers=api.auth(exchange["token"]))
     assert ended.status_code == 200, ended.text
     s.check(WebhookOut, ended.json())
+
+    # The mall: a merchant approved, an item listed and changed, the rider's points redeemed for
+    # a voucher confirmed at the counter, the expiry run and the merchant's month.
+    seller = api.participant(["merchant"])
+    s.check(
+        MerchantOut,
+        api.ok(
+            "/v1/mall/merchants", {"participant_id": seller["id"], "display_name": "Jinli Tea"}, api.operator
+        ),
+    )
+    s.check(MerchantOut, api.get("/v1/mall/merchants"), many=True)
+    cup = s.check(
+        ItemOut,
+        api.ok(
+            "/v1/mall/items",
+            {"name": "Bamboo cup", "description": "Reusable", "points_price": 20, "stock": 5},
+            seller["token"],
+        ),
+    )
+    patched = api.http.patch(
+        f"/v1/mall/items/{cup['id']}", json={"stock": 4}, headers=api.auth(seller["token"])
+    )
+    assert patched.status_code == 200, patched.text
+    assert s.check(ItemOut, patched.json())["stock"] == 4
+    s.check(ItemOut, api.get("/v1/mall/items"), many=True)
+    s.check(ItemOut, api.get(f"/v1/mall/items/{cup['id']}"))
+    redeemed = s.check(RedemptionOut, api.ok("/v1/mall/redemptions", {"item_id": cup["id"]}, rider["token"]))
+    s.check(VoucherOut, api.get("/v1/mall/vouchers", rider["token"]), many=True)
+    confirmed = s.check(
+        VoucherOut,
+        api.ok("/v1/mall/vouchers/confirm", {"code": redeemed["code"]}, seller["token"], expect=200),
+    )
+    assert confirmed["status"] == "confirmed", confirmed
+    s.check(ExpiryOut, api.ok("/v1/mall/vouchers/expiry", None, api.operator, expect=200))
+    cst = datetime.fromisoformat(confirmed["confirmed_at"]) + timedelta(hours=8)  # China Standard Time
+    statement = s.check(StatementOut, api.get(f"/v1/mall/statements/{cst:%Y-%m}", seller["token"]))
+    assert (statement["count"], statement["total_points"]) == (1, 20), statement
+
+    # Scenes: the standards, a restaurant registered, assessed (certified) and revoked.
+    from tests.registry.test_scene_standards import EXAMPLES
+
+    s.check(StandardOut, api.get("/v1/scene-standards"), many=True)
+    association = api.participant(["association"])
+    scene = s.check(
+        SceneOut,
+        api.ok(
+            "/v1/scenes",
+            {"name": "Hotpot House", "kind": "restaurant", "address": "1 Chunxi Road, Chengdu"},
+            api.operator,
+        ),
+    )
+    assessed = s.check(
+        AssessmentOut,
+        api.ok(
+            f"/v1/scenes/{scene['id']}/assessments",
+            {"answers": EXAMPLES["TH-SC-RES-001"][0]},
+            association["token"],
+        ),
+    )
+    assert assessed["passed"] and assessed["scene"]["status"] == "certified", assessed
+    s.check(SceneOut, api.get(f"/v1/scenes/{scene['id']}"))
+    s.check(SceneOut, api.get("/v1/scenes"), many=True)
+    revoked = s.check(
+        SceneOut, api.ok(f"/v1/scenes/{scene['id']}/revocation", {"reason": "closed"}, association["token"])
+    )
+    assert revoked["status"] == "revoked", revoked
+
+    # Champions: the rider's profile, the leaderboard, a campaign.
+    s.check(CitizenProfile, api.get("/v1/points/me/profile", rider["token"]))
+    s.check(
+        CitizenProfile,
+        api.ok("/v1/points/me/profile", {"display_name": "Green rider"}, rider["token"], expect=200),
+    )
+    s.check(Leaderboard, api.get("/v1/leaderboard"))
+    today = datetime.now(UTC).date()
+    campaign = {
+        "name": "Bus week",
+        "scene": "bus",
+        "starts_on": str(today + timedelta(days=3)),
+        "ends_on": str(today + timedelta(days=9)),
+        "bonus_points": 20,
+    }
+    s.check(CampaignOut, api.ok("/v1/campaigns", campaign, api.operator))
+    s.check(CampaignOut, api.get("/v1/campaigns"), many=True)
 
     # Supervision: a frozen account shows in the status.
     s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))

@@ -418,3 +418,13 @@ def test_monthly_cap__counts_what_the_month_earned_on_later_days(api: Api) -> No
     assert (late["results"][0]["status"], late["results"][0]["points"]) == ("accepted", 3000)
     early = utility.send([saving("m05", 5)])
     assert early["results"][0]["reason"] == "cap_reached"
+
+
+def test_ingest__a_record_dated_at_the_calendars_end_is_rejected_not_a_500(api: Api) -> None:
+    """A record of year 9999 is rejected for its time; the batch's other records are taken."""
+    metro = Partner(api, "Metro far future", ["metro"])
+    rider = citizen(api)
+    far = ride("far-1", rider)
+    far["occurred_at"] = "9999-12-31T12:00:00Z"
+    result = metro.send([far, ride("near-1", rider)])
+    assert result["accepted"] == 1 and result["rejected"] == 1, result

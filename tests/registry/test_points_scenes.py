@@ -1,4 +1,4 @@
-"""Points scenes (R6-R8, R10): worked examples of docs/points, bounds, rounding, caps, sources."""
+"""Points scenes (R6-R10): worked examples of docs/points, bounds, rounding, caps, sources."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ CODES = (
     "ev_charging",
     "waste_sorting",
     "household_electricity",
+    "certified_purchase",
 )
 
 # (scene, quantity, unit, detail, grams, points): the worked examples of docs/points/<code>.md.
@@ -124,7 +125,7 @@ def test_rounding_is_down() -> None:
 def test_caps_positive_and_daily_not_above_monthly(code: str) -> None:
     s = scenes.get(code)
     assert 0 < s.daily_cap_points <= s.monthly_cap_points
-    assert s.requirement in {"R6", "R7", "R8", "R10"}
+    assert s.requirement in {"R6", "R7", "R8", "R9", "R10"}
     assert s.grams_per_point == scenes.GRAMS_PER_POINT
 
 

@@ -81,6 +81,18 @@ interface ITanhuiRegistry is IAccessControl {
         uint40 anchoredBlock;
     }
 
+    /// @dev A certified low-carbon scene's certificate (R2, R5, R9): the keccak-256 of the
+    /// registry's canonical JSON of the certificate, its validity `[validFrom, validUntil)` (unix
+    /// seconds), when it was anchored and, if it was revoked, when (0 otherwise). Two slots.
+    /// All zero for a scene never certified.
+    struct SceneCertificate {
+        bytes32 certificateHash;
+        uint40 validFrom;
+        uint40 validUntil;
+        uint40 certifiedAt;
+        uint40 revokedAt;
+    }
+
     error RegistryZeroAddress();
     error RegistryZeroId();
     error RegistryZeroHash();
@@ -120,6 +132,12 @@ interface ITanhuiRegistry is IAccessControl {
     error RegistryEmptyPointsEpoch(uint64 epoch);
     /// @dev A points epoch of more than `max` (2**48 - 1) leaves, the bound that keeps an epoch in two slots.
     error RegistryPointsEpochTooLarge(uint64 leafCount, uint64 max);
+    /// @dev A scene certificate whose validity is empty or reversed (`validFrom >= validUntil`).
+    error RegistryInvalidValidity(uint40 validFrom, uint40 validUntil);
+    /// @dev `sceneId` holds no certificate in force (never certified, or revoked).
+    error RegistrySceneNotCertified(bytes32 sceneId);
+    /// @dev A revocation reason that is empty or longer than `max` (4000) bytes.
+    error RegistryInvalidReason(uint256 length, uint256 max);
 
     event ParticipantRegistered(address indexed account, ParticipantKind kind);
     event ParticipantStatusChanged(address indexed account, ParticipantStatus status);
@@ -151,6 +169,10 @@ interface ITanhuiRegistry is IAccessControl {
     event PointsEpochAnchored(
         uint64 indexed epoch, bytes32 root, uint64 leafCount, uint64 totalPoints, uint64 totalGrams
     );
+    /// @dev Scene `sceneId` was certified, or re-certified (the certificate replaces the last).
+    event SceneCertified(bytes32 indexed sceneId, bytes32 certificateHash, uint40 validFrom, uint40 validUntil);
+    /// @dev The certificate `certificateHash` of scene `sceneId` was revoked.
+    event SceneRevoked(bytes32 indexed sceneId, bytes32 certificateHash, string reason);
 
     function isActiveParticipant(address account) external view returns (bool);
     function participant(address account) external view returns (Participant memory);
@@ -168,4 +190,7 @@ interface ITanhuiRegistry is IAccessControl {
         external
         view
         returns (bool);
+
+    /// @notice Scene `sceneId`'s last certificate (revoked or not); all zero if it has none.
+    function sceneCertificate(bytes32 sceneId) external view returns (SceneCertificate memory);
 }

@@ -1,4 +1,4 @@
-"""Points scenes (R6-R8, R10): rules as code, one module per scene. Typical use::
+"""Points scenes (R6-R10): rules as code, one module per scene. Typical use::
 
 from decimal import Decimal
 from registry.points import scenes
@@ -15,6 +15,7 @@ from .base import GRAMS_PER_POINT, Act, ActRefused, Scene, UnknownScene, Valuati
 from .bike_share import BikeShare
 from .bus import Bus
 from .car_free_day import CarFreeDay
+from .certified_purchase import CertifiedPurchase
 from .ev_charging import EvCharging
 from .household_electricity import HouseholdElectricity
 from .metro import Metro
@@ -27,6 +28,7 @@ __all__ = [
     "BikeShare",
     "Bus",
     "CarFreeDay",
+    "CertifiedPurchase",
     "EvCharging",
     "HouseholdElectricity",
     "Metro",
@@ -47,6 +49,7 @@ SCENE_CLASSES: tuple[type[Scene], ...] = (
     EvCharging,
     WasteSorting,
     HouseholdElectricity,
+    CertifiedPurchase,
 )
 
 

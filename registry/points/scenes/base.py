@@ -28,7 +28,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Scheme-wide: one point per 10 g CO2e avoided (100 points per kg).
 GRAMS_PER_POINT = 10
 
-REQUIREMENTS = frozenset({"R6", "R7", "R8", "R10"})
+REQUIREMENTS = frozenset({"R6", "R7", "R8", "R9", "R10"})
 
 
 class ActRefused(ValueError):

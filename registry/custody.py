@@ -22,10 +22,10 @@ from registry.states import Custody
 KDF_ITERATIONS = 2**14
 
 
-def create_keystore(password: str) -> tuple[str, dict[str, Any]]:
-    """A new key: (address, keystore JSON)."""
+def create_keystore(password: str, iterations: int = KDF_ITERATIONS) -> tuple[str, dict[str, Any]]:
+    """A new key: (address, keystore JSON), encrypted with scrypt of cost `iterations` (N)."""
     account = Account.create()
-    return account.address, Account.encrypt(account.key, password, kdf="scrypt", iterations=KDF_ITERATIONS)
+    return account.address, Account.encrypt(account.key, password, kdf="scrypt", iterations=iterations)
 
 
 def signer_for(participant: Participant, password: str) -> LocalSigner:

@@ -52,6 +52,7 @@ class Outbox:
         *,
         keystore_password: Callable[[], str],
         funding_wei: int,
+        kdf_iterations: int = 2**14,
     ) -> None:
         self._client = client
         self.calls = calls
@@ -60,6 +61,8 @@ class Outbox:
         self.keystore_password = keystore_password
         #: Gas money sent to each account the registry creates, on a chain that charges gas.
         self.funding_wei = funding_wei
+        #: The scrypt cost of the keystores the registry creates.
+        self.kdf_iterations = kdf_iterations
         self._fees: tuple[float, dict[str, int]] | None = None
         self._fees_lock = threading.Lock()
         self._signers: dict[str, Signer] = {}

@@ -112,7 +112,7 @@ def register(
             raise InvalidRequest("the zero address cannot be a participant's address", field="address")
         custody, keystore = Custody.SELF, None
     else:
-        address, keystore = create_keystore(outbox.keystore_password())
+        address, keystore = create_keystore(outbox.keystore_password(), outbox.kdf_iterations)
         custody = Custody.KEYSTORE
     if by_address(session, address) is not None:
         raise AlreadyExists(f"a participant with address {address} exists", field="address")

@@ -76,6 +76,7 @@ class Runtime:
             self.operator,
             keystore_password=self.settings.keystore_password,
             funding_wei=self.settings.account_funding_wei,
+            kdf_iterations=self.settings.keystore_kdf_iterations,
         )
         self.indexer = Indexer(
             self.db,

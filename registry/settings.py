@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     points_validity_days: int = Field(default=730, ge=1, le=36_500)
     # Exchange trades of at least this many kilograms are block trades (their band is ±30 %).
     block_trade_min_kg: int = Field(default=100_000, ge=0, le=2**63 - 1)
+    # The scrypt cost (N, a power of two) of the keystores the registry creates. Production
+    # keeps at least the default; the test suite lowers it (each keystore then takes
+    # milliseconds, not a twentieth of a second).
+    keystore_kdf_iterations: int = Field(default=2**14, ge=2**10, le=2**20)
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -83,6 +87,13 @@ class Settings(BaseSettings):
                 f.write(secrets.token_urlsafe(32))
         return path.read_text().strip()
 
+    @field_validator("keystore_kdf_iterations")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError("the scrypt cost is a power of two")
+        return value
+
     def check_production(self) -> None:
         """Refuses the insecure defaults outside development."""
         if self.env != "production":
@@ -102,3 +113,5 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise SettingsError("production needs " + ", ".join(missing))
+        if self.keystore_kdf_iterations < 2**14:
+            raise SettingsError("production keeps TANHUI_KEYSTORE_KDF_ITERATIONS at 16384 or more")

@@ -3,6 +3,7 @@ test by snapshot and revert."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ from chain import ChainClient, Deployment, Tanhui
 from chain.deploy import deploy
 from chain.localnode import AnvilProcess, spawn_anvil
 from chain.signers import Signer
+
+# Keystores of test participants are made with a low scrypt cost (a power of two, as production
+# never allows: registry/settings.py): thousands are made, and the default takes 0.05 s each.
+# Services the tests start as processes inherit it.
+os.environ.setdefault("TANHUI_KEYSTORE_KDF_ITERATIONS", "1024")
 
 BACKENDS = ("in-process", "anvil")
 # The backends as fixture params: a test on anvil carries the `anvil` marker.

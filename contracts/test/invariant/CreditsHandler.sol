@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC1155Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {TestBase} from "../utils/Vm.sol";
+import {ModelHandler} from "../utils/ModelHandler.sol";
 import {TanhuiRegistry} from "../../src/TanhuiRegistry.sol";
 import {TanhuiCredits} from "../../src/TanhuiCredits.sol";
 import {TanhuiRoles} from "../../src/TanhuiRoles.sol";
@@ -22,7 +22,7 @@ import {ITanhuiCredits} from "../../src/interfaces/ITanhuiCredits.sol";
 /// in the order the contract checks them); a different outcome is counted in `mismatches`,
 /// which an invariant requires to stay 0. On success the ghost state (balances, counters,
 /// issued periods, certificates) is updated, so the invariants can compare it with the contracts.
-contract CreditsHandler is TestBase {
+contract CreditsHandler is ModelHandler {
     struct Period {
         uint64 start;
         uint64 end;
@@ -67,14 +67,7 @@ contract CreditsHandler is TestBase {
     mapping(uint256 batchId => uint256) public ghostRetiredHighWater;
     bool public ghostRetiredDecreased;
 
-    uint256 public mismatches;
-    string public firstMismatch;
     uint256 internal _reportNonce;
-
-    /// @dev How many calls of each action succeeded and reverted as predicted (for tuning).
-    mapping(string action => uint256) public succeeded;
-    mapping(string action => uint256) public rejected;
-    mapping(string action => mapping(bytes4 error => uint256)) public rejectedWith;
 
     constructor(
         TanhuiRegistry registry_,
@@ -689,31 +682,5 @@ contract CreditsHandler is TestBase {
         uint256 retired = credits.batch(batchId).retired;
         if (retired < ghostRetiredHighWater[batchId]) ghostRetiredDecreased = true;
         else ghostRetiredHighWater[batchId] = retired;
-    }
-
-    function _expectSuccess(string memory action, bytes memory expected) internal returns (bool) {
-        if (expected.length != 0) {
-            _mismatch(string.concat(action, ": succeeded where the model expected a revert"));
-            return false;
-        }
-        ++succeeded[action];
-        return true;
-    }
-
-    function _expectFailure(string memory action, bytes memory expected, bytes memory actual) internal {
-        if (expected.length == 0) {
-            _mismatch(string.concat(action, ": reverted where the model expected success"));
-        } else if (keccak256(expected) != keccak256(actual)) {
-            _mismatch(string.concat(action, ": reverted with another error or other arguments than expected"));
-        } else {
-            ++rejected[action];
-            // forge-lint: disable-next-line(unsafe-typecast) keeps the selector: the first 4 bytes of the error data
-            ++rejectedWith[action][bytes4(actual)];
-        }
-    }
-
-    function _mismatch(string memory what) internal {
-        if (mismatches == 0) firstMismatch = what;
-        ++mismatches;
     }
 }

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC1155Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {TestBase} from "../utils/Vm.sol";
+import {ModelHandler} from "../utils/ModelHandler.sol";
 import {TanhuiRegistry} from "../../src/TanhuiRegistry.sol";
 import {TanhuiCredits} from "../../src/TanhuiCredits.sol";
 import {TanhuiExchange} from "../../src/TanhuiExchange.sol";
@@ -24,7 +24,7 @@ import {ITanhuiExchange} from "../../src/interfaces/ITanhuiExchange.sol";
 /// predicted first (success, or the exact error with its arguments, in the order the contracts
 /// check); a different outcome counts in `mismatches`. On success the ghost state (listings'
 /// remaining, escrow flows, trade references) is updated for the invariants.
-contract ExchangeHandler is TestBase {
+contract ExchangeHandler is ModelHandler {
     uint8 internal constant TYPE = 1;
     uint64 internal constant BLOCK_MIN_KG = 5_000;
 
@@ -67,11 +67,6 @@ contract ExchangeHandler is TestBase {
     bytes32[] internal _refs;
     uint256 internal _refNonce;
 
-    uint256 public mismatches;
-    string public firstMismatch;
-    mapping(string action => uint256) public succeeded;
-    mapping(string action => uint256) public rejected;
-    mapping(string action => mapping(bytes4 error => uint256)) public rejectedWith;
 
     constructor(
         TanhuiRegistry registry_,
@@ -538,31 +533,5 @@ contract ExchangeHandler is TestBase {
                 _mismatch("listing differs from the model");
             }
         }
-    }
-
-    function _expectSuccess(string memory action, bytes memory expected) internal returns (bool) {
-        if (expected.length != 0) {
-            _mismatch(string.concat(action, ": succeeded where the model expected a revert"));
-            return false;
-        }
-        ++succeeded[action];
-        return true;
-    }
-
-    function _expectFailure(string memory action, bytes memory expected, bytes memory actual) internal {
-        if (expected.length == 0) {
-            _mismatch(string.concat(action, ": reverted where the model expected success"));
-        } else if (keccak256(expected) != keccak256(actual)) {
-            _mismatch(string.concat(action, ": reverted with another error or other arguments than expected"));
-        } else {
-            ++rejected[action];
-            // forge-lint: disable-next-line(unsafe-typecast) keeps the selector: the first 4 bytes of the error data
-            ++rejectedWith[action][bytes4(actual)];
-        }
-    }
-
-    function _mismatch(string memory what) internal {
-        if (mismatches == 0) firstMismatch = what;
-        ++mismatches;
     }
 }

@@ -46,10 +46,12 @@ from api.routers import (
     public,
     scenes,
     supervision,
+    transactions,
 )
 from chain.errors import ChainError
 from chain.paths import NODE_MODULES
 from registry.errors import RegistryError, from_chain
+from registry.permissions import permissions_keeper
 from registry.runtime import Runtime
 
 log = logging.getLogger("tanhui.api")
@@ -204,6 +206,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
                     target=runtime.webhooks.run, args=(stop,), name="tanhui-webhooks", daemon=True
                 ),
             ]
+            # Besu's accounts-allowlist, kept current when TANHUI_BESU_PERMISSIONS_FILE is set.
+            keeper = permissions_keeper(runtime.settings, runtime.db, runtime.operator.address)
+            if keeper is not None:
+                threads.append(
+                    threading.Thread(target=keeper.run, args=(stop,), name="tanhui-permissions", daemon=True)
+                )
             for thread in threads:
                 thread.start()
         try:
@@ -295,6 +303,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         scenes,
         public,
         operations,
+        transactions,
         supervision,
     ):
         app.include_router(router.router)

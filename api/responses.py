@@ -41,6 +41,9 @@ GET  /v1/batches/{batch_id}                               BatchDetail           
 GET  /v1/retirements                                      list[RetirementOut]          200
 GET  /v1/retirements/{certificate_id}                     RetirementOut                200
 GET  /v1/operations/{operation_id}                        OperationOut                 200
+POST /v1/transactions/drafts                              TransactionDraft             200
+POST /v1/transactions (a holder's own signed transaction) Submission                   201, 202
+GET  /v1/transactions/{operation_id}                      Submission                   200
 GET  /v1/footprints/catalogue                             list[FootprintCatalogueEntry] 200
 POST /v1/footprints/calculate                             FootprintCalculation         200
 POST /v1/claims                                           ClaimOut                     201
@@ -1173,3 +1176,32 @@ class DisclosureOut(BaseModel):
     participant: str
     year: int
     rows: list[DisclosureRow]
+
+
+# -- transactions signed by their holders ----------------------------------------------------------
+
+
+class TransactionDraft(BaseModel):
+    """The unsigned transaction of a holder's action, to sign where the key is (``tanhui wallet
+    sign``): eth-account's transaction fields (chainId, from, to, data, value, nonce, gas, and
+    maxFeePerGas/maxPriorityFeePerGas or gasPrice)."""
+
+    action: Literal["transfer", "retire", "list", "cancel_listing"]
+    function: str = Field(description="The contract function it calls", examples=["safeTransferFrom"])
+    sender: Address
+    transaction: dict[str, Any]
+
+
+class Submission(BaseModel):
+    """A transaction its holder signed and submitted, as the registry records and relays it; a
+    transfer, retirement or listing carries its credit request (a confirmed retirement, its
+    certificate); a listing or cancellation names its listing once known."""
+
+    id: int = Field(description="The chain operation's id")
+    action: Literal["transfer", "retire", "list", "cancel_listing"]
+    sender: Address
+    tx_hash: Hash
+    status: Literal["pending", "confirmed", "failed"]
+    operation: OperationOut
+    credit_request: dict[str, Any] | None
+    listing_id: int | None

@@ -296,3 +296,89 @@ class StatementIn(Body):
     day: date
     trades: list[StatementTradeIn] = Field(max_length=100_000)
     escrow: list[StatementEscrowIn] = Field(max_length=100_000)
+
+
+# -- transactions signed by their holders (self-custody) -------------------------------------------
+
+
+#: What each action of a draft needs (besides `action`), and may have.
+DRAFT_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "transfer": (frozenset({"batch_id", "amount_kg", "to"}), frozenset()),
+    "retire": (
+        frozenset({"batch_id", "amount_kg", "beneficiary", "purpose"}),
+        frozenset({"event_id", "jurisdiction", "consumption_start", "consumption_end", "note"}),
+    ),
+    "list": (frozenset({"batch_id", "amount_kg"}), frozenset()),
+    "cancel_listing": (frozenset({"listing_id"}), frozenset()),
+}
+
+
+class DraftIn(Body):
+    """What a holder that keeps its own key wants to sign: a transfer, a retirement or a listing
+    (with the fields of its own route), or the cancellation of its listing."""
+
+    action: Literal["transfer", "retire", "list", "cancel_listing"]
+    batch_id: StrictInt | None = Field(default=None, gt=0, le=MAX_TOKEN_ID)
+    amount_kg: StrictInt | None = Field(default=None, gt=0, le=MAX_KG)
+    amount_t: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=False),
+            Field(json_schema_extra={"pattern": TONNES_PATTERN}),
+        ]
+        | None
+    ) = Field(default=None, description=TONNES_FORMAT[0].upper() + TONNES_FORMAT[1:])
+    to: str | None = Field(default=None, min_length=1, max_length=40, description="A transfer's recipient")
+    listing_id: StrictInt | None = Field(default=None, gt=0, le=MAX_TOKEN_ID)
+    beneficiary: str | None = Field(default=None, min_length=1, max_length=200)
+    purpose: (
+        Literal[
+            "event_neutrality",
+            "voluntary",
+            "compliance",
+            "organisation_neutrality",
+            "personal_neutrality",
+            "other",
+        ]
+        | None
+    ) = None
+    event_id: str | None = Field(default=None, max_length=200)
+    jurisdiction: str | None = Field(default=None, max_length=64)
+    consumption_start: date | None = None
+    consumption_end: date | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("amount_t")
+    @classmethod
+    def _tonnes(cls, value: str | None) -> str | None:
+        if value is not None and parse_tonnes(value) == 0:
+            raise ValueError("the amount must be positive")
+        return value
+
+    @model_validator(mode="after")
+    def _fields_of_the_action(self) -> DraftIn:
+        if self.amount_kg is not None and self.amount_t is not None:
+            raise ValueError("give one of amount_kg and amount_t, not both")
+        if self.amount_t is not None:
+            self.amount_kg = parse_tonnes(self.amount_t)
+            self.amount_t = None
+        needed, optional = DRAFT_FIELDS[self.action]
+        given = {
+            name for name in type(self).model_fields if name != "action" and getattr(self, name) is not None
+        }
+        missing = sorted(needed - given)
+        if missing:
+            raise ValueError(f"a {self.action} draft needs {', '.join(missing)}")
+        extra = sorted(given - needed - optional)
+        if extra:
+            raise ValueError(f"a {self.action} draft takes no {', '.join(extra)}")
+        return self
+
+
+class TransactionIn(Body):
+    raw: str = Field(
+        min_length=4,
+        max_length=2 + 2 * 16_384,
+        pattern=r"^0x[0-9a-fA-F]+$",
+        description="The raw signed transaction, 0x-hex (`tanhui wallet sign` prints it)",
+    )

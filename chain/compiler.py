@@ -5,6 +5,10 @@ The compiler is an explicit `solc` binary when one is configured (``TANHUI_SOLC`
 written to ``build/contracts/<Name>.json`` (ABI, bytecode, compiler) and
 ``build/contracts/<Name>.abi.json`` (the bare ABI, for Foundry's ``cast`` and other clients),
 and reused while the sources, the compiler and the settings are unchanged.
+
+An installed wheel has no sources: it carries the artifacts compiled when it was built (package
+data in ``chain/artifacts``), and :func:`compile_contracts` returns those without looking for a
+compiler.
 """
 
 from __future__ import annotations
@@ -21,7 +25,15 @@ import solcx
 from solcx.exceptions import SolcError
 
 from chain.errors import CompileError
-from chain.paths import ARTIFACTS_DIR, CONTRACTS_SRC, NODE_MODULES, REPO_ROOT, SOLC_WRAPPER
+from chain.paths import (
+    ARTIFACTS_DIR,
+    CONTRACTS_SRC,
+    IN_CHECKOUT,
+    NODE_MODULES,
+    PACKAGED_ARTIFACTS_DIR,
+    REPO_ROOT,
+    SOLC_WRAPPER,
+)
 
 EVM_VERSION = "cancun"
 OPTIMIZER_RUNS = 200
@@ -118,10 +130,27 @@ def load_artifact(name: str, artifacts_dir: Path = ARTIFACTS_DIR) -> Artifact:
     )
 
 
+def packaged_artifacts(artifacts_dir: Path = PACKAGED_ARTIFACTS_DIR) -> dict[str, Artifact]:
+    """The published artifacts an installed wheel carries."""
+    try:
+        return {name: load_artifact(name, artifacts_dir) for name in PUBLISHED}
+    except CompileError as err:
+        raise CompileError(
+            f"{err} (this installation has no contract sources: the package was built without "
+            "its artifacts; build it with scripts/wheel)"
+        ) from None
+
+
 def compile_contracts(
     *, solc: str | os.PathLike[str] | None = None, artifacts_dir: Path = ARTIFACTS_DIR, force: bool = False
 ) -> dict[str, Artifact]:
-    """Compiles ``contracts/src`` (or reuses fresh artifacts) and returns the published artifacts."""
+    """Compiles ``contracts/src`` (or reuses fresh artifacts) and returns the published artifacts.
+
+    Without the sources (an installed wheel), the artifacts packaged in the wheel: `solc`,
+    ``TANHUI_SOLC`` and `force` are not used then, as there is nothing to compile.
+    """
+    if not IN_CHECKOUT:
+        return packaged_artifacts()
     binary = solc_binary(solc)
     standard_input = _standard_input()
     version = _run_version(binary)

@@ -13,6 +13,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
@@ -346,6 +347,16 @@ class Deployment:
             raise DeploymentNotFound(f"no deployment file {path}") from None
 
 
+@dataclass(frozen=True)
+class DecodedCall:
+    """What transaction data calls: the contract's name, the function's name and its arguments
+    (by parameter name, as web3 decodes them: addresses checksummed, tuples as tuples)."""
+
+    contract: str
+    function: str
+    args: dict[str, Any]
+
+
 class Tanhui:
     """The deployed contracts on one chain."""
 
@@ -369,6 +380,28 @@ class Tanhui:
             self.client.call(self.credits.functions.registry()) == self.registry.address
             and self.client.call(self.credits.functions.market()) == self.exchange.address
         )
+
+    def decode(self, to: str, data: bytes) -> DecodedCall:
+        """The function of one of the three contracts that `data` sent to `to` calls, with its
+        arguments. Raises ValueError for another address, or data that calls none of its
+        functions (an unknown selector, or arguments that do not decode)."""
+        contracts = {c.address: (name, c) for name, c in self._by_name().items()}
+        found = contracts.get(Web3.to_checksum_address(to))
+        if found is None:
+            raise ValueError(f"{to} is not one of the registry's contracts")
+        name, contract = found
+        try:
+            function, args = contract.decode_function_input(HexBytes(data))
+        except (ValueError, DecodingError) as err:
+            raise ValueError(f"the data calls no function of {name}: {err}") from None
+        return DecodedCall(contract=name, function=str(function.fn_name), args=dict(args))
+
+    def _by_name(self) -> dict[str, Contract]:
+        return {
+            "TanhuiRegistry": self.registry,
+            "TanhuiCredits": self.credits,
+            "TanhuiExchange": self.exchange,
+        }
 
     @staticmethod
     def _encode(contract: Contract, function: str, *args: Any) -> ContractCall:

@@ -160,6 +160,28 @@ class SettlementPending(Conflict):
     code = "settlement_pending"
 
 
+class NonceUnexpected(Conflict):
+    """A transaction signed by its holder (``POST /v1/transactions``) with a nonce other than the
+    one the registry expects next for that account (``expected`` in the details)."""
+
+    code = "nonce_unexpected"
+
+
+class AlreadySubmitted(Conflict):
+    """The same signed transaction is being recorded by another request."""
+
+    code = "already_submitted"
+
+
+class TransactionInvalid(RegistryError):
+    """A signed transaction the registry will not relay: not a transaction, another chain, not
+    a Tanhui contract, a value, a function its sender may not call through the registry, a
+    gas limit or fee that cannot work, or a call other than the one its arguments describe."""
+
+    code = "transaction_invalid"
+    status = 400
+
+
 class Unprocessable(RegistryError):
     code = "unprocessable"
     status = 422

@@ -19,12 +19,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+from eth_typing import ChecksumAddress
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from web3 import Web3
 
 from chain.client import ChainClient, SignedTransaction
 from chain.contracts import ContractCall, Tanhui
@@ -32,7 +35,15 @@ from chain.errors import ChainError
 from chain.signers import Signer
 from registry.clock import now
 from registry.custody import signer_for
-from registry.errors import Forbidden, NotFound, from_chain
+from registry.errors import (
+    AlreadySubmitted,
+    Forbidden,
+    NonceUnexpected,
+    NotFound,
+    SelfCustody,
+    TransactionInvalid,
+    from_chain,
+)
 from registry.models import ChainAccount, ChainOperation, Participant
 from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
@@ -97,6 +108,10 @@ class Outbox:
             if self._fees is None or time.monotonic() - self._fees[0] > FEES_TTL_SECONDS:
                 self._fees = (time.monotonic(), self._client.fee_fields())
             return dict(self._fees[1])
+
+    @property
+    def chain_id(self) -> int:
+        return self._client.chain_id
 
     def charges_gas(self) -> bool:
         return any(v > 0 for v in self.fees().values())
@@ -174,6 +189,198 @@ class Outbox:
         session.add(operation)
         session.flush()
         return operation
+
+
+# -- transactions signed by their holders ----------------------------------------------------------
+
+
+class HolderSigns:
+    """The signer of a participant that keeps its own key, in a request that carries (or asks
+    for) a transaction the holder signs itself: it has an address and nothing else."""
+
+    def __init__(self, address: ChecksumAddress) -> None:
+        self._address = address
+
+    @property
+    def address(self) -> ChecksumAddress:
+        return self._address
+
+    def sign(self, tx: dict[str, Any]) -> bytes:
+        raise SelfCustody(f"{self._address} signs its own transactions; the registry holds no key for it")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The unsigned transaction a holder signs offline: fields ready for eth-account."""
+
+    tx: dict[str, Any]
+    function: str
+    kind: str
+
+
+class _Drafted(Exception):
+    """Raised by a drafting outbox where a presigned one would record: it carries the draft out
+    of the use case, whose transaction then rolls back."""
+
+    def __init__(self, draft: Draft) -> None:
+        super().__init__(draft.function)
+        self.draft = draft
+
+
+class HolderSignedOutbox(Outbox):
+    """The outbox as a use case sees it when the holder signs its own transaction.
+
+    The use case runs unchanged (every check, every record): where it would have the registry
+    sign the holder's call, this outbox records the transaction the holder signed instead, once
+    it has checked that the transaction makes exactly that call (same contract, same data), with
+    the nonce the registry expects next for the account, enough gas and a fee the chain takes
+    (``signed``); or, without one (``draft``), it stops the use case there and hands back the
+    unsigned transaction for the holder to sign (see :func:`draft_with`). The operator's own
+    operations (e.g. a listing's project type) are signed as usual.
+    """
+
+    def __init__(self, outbox: Outbox, holder: str, signed: SignedTransaction | None) -> None:
+        # The same client, contracts, operator, caches and locks as the service's outbox.
+        self.__dict__.update(outbox.__dict__)
+        self.holder = Web3.to_checksum_address(holder)
+        self.signed = signed
+        self.recorded: ChainOperation | None = None
+
+    def signer_of(self, participant: Participant) -> Signer:
+        if participant.address == self.holder:
+            return HolderSigns(self.holder)
+        return super().signer_of(participant)
+
+    def expected_nonce(self, session: Session) -> int:
+        """The holder's next nonce: the chain's count (pending included), or past what the
+        registry has recorded and not yet sent."""
+        account = self.lock_account(session, self.holder)
+        return max(account.next_nonce, self._client.next_nonce(self.holder))
+
+    def enqueue(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        call: ContractCall | None,
+        signer: Signer,
+        payload: dict[str, Any],
+        gas: int | None = None,
+        depends_on: ChainOperation | None = None,
+        value: int = 0,
+        to: str | None = None,
+    ) -> ChainOperation:
+        if signer.address != self.holder:
+            return super().enqueue(
+                session,
+                kind=kind,
+                call=call,
+                signer=signer,
+                payload=payload,
+                gas=gas,
+                depends_on=depends_on,
+                value=value,
+                to=to,
+            )
+        if call is None or value:
+            raise TransactionInvalid("a holder's transaction through the registry calls a Tanhui contract")
+        if self.recorded is not None:
+            raise TransactionInvalid("one signed transaction makes one call")
+        nonce = self.expected_nonce(session)
+        # A call whose every contract check the domain has made could still fail for a reason
+        # it cannot see: simulate it (unless it can only succeed after `depends_on`).
+        needed = gas
+        if depends_on is None:
+            try:
+                needed = self._client.estimate(
+                    {"from": self.holder, "to": call.to, "data": "0x" + call.data.hex()}
+                )
+            except ChainError as err:
+                raise from_chain(err) from err
+        if self.signed is None:
+            tx: dict[str, Any] = {
+                "chainId": self._client.chain_id,
+                "from": self.holder,
+                "to": call.to,
+                "data": "0x" + call.data.hex(),
+                "value": 0,
+                "nonce": nonce,
+                "gas": gas if depends_on is not None or needed is None else needed * 6 // 5 + 10_000,
+                **self.fees(),
+            }
+            raise _Drafted(Draft(tx=tx, function=call.function, kind=kind))
+        fields = self.signed.fields()
+        if fields["to"] != call.to or fields["data"] != call.data:
+            raise TransactionInvalid(
+                f"the transaction does not make the call its arguments describe ({call.function}): "
+                "sign the draft the registry gives (POST /v1/transactions/drafts)"
+            )
+        if self.signed.nonce != nonce:
+            raise NonceUnexpected(
+                f"the registry expects nonce {nonce} for {self.holder}, not {self.signed.nonce}",
+                expected=nonce,
+                given=self.signed.nonce,
+            )
+        if needed is not None and fields["gas"] < needed:
+            raise TransactionInvalid(
+                f"a gas limit of {fields['gas']} is below the {needed} the call needs", needed_gas=needed
+            )
+        _check_fees(fields, self.fees())
+        existing = session.execute(
+            select(ChainOperation.id).where(ChainOperation.tx_hash == self.signed.tx_hash)
+        ).scalar_one_or_none()
+        if existing is not None:
+            raise AlreadySubmitted(
+                f"transaction {self.signed.tx_hash} is recorded already (operation {existing})",
+                operation=existing,
+            )
+        account = self.lock_account(session, self.holder)
+        account.next_nonce = nonce + 1
+        operation = ChainOperation(
+            kind=kind,
+            payload={**payload, "function": call.function, "signed_by_holder": True},
+            sender=self.holder,
+            nonce=nonce,
+            tx_hash=self.signed.tx_hash,
+            raw_tx="0x" + self.signed.raw.hex(),
+            depends_on_id=depends_on.id if depends_on is not None else None,
+            status=OperationStatus.SIGNED,
+            created_at=now(),
+        )
+        session.add(operation)
+        session.flush()
+        self.recorded = operation
+        return operation
+
+
+def _check_fees(fields: dict[str, Any], current: dict[str, int]) -> None:
+    """A fee below what the chain asks now would leave the transaction waiting for ever (the
+    registry cannot sign it again): refuse it at once."""
+    if "gasPrice" in current:
+        offered = fields.get("gasPrice", fields.get("maxFeePerGas", 0))
+        wanted = current["gasPrice"]
+    else:
+        offered = fields.get("maxFeePerGas", fields.get("gasPrice", 0))
+        wanted = current["maxFeePerGas"] // 2  # the base fee (fee_fields asks twice it)
+    if offered < wanted:
+        raise TransactionInvalid(
+            f"a fee of {offered} wei per gas is below the chain's {wanted}", needed_fee=wanted
+        )
+
+
+def draft_with(action: Callable[[], object]) -> Draft:
+    """Runs a use case with a drafting :class:`HolderSignedOutbox` and returns the transaction it
+    stopped at. The caller's database transaction must roll back (raise) afterwards."""
+    try:
+        action()
+    except _Drafted as drafted:
+        return drafted.draft
+    raise TransactionInvalid("this request makes no transaction for its holder to sign")
+
+
+def signed_by_holder(operation: ChainOperation) -> bool:
+    """Whether the holder signed the operation itself: the registry cannot sign it again."""
+    return bool((operation.payload or {}).get("signed_by_holder"))
 
 
 def signed_transaction(operation: ChainOperation) -> SignedTransaction:

@@ -51,7 +51,7 @@ from registry.clock import now
 from registry.db import Database
 from registry.errors import InvalidState
 from registry.models import ChainOperation, Participant
-from registry.outbox import Outbox, pending_operations, signed_transaction
+from registry.outbox import Outbox, pending_operations, signed_by_holder, signed_transaction
 from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
 log = logging.getLogger("tanhui.relay")
@@ -281,7 +281,11 @@ class Relay:
             if self._client.find_receipt(op.tx_hash) is not None:
                 self._confirm(op, raw=None, timeout=self.receipt_timeout)
                 return
-            self._fill_nonce(op, TransactionRefused(f"cancelled: {reason}", tx_hash=op.tx_hash))
+            refusal = TransactionRefused(f"cancelled: {reason}", tx_hash=op.tx_hash)
+            if signed_by_holder(op):
+                self._holder_refused(op, refusal)
+            else:
+                self._fill_nonce(op, refusal)
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -357,6 +361,10 @@ class Relay:
                 result=op.result,
             )
             return _Sent.HELD
+        if signed_by_holder(op) and isinstance(err, (NonceTaken, ContractRevert)):
+            # Signed by its holder: the registry can neither sign it again nor fill its nonce.
+            self._holder_refused(op, err)
+            return _Sent.HELD
         if isinstance(err, NonceTaken):  # the nonce went to a transaction outside the registry
             return _Sent.RESIGNED if self._resign(op) else _Sent.HELD
         if isinstance(err, InsufficientFunds) and self._top_up(op):
@@ -372,6 +380,23 @@ class Relay:
             return _Sent.HELD
         self._note(op, err)  # e.g. fees or funds: the background loop tries again
         return _Sent.HELD
+
+    def _holder_refused(self, op: ChainOperation, err: ChainError) -> None:
+        """A holder's own transaction that can never be mined as signed fails at once. If its
+        nonce is still free (a revert, not a nonce taken), the holder's next transaction takes
+        it: the account's counter goes back when nothing was recorded after it."""
+        self._finish(op, status=OperationStatus.FAILED, error=err)
+        if isinstance(err, NonceTaken):
+            return
+        with self._transaction() as session:
+            account = self._outbox.lock_account(session, op.sender)
+            later = session.execute(
+                select(ChainOperation.id).where(
+                    ChainOperation.sender == op.sender, ChainOperation.nonce > op.nonce
+                )
+            ).first()
+            if later is None and account.next_nonce == op.nonce + 1:
+                account.next_nonce = op.nonce
 
     def _note(self, op: ChainOperation, err: BaseException) -> None:
         log.warning("operation %s: the node refused its transaction for now: %s", op.id, err)

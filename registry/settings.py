@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     # keeps at least the default; the test suite lowers it (each keystore then takes
     # milliseconds, not a twentieth of a second).
     keystore_kdf_iterations: int = Field(default=2**14, ge=2**10, le=2**20)
+    # Besu account permissioning (docs/production.md): the permissions file whose
+    # accounts-allowlist the service keeps equal to the accounts that may send (the operator and
+    # every active participant); None: no keeper. The validators' JSON-RPC URLs (comma-separated)
+    # are asked to reload it (perm_reloadPermissionsFromFile) after each change.
+    besu_permissions_file: Path | None = None
+    besu_permissions_rpc_urls: str = ""
+
+    def permissions_rpc_urls(self) -> list[str]:
+        """The validators' RPC URLs of ``TANHUI_BESU_PERMISSIONS_RPC_URLS``."""
+        return [u.strip() for u in self.besu_permissions_rpc_urls.split(",") if u.strip()]
+
+    @field_validator("besu_permissions_rpc_urls")
+    @classmethod
+    def _http_urls(cls, value: str) -> str:
+        for url in (u.strip() for u in value.split(",")):
+            if url and not url.startswith(("http://", "https://")):
+                raise ValueError(f"a validator's RPC URL starts with http:// or https:// (got {url!r})")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -8,7 +8,9 @@
 - :mod:`api.cli.points`: ``points ingest`` (a partner's acts) and ``points verify-proof``;
 - :mod:`api.cli.market`: ``market book|trades|days|list|cancel|journal`` (the exchange) and
   ``verify-trade`` (a trade, from the chain alone);
-- :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API).
+- :mod:`api.cli.client`: ``api get|post`` (a client for the HTTP API);
+- :mod:`api.cli.network`: ``network init|permissions`` (a Besu QBFT network kit, its allowlist);
+- :mod:`api.cli.wallet`: ``wallet new|address|draft|sign`` (a participant's own key: self-custody).
 
 The names and options are stable: README's "Command line" lists them and checks outside the
 project use them. The console script is ``tanhui = "api.cli:app"``.
@@ -16,7 +18,7 @@ project use them. The console script is ``tanhui = "api.cli:app"``.
 
 from __future__ import annotations
 
-from api.cli import chain, client, market, methodology, points, service, verify
+from api.cli import chain, client, market, methodology, network, points, service, verify, wallet
 from api.cli._common import new_typer
 
 app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
@@ -34,7 +36,9 @@ app.command("api")(client.api_call)
 app.add_typer(methodology.methodology_app, name="methodology")
 app.add_typer(points.points_app, name="points")
 app.add_typer(market.market_app, name="market")
+app.add_typer(wallet.wallet_app, name="wallet")
 app.command("verify-trade")(market.verify_trade)
+app.add_typer(network.network_app, name="network")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_account import Account
 from pydantic import TypeAdapter
 from sqlalchemy import select, update
 
@@ -49,15 +50,18 @@ from api.responses import (
     ReportOut,
     RetirementOut,
     StatementResult,
+    Submission,
     SupervisionResult,
     SupervisionStatus,
     TradeInstructionOut,
     TradeOut,
+    TransactionDraft,
 )
 from api.routers.champions import CampaignOut, CitizenProfile, Leaderboard
 from api.routers.feed import FeedPage, WebhookCreated, WebhookOut
 from api.routers.mall import ExpiryOut, ItemOut, MerchantOut, RedemptionOut, StatementOut, VoucherOut
 from api.routers.scenes import AssessmentOut, SceneOut, StandardOut
+from chain.signers import LocalSigner
 from registry.clock import now
 from registry.mall import MallVoucher
 from registry.models import ApiToken, Participant
@@ -76,6 +80,7 @@ from tests.api.test_bad_input import (
     refuse,
     written,
 )
+from tests.api.test_hostile_chain import fund
 from tests.api.test_points import METRO_GRAMS, METRO_POINTS
 from tests.api.test_withdrawal import pause_credits
 
@@ -152,6 +157,11 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/retirements"): frozenset({"holder", "project_owner"}),
     ("GET", "/v1/credit-requests/{request_id}"): ANY,  # the requester or the registrar: see below
     ("GET", "/v1/operations/{operation_id}"): ANY,
+    ("POST", "/v1/transactions/drafts"): frozenset({"holder", "project_owner"}),  # keeping its own key
+    ("POST", "/v1/transactions"): frozenset({"holder", "project_owner"}),  # keeping its own key
+    ("GET", "/v1/transactions/{operation_id}"): frozenset(
+        {"holder", "project_owner", "registrar", "supervisor"}
+    ),
     ("GET", "/v1/supervision"): frozenset({"supervisor"}),
     ("POST", "/v1/supervision/accounts/{participant_id}/freeze"): frozenset({"supervisor"}),
     ("POST", "/v1/supervision/accounts/{participant_id}/unfreeze"): frozenset({"supervisor"}),
@@ -356,6 +366,42 @@ def _holder_with_credits(api: Api, amount_kg: int = 5000) -> tuple[int, dict[str
         "/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": amount_kg}, owner["token"]
     )
     return batch_id, holder
+
+
+def _self_custody_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str) -> Request:
+    """The self-custody routes, for a participant with `role` that keeps its own key (or, for the
+    registrar and a supervisor, another's submitted transaction)."""
+    signer = LocalSigner(Account.create())
+    fund(runtime, signer.address)
+    holder_role = role if role in ("holder", "project_owner") else "holder"
+    holder = api.participant([holder_role], address=signer.address)
+    batch_id, owner, _ = api.issued_batch()
+    api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": 1000}, owner["token"])
+    to = api.participant(["holder"])
+    body = {"action": "transfer", "batch_id": batch_id, "to": to["id"], "amount_kg": 1000}
+
+    def drafted(d: Any) -> None:
+        assert (d["action"], d["function"], d["sender"]) == (
+            "transfer",
+            "safeTransferFrom",
+            signer.address,
+        ), d
+        assert d["transaction"]["nonce"] == runtime.client.next_nonce(signer.address), d
+
+    if key == ("POST", "/v1/transactions/drafts"):
+        return Request(key[1], holder["token"], 200, TransactionDraft, body, drafted)
+    draft = api.post("/v1/transactions/drafts", body, holder["token"], expect=200).json()
+    raw = "0x" + signer.sign({k: v for k, v in draft["transaction"].items() if k != "from"}).hex()
+
+    def submitted(x: Any) -> None:
+        assert (x["action"], x["status"], x["sender"]) == ("transfer", "confirmed", signer.address), x
+        assert x["credit_request"]["amount_kg"] == 1000 and x["operation"]["status"] == "confirmed", x
+
+    if key == ("POST", "/v1/transactions"):
+        return Request(key[1], holder["token"], 201, Submission, {"raw": raw}, submitted)
+    done = api.ok("/v1/transactions", {"raw": raw}, holder["token"])
+    viewer = holder["token"] if role == holder_role else api.participant([role])["token"]
+    return Request(f"/v1/transactions/{done['id']}", viewer, 200, Submission, check=lambda x: _equal(x, done))
 
 
 def _recorded_unissued_report(api: Api, runtime: Runtime) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -811,6 +857,8 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             OperationOut,
             check=lambda o: _equal(o, operation),
         )
+    if path.startswith("/v1/transactions"):
+        return _self_custody_request(api, runtime, key, role)
     if path == "/v1/supervision":
         return Request(path, token, 200, SupervisionStatus, check=lambda s: _not_paused(s))
     if path.startswith("/v1/supervision/accounts/"):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from eth_account import Account
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import func, select
@@ -54,6 +55,24 @@ PATH_SAMPLES = {
     "month": "2025-06",
     "scene_id": "SC-0000000000",
 }
+
+SIGNED_ELSEWHERE = (
+    "0x"
+    + bytes(
+        Account.sign_transaction(
+            {
+                "nonce": 0,
+                "gasPrice": 1,
+                "gas": 100_000,
+                "to": "0x" + "11" * 20,
+                "value": 0,
+                "data": b"",
+                "chainId": 1,
+            },
+            "0x" + "42" * 32,
+        ).raw_transaction
+    ).hex()
+)
 
 # A valid body for every route that takes one: a request that would change something if it
 # were let through.
@@ -102,6 +121,9 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/reports/{report_id}/verifications"): {"decision": "approve", "reason": "site visit"},
     ("POST", "/v1/reports/{report_id}/withdrawal"): {"reason": "meter calibration expired"},
     ("POST", "/v1/transfers"): {"batch_id": 1, "to": PATH_SAMPLES["participant_id"], "amount_kg": 1000},
+    ("POST", "/v1/transactions/drafts"): {"action": "list", "batch_id": 1, "amount_kg": 1000},
+    # A legacy transaction signed by a throwaway key (not the caller's): refused, never relayed.
+    ("POST", "/v1/transactions"): {"raw": SIGNED_ELSEWHERE},
     ("POST", "/v1/retirements"): {
         "batch_id": 1,
         "amount_kg": 1000,

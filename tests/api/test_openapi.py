@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from eth_account import Account
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -57,10 +58,12 @@ from api.responses import (
     ReportOut,
     RetirementOut,
     StatementResult,
+    Submission,
     SupervisionResult,
     SupervisionStatus,
     TradeInstructionOut,
     TradeOut,
+    TransactionDraft,
     errors,
 )
 from api.routers.champions import CampaignOut, CitizenProfile, Leaderboard
@@ -75,12 +78,16 @@ from api.routers.mall import (
 )
 from api.routers.points import current_citizen
 from api.routers.scenes import AssessmentOut, SceneOut, StandardOut
+from chain.signers import LocalSigner
 from registry.runtime import Runtime
 from tests.api.conftest import Api
 from tests.api.test_bad_input import DECLARATIVE_EXAMPLE
+from tests.api.test_hostile_chain import fund
 
 # The models a route answers (the error envelope aside).
 ROUTE_MODELS: tuple[type[BaseModel], ...] = (
+    TransactionDraft,
+    Submission,
     ParticipantOut,
     ParticipantWithHoldings,
     RegisteredParticipant,
@@ -164,7 +171,9 @@ class Samples:
         return body
 
 
-def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(api: Api) -> None:
+def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(
+    api: Api, runtime: Runtime
+) -> None:
     s = Samples()
     s.check(Health, api.get("/v1/health"))
     s.check(CatalogueEntry, api.get("/v1/methodologies/catalogue"), many=True)
@@ -465,6 +474,24 @@ def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(api: 
     }
     s.check(CampaignOut, api.ok("/v1/campaigns", campaign, api.operator))
     s.check(CampaignOut, api.get("/v1/campaigns"), many=True)
+
+    # Self-custody: a holder keeping its own key drafts, signs and submits a listing.
+    key = LocalSigner(Account.create())
+    fund(runtime, key.address)
+    keeper = api.participant(["holder"], address=key.address)
+    api.ok("/v1/transfers", {"batch_id": batch_id, "to": keeper["id"], "amount_kg": 1000}, owner["token"])
+    drafted = s.check(
+        TransactionDraft,
+        api.ok(
+            "/v1/transactions/drafts",
+            {"action": "list", "batch_id": batch_id, "amount_kg": 1000},
+            keeper["token"],
+            expect=200,
+        ),
+    )
+    raw = "0x" + key.sign({k: v for k, v in drafted["transaction"].items() if k != "from"}).hex()
+    submitted = s.check(Submission, api.ok("/v1/transactions", {"raw": raw}, keeper["token"]))
+    s.check(Submission, api.get(f"/v1/transactions/{submitted['id']}", keeper["token"]))
 
     # Supervision: a frozen account shows in the status.
     s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))

@@ -1,0 +1,323 @@
+"""Self-custody: a participant that keeps its own key drafts, signs (here, or with `tanhui
+wallet sign`) and submits its own transactions; the registry checks them, records them in the
+outbox and relays them like its own, and never holds the key. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from chain.signers import LocalSigner
+from registry import submissions
+from registry.errors import NonceUnexpected
+from registry.models import Base, ChainOperation, Participant
+from registry.runtime import Runtime
+from tests.api.conftest import Api
+from tests.api.test_concurrency import slow_reads
+from tests.api.test_hostile_chain import fund
+
+
+def holder_with(
+    api: Api, runtime: Runtime, kg: int
+) -> tuple[LocalSigner, dict[str, Any], int, dict[str, Any]]:
+    """A self-custody holder with `kg` of a new batch: (its key, the participant, batch, owner)."""
+    batch_id, owner, _ = api.issued_batch()
+    signer = LocalSigner(Account.create())
+    fund(runtime, signer.address)
+    holder = api.participant(["holder"], address=signer.address)
+    api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": kg}, owner["token"])
+    return signer, holder, batch_id, owner
+
+
+def signed(api: Api, signer: LocalSigner, token: str, body: dict[str, Any]) -> str:
+    draft = api.post("/v1/transactions/drafts", body, token, expect=200).json()
+    assert draft["sender"] == signer.address
+    tx = {k: v for k, v in draft["transaction"].items() if k != "from"}
+    return "0x" + signer.sign(tx).hex()
+
+
+def submit(api: Api, token: str, raw: str, expect: int = 201) -> dict[str, Any]:
+    body: dict[str, Any] = api.post("/v1/transactions", {"raw": raw}, token, expect=expect).json()
+    return body
+
+
+def operations(runtime: Runtime) -> int:
+    with runtime.db.transaction() as session:
+        return int(session.execute(select(func.count()).select_from(ChainOperation)).scalar_one())
+
+
+def holding(api: Api, participant_id: str, batch_id: int) -> int:
+    p = api.get(f"/v1/participants/{participant_id}", api.operator)
+    return sum(h["amount_kg"] for h in p["holdings"] if h["batch_id"] == batch_id)
+
+
+def test_a_holder_transfers_retires_lists_and_cancels_with_its_own_key(api: Api, runtime: Runtime) -> None:
+    signer, holder, batch_id, _ = holder_with(api, runtime, 100)
+    token = holder["token"]
+    friend = api.participant(["holder"])
+
+    sent = submit(
+        api,
+        token,
+        signed(
+            api,
+            signer,
+            token,
+            {"action": "transfer", "batch_id": batch_id, "to": friend["id"], "amount_kg": 10},
+        ),
+    )
+    assert sent["action"] == "transfer" and sent["status"] == "confirmed", sent
+    assert sent["sender"] == signer.address and sent["credit_request"]["amount_kg"] == 10
+    assert holding(api, friend["id"], batch_id) == 10 and holding(api, holder["id"], batch_id) == 90
+
+    retired = submit(
+        api,
+        token,
+        signed(
+            api,
+            signer,
+            token,
+            {
+                "action": "retire",
+                "batch_id": batch_id,
+                "amount_t": "0.005",
+                "beneficiary": "Tianfu Marathon",
+                "purpose": "event_neutrality",
+                "event_id": "marathon-2026",
+            },
+        ),
+    )
+    certificate = retired["credit_request"]["certificate"]
+    on_chain = runtime.tanhui.retirement(certificate["certificate_id"])
+    assert on_chain.holder == signer.address and on_chain.serial_last - on_chain.serial_first + 1 == 5
+    assert certificate["beneficiary"] == "Tianfu Marathon"
+
+    listed = submit(
+        api, token, signed(api, signer, token, {"action": "list", "batch_id": batch_id, "amount_kg": 20})
+    )
+    listing_id = listed["listing_id"]
+    assert listed["status"] == "confirmed" and listing_id is not None, listed
+    assert runtime.tanhui.listing(listing_id).seller == signer.address
+    assert holding(api, holder["id"], batch_id) == 65
+
+    cancelled = submit(
+        api, token, signed(api, signer, token, {"action": "cancel_listing", "listing_id": listing_id})
+    )
+    assert cancelled["status"] == "confirmed" and cancelled["listing_id"] == listing_id
+    assert api.get(f"/v1/listings/{listing_id}")["state"] == "cancelled"
+    assert holding(api, holder["id"], batch_id) == 85
+    assert api.get(f"/v1/transactions/{cancelled['id']}", token)["tx_hash"] == cancelled["tx_hash"]
+
+    # The registry never held the key: it is nowhere in the database.
+    key = signer.account.key.hex().removeprefix("0x")
+    with runtime.db.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                assert key not in str(tuple(row)).lower(), f"the key is in {table.name}"
+
+
+def test_the_same_transaction_submitted_twice_is_recorded_once(api: Api, runtime: Runtime) -> None:
+    signer, holder, batch_id, _ = holder_with(api, runtime, 50)
+    raw = signed(api, signer, holder["token"], {"action": "list", "batch_id": batch_id, "amount_kg": 5})
+    first = submit(api, holder["token"], raw)
+    before = operations(runtime)
+    again = submit(api, holder["token"], raw)
+    assert again["id"] == first["id"] and operations(runtime) == before
+
+
+def refusal(api: Api, token: str, raw: str, status: int, code: str) -> dict[str, Any]:
+    response = api.post("/v1/transactions", {"raw": raw}, token, expect=status)
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == code, error
+    return error
+
+
+def test_refusals__typed_and_nothing_recorded(api: Api, runtime: Runtime) -> None:
+    signer, holder, batch_id, owner = holder_with(api, runtime, 30)
+    token = holder["token"]
+    friend = api.participant(["holder"])
+    draft = api.post(
+        "/v1/transactions/drafts",
+        {"action": "transfer", "batch_id": batch_id, "to": friend["id"], "amount_kg": 5},
+        token,
+        expect=200,
+    ).json()
+    tx = {k: v for k, v in draft["transaction"].items() if k != "from"}
+    before = operations(runtime)
+
+    # A nonce other than the one expected next, named in the answer.
+    error = refusal(
+        api, token, "0x" + signer.sign({**tx, "nonce": tx["nonce"] + 1}).hex(), 409, "nonce_unexpected"
+    )
+    assert error["details"]["expected"] == tx["nonce"]
+    # Another chain; a value; a function holders may not call; another holder's credits.
+    refusal(
+        api, token, "0x" + signer.sign({**tx, "chainId": tx["chainId"] + 1}).hex(), 400, "transaction_invalid"
+    )
+    refusal(api, token, "0x" + signer.sign({**tx, "value": 1}).hex(), 400, "transaction_invalid")
+    approve = runtime.tanhui.credits.encode_abi("setApprovalForAll", args=[friend["address"], True])
+    refusal(api, token, "0x" + signer.sign({**tx, "data": approve}).hex(), 400, "transaction_invalid")
+    theft = runtime.tanhui.transfer(owner["address"], signer.address, batch_id, 1)
+    refusal(
+        api,
+        token,
+        "0x" + signer.sign({**tx, "data": "0x" + theft.data.hex()}).hex(),
+        400,
+        "transaction_invalid",
+    )
+    # Too little gas for the call.
+    refusal(api, token, "0x" + signer.sign({**tx, "gas": 21_000}).hex(), 400, "transaction_invalid")
+    # More than the holder can spend (checked as for any holder), and nothing of it written.
+    too_much = runtime.tanhui.transfer(signer.address, friend["address"], batch_id, 31)
+    refusal(
+        api,
+        token,
+        "0x" + signer.sign({**tx, "data": "0x" + too_much.data.hex()}).hex(),
+        409,
+        "insufficient_balance",
+    )
+    # Not a transaction at all; signed by a key other than the participant's.
+    refusal(api, token, "0x" + "ab" * 40, 400, "transaction_invalid")
+    stranger = LocalSigner(Account.create())
+    refusal(api, token, "0x" + stranger.sign(tx).hex(), 403, "forbidden")
+    # A participant whose key the registry keeps submits nothing: it has its own routes.
+    refusal(api, friend["token"], "0x" + signer.sign(tx).hex(), 403, "forbidden")
+    api.post(
+        "/v1/transactions/drafts",
+        {"action": "list", "batch_id": batch_id, "amount_kg": 1},
+        friend["token"],
+        expect=403,
+    )
+    assert operations(runtime) == before
+
+    # The draft itself still goes through.
+    assert submit(api, token, "0x" + signer.sign(tx).hex())["status"] == "confirmed"
+
+
+def test_concurrent_submissions_with_one_nonce__one_is_recorded(api: Api, runtime: Runtime) -> None:
+    """The account's counter row is locked while a submission is checked: two transactions
+    signed with the same nonce cannot both be recorded."""
+    signer, holder, batch_id, _ = holder_with(api, runtime, 40)
+    # A first one, so that the account's counter row exists (creating it serialises by itself).
+    submit(
+        api,
+        holder["token"],
+        signed(api, signer, holder["token"], {"action": "list", "batch_id": batch_id, "amount_kg": 1}),
+    )
+    tx = api.post(
+        "/v1/transactions/drafts",
+        {"action": "list", "batch_id": batch_id, "amount_kg": 1},
+        holder["token"],
+        expect=200,
+    ).json()["transaction"]
+    tx.pop("from")
+    raws = []
+    for kg in (2, 3, 4, 5):
+        call = runtime.tanhui.list_credits(batch_id, kg)
+        raws.append("0x" + signer.sign({**tx, "data": "0x" + call.data.hex()}).hex())
+    with runtime.db.transaction() as session:
+        me = session.execute(select(Participant).where(Participant.address == signer.address)).scalar_one()
+        session.expunge(me)
+    barrier = threading.Barrier(len(raws))
+    outcomes: list[Any] = [None] * len(raws)
+
+    def go(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = submissions.submit_command(
+                runtime.commands, runtime.outbox, me, raws[i], idempotency=None
+            )
+        except Exception as err:
+            outcomes[i] = err
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(len(raws))]
+    with slow_reads(runtime, "chain_accounts"):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    accepted = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(accepted) == 1 and all(isinstance(o, NonceUnexpected) for o in refused), outcomes
+    with runtime.db.transaction() as session:
+        rows = (
+            session.execute(select(ChainOperation).where(ChainOperation.sender == signer.address))
+            .scalars()
+            .all()
+        )
+        assert len(rows) == 2
+
+
+def test_wallet_cli__new_and_sign_keep_the_key_in_the_holders_file(
+    api: Api, runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANHUI_WALLET_PASSWORD", "correct horse battery staple")
+    keystore = tmp_path / "wallet" / "key.json"
+    runner = CliRunner()
+    made = runner.invoke(
+        cli, ["wallet", "new", "--keystore", str(keystore), "--kdf-iterations", "1024", "--json"]
+    )
+    assert made.exit_code == 0, made.output
+    address = json.loads(made.stdout)["address"]
+    assert oct(keystore.stat().st_mode & 0o777) == "0o600"
+    assert (
+        runner.invoke(cli, ["wallet", "new", "--keystore", str(keystore)]).exit_code != 0
+    )  # never overwritten
+    shown = runner.invoke(cli, ["wallet", "address", "--keystore", str(keystore)])
+    assert shown.stdout.strip() == address
+
+    fund(runtime, address)
+    batch_id, owner, _ = api.issued_batch()
+    holder = api.participant(["holder"], address=address)
+    api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": 12}, owner["token"])
+    draft = api.post(
+        "/v1/transactions/drafts",
+        {
+            "action": "retire",
+            "batch_id": batch_id,
+            "amount_kg": 2,
+            "beneficiary": "Ms Li",
+            "purpose": "personal_neutrality",
+        },
+        holder["token"],
+        expect=200,
+    ).json()
+    draft_file = tmp_path / "draft.json"
+    draft_file.write_text(json.dumps(draft))
+    result = runner.invoke(cli, ["wallet", "sign", str(draft_file), "--keystore", str(keystore)])
+    assert result.exit_code == 0, result.output
+    raw = result.stdout.strip()
+    retired = submit(api, holder["token"], raw)
+    assert retired["credit_request"]["certificate"]["beneficiary"] == "Ms Li"
+
+    # A wrong password, and a draft for another account, are refused with a message.
+    monkeypatch.setenv("TANHUI_WALLET_PASSWORD", "wrong")
+    bad = runner.invoke(cli, ["wallet", "sign", str(draft_file), "--keystore", str(keystore)])
+    assert bad.exit_code != 0 and "cannot decrypt" in bad.output
+    monkeypatch.setenv("TANHUI_WALLET_PASSWORD", "correct horse battery staple")
+    other = dict(draft, transaction={**draft["transaction"], "from": owner["address"]})
+    draft_file.write_text(json.dumps(other))
+    bad = runner.invoke(cli, ["wallet", "sign", str(draft_file), "--keystore", str(keystore)])
+    assert bad.exit_code != 0 and "keystore's key" in bad.output
+
+    # The key is in the holder's file only: not in the registry's database nor its data directory.
+    key = (
+        Account.decrypt(json.loads(keystore.read_text()), "correct horse battery staple")
+        .hex()
+        .removeprefix("0x")
+    )
+    with runtime.db.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                assert key not in str(tuple(row)).lower(), f"the key is in {table.name}"
+    for path in runtime.settings.data_dir.rglob("*"):
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert key.encode() not in path.read_bytes().lower(), path

@@ -36,11 +36,18 @@ from pathlib import Path
 from typing import Any
 
 from chain.errors import ChainError, ChainUnavailable
-from chain.paths import node_tool
+from chain.paths import IN_CHECKOUT, node_tool
 
 DEFAULT_PORT = 8545
 DEFAULT_HOST = "127.0.0.1"
 DEV_CHAIN_ID = 31337
+
+#: What to do when anvil is missing: in a checkout, the npm packages; installed, Foundry on PATH.
+ANVIL_MISSING = (
+    "anvil is not installed: run scripts/setup (npm ci)"
+    if IN_CHECKOUT
+    else "anvil is not on PATH: install Foundry (https://getfoundry.sh), or give --rpc-url"
+)
 
 
 @dataclass(frozen=True)
@@ -245,7 +252,7 @@ def start(
     log_file = directory / "anvil.log"
     binary = node_tool("anvil")
     if not binary.exists():
-        raise ChainError("anvil is not installed: run scripts/setup (npm ci)")
+        raise ChainError(ANVIL_MISSING)
     args = [
         str(binary),
         "--host", host,
@@ -359,7 +366,7 @@ def spawn_anvil(*extra_args: str, host: str = DEFAULT_HOST, timeout: float = 30.
     temporary cache of historical states that `stop` removes)."""
     binary = node_tool("anvil")
     if not binary.exists():
-        raise ChainError("anvil is not installed: run scripts/setup (npm ci)")
+        raise ChainError(ANVIL_MISSING)
     port = free_port(host)
     # Not created here: anvil creates it once it has states to write (most nodes never do).
     cache = Path(tempfile.gettempdir()) / f"tanhui-anvil-cache-{secrets.token_hex(8)}"

@@ -10,6 +10,7 @@ from rich.table import Table
 from api.cli._common import AsJson, DataDir, fail, new_typer, note, out, print_json, say, settings_from
 from chain import localnode
 from chain.errors import ChainError
+from chain.paths import ARTIFACTS_DIR
 from registry.settings import SettingsError
 
 chain_app = new_typer(help="The local development chain (anvil).")
@@ -95,4 +96,4 @@ def deploy(
     for name, address in deployment.contracts.items():
         table.add_row(name, address)
     out.print(table)
-    say(f"admin {deployment.deployer}; deployment recorded in {path}; ABIs in build/contracts/")
+    say(f"admin {deployment.deployer}; deployment recorded in {path}; ABIs in {ARTIFACTS_DIR}/")

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # keeps at least the default; the test suite lowers it (each keystore then takes
     # milliseconds, not a twentieth of a second).
     keystore_kdf_iterations: int = Field(default=2**14, ge=2**10, le=2**20)
+    # Operations (docs/operations.md). The service's log lines: one JSON object a line, or text.
+    log_format: Literal["json", "text"] = "text"
+    # Prometheus metrics at /metrics, without a token; off: /metrics answers 404.
+    metrics_enabled: bool = True
+    # /readyz answers 503 when the index is more than this many blocks behind the chain's head.
+    ready_max_lag_blocks: int = Field(default=50, ge=0, le=10**9)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

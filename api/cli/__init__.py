@@ -16,7 +16,7 @@ project use them. The console script is ``tanhui = "api.cli:app"``.
 
 from __future__ import annotations
 
-from api.cli import chain, client, market, methodology, points, service, verify
+from api.cli import chain, client, db, market, methodology, points, service, verify
 from api.cli._common import new_typer
 
 app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
@@ -35,6 +35,7 @@ app.add_typer(methodology.methodology_app, name="methodology")
 app.add_typer(points.points_app, name="points")
 app.add_typer(market.market_app, name="market")
 app.command("verify-trade")(market.verify_trade)
+app.add_typer(db.db_app, name="db")
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ registry runs on private networks without a CDN.
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import os
 import re
@@ -25,6 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from prometheus_client import CollectorRegistry
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
@@ -40,17 +43,21 @@ from api.routers import (
     market,
     methodologies,
     operations,
+    ops,
     participants,
     points,
     projects,
     public,
+    retries,
     scenes,
     supervision,
+    tokens,
     transactions,
 )
 from chain.errors import ChainError
 from chain.paths import NODE_MODULES
 from registry.errors import RegistryError, from_chain
+from registry.metrics import RegistryCollector
 from registry.permissions import permissions_keeper
 from registry.runtime import Runtime
 
@@ -67,6 +74,66 @@ SWAGGER_UI_URL = "/static/swagger-ui"
 SWAGGER_UI_FILES = frozenset(
     {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "favicon-16x16.png"}
 )
+
+
+# The id of the request being answered, for every log line written while it is (the routes run
+# in worker threads: Starlette copies the context into them).
+_current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "tanhui_request_id", default=None
+)
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request's id on each log record (``record.request_id``; "-" outside a
+    request, e.g. in the relay thread), unless the record carries one already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = _current_request_id.get() or "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (ISO 8601, UTC), level, logger, message, request_id, and
+    the exception's traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or _current_request_id.get() or "-",
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+#: The loggers the service writes to: ours, and uvicorn's. uvicorn's access lines are left out:
+#: RequestIdMiddleware writes one for each request, with its request id and duration.
+SERVICE_LOGGERS = ("tanhui", "uvicorn.error", "uvicorn.access")
+
+
+def configure_logging(log_format: str, stream: object = None, level: int = logging.INFO) -> logging.Handler:
+    """Writes the service's log lines (`level` and above) to `stream` (stderr) as JSON lines
+    (``log_format == "json"``) or text, each with its request id. Replaces the handler an earlier
+    call installed; returns the new one."""
+    formatter = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter())
+    handler.set_name("tanhui")
+    for name in SERVICE_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if h.get_name() == "tanhui" or name != "tanhui"]:
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(max(level, logging.WARNING) if name == "uvicorn.access" else level)
+        logger.propagate = False
+    return handler
 
 
 def error_body(code: str, message: str, details: object = None) -> dict[str, object]:
@@ -96,6 +163,7 @@ class RequestIdMiddleware:
         scope["state"] = {**scope.get("state", {}), "request_id": rid}
         status = 500  # unless a response starts: an unexpected error is answered further out
         started = time.perf_counter()
+        context = _current_request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -116,6 +184,7 @@ class RequestIdMiddleware:
                 rid,
                 extra={"request_id": rid},
             )
+            _current_request_id.reset(context)
 
 
 class _Assets(StaticFiles):
@@ -187,14 +256,24 @@ def bound_recursion() -> None:
         sys.setrecursionlimit(RECURSION_LIMIT)
 
 
-def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+def create_app(runtime: Runtime, *, background: bool = True, configure_logs: bool | None = None) -> FastAPI:
     """The service over `runtime`. With `background`, a relay thread resumes pending chain
     operations and follows the chain while the service runs, and a webhook thread pushes the
-    exchange feed to its subscribers."""
+    exchange feed to its subscribers. With `configure_logs` (by default: with `background`, as
+    `tanhui serve` runs it) the service's log lines go to stderr in ``TANHUI_LOG_FORMAT``."""
     bound_recursion()
+    settings = runtime.settings if runtime is not None else None
+    if configure_logs is None:
+        configure_logs = background
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if configure_logs and settings is not None:
+            # Here, not earlier: uvicorn has set up its own loggers by now, at the level it was
+            # given (info for `tanhui serve`, warning for the demo's service): ours follow it.
+            configure_logging(
+                settings.log_format, level=logging.getLogger("uvicorn.error").getEffectiveLevel()
+            )
         stop = threading.Event()
         threads: list[threading.Thread] = []
         if background:
@@ -231,6 +310,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
+    # Prometheus metrics: the app's own registry (several apps in one process count apart).
+    metrics_registry = CollectorRegistry()
+    app.state.metrics = metrics_registry
+    if runtime is not None:
+        metrics_registry.register(RegistryCollector(runtime.db, runtime.client))
+    app.add_middleware(ops.RequestMetrics, registry=metrics_registry)
     app.add_middleware(RequestIdMiddleware)
 
     @app.exception_handler(RegistryError)
@@ -289,8 +374,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     def health() -> dict[str, object]:
         return {"status": "ok", **runtime.describe()}
 
+    app.include_router(ops.router)
+    if settings is None or settings.metrics_enabled:
+        app.add_api_route("/metrics", ops.metrics_route, methods=["GET"], include_in_schema=False)
     for router in (
         participants,
+        retries,
         methodologies,
         projects,
         credits,
@@ -305,6 +394,9 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
         operations,
         transactions,
         supervision,
+        # Last: a client that walks the routes in order with one token (the schema fuzzing does)
+        # reaches every other route before it rotates that token away.
+        tokens,
     ):
         app.include_router(router.router)
     _add_docs(app)

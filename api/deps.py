@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -48,10 +48,29 @@ def _bearer(credentials: HTTPAuthorizationCredentials | None) -> str | None:
 
 
 # Authenticated tokens, for a few seconds: a token lookup is a database round trip per request.
-# A token revoked in the database stops working within this time.
+# A token revoked through this process (rotation, revocation: `forget_tokens`) stops working at
+# once; one revoked by another process sharing the database, within this time.
 TOKEN_CACHE_SECONDS = 5.0
 _tokens: dict[str, tuple[float, Participant]] = {}
 _tokens_lock = threading.Lock()
+# Counts `forget_tokens` calls: a lookup that read the database before a revocation committed
+# does not cache its (now stale) answer.
+_forgotten = 0
+
+
+def forget_tokens(token_hashes: Iterable[str]) -> None:
+    """Drops tokens (by their hashes) from the cache: the next request with one is checked
+    against the database."""
+    global _forgotten
+    with _tokens_lock:
+        _forgotten += 1
+        for token_hash in token_hashes:
+            _tokens.pop(token_hash, None)
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The bearer token of a request, if it sent one."""
+    return _bearer(credentials)
 
 
 def current_participant(
@@ -65,11 +84,15 @@ def current_participant(
             cached = _tokens.get(key)
         if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
             return cached[1]
+    with _tokens_lock:
+        generation = _forgotten
     with runtime.db.reading() as session:
         participant = participants.authenticate(session, token)
         session.expunge(participant)
     if token:
         with _tokens_lock:
+            if generation != _forgotten:
+                return participant
             if len(_tokens) > 10_000:
                 _tokens.clear()
             _tokens[key] = (time.monotonic(), participant)

@@ -11,6 +11,14 @@ times are ISO 8601 strings in UTC, dates ``YYYY-MM-DD``.
 route                                                     response model               statuses
 ========================================================  ===========================  ==========
 GET  /v1/health                                           Health                       200
+GET  /livez (routers/ops.py)                              Liveness                     200
+GET  /readyz                                              Readiness                    200, 503
+GET  /metrics (Prometheus text, not in OpenAPI)           -                            200
+POST /v1/tokens/rotation (routers/tokens.py)              NewToken                     201
+POST /v1/participants/{participant_id}/tokens             NewToken                     201
+POST /v1/participants/{participant_id}/token-revocation   TokenRevocation              201
+POST /v1/participants/{participant_id}/registration/retry ParticipantOut               201, 202
+POST /v1/reports/{report_id}/issuance/retry               ReportOut                    201, 202
 POST /v1/participants                                     RegisteredParticipant        201, 202
 GET  /v1/participants                                     list[ParticipantOut]         200
 GET  /v1/participants/me                                  ParticipantWithHoldings      200
@@ -200,7 +208,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "No such resource (`not_found`).",
     413: "The request is too large (`batch_too_large`: a partner's batch holds at most 10,000 records).",
     409: "The resource's state, an earlier request with the same Idempotency-Key, or the chain "
-    "refuses it (`invalid_state`, `insufficient_balance`, `frozen`, `paused`, `chain_rejected`, ...).",
+    "refuses it (`invalid_state`, `insufficient_balance`, `frozen`, `paused`, `chain_rejected`, "
+    "`not_failed`: a retry of a record that is not in a failed state, ...).",
     422: "The request is not valid (`validation_error`, with the fields in `details.errors`), "
     "or its content is not (`monitoring_data_invalid`, `no_reduction`, ...).",
     500: "An unexpected error (`internal_error`); quote `details.request_id`.",
@@ -727,6 +736,45 @@ class Health(BaseModel):
     contracts: dict[str, Address] = Field(description="Contract addresses by name")
     rpc_url: str | None = Field(description="The chain's JSON-RPC endpoint (none for an in-process chain)")
     operator: Address
+
+
+# -- operations (docs/operations.md) ----------------------------------------------------------
+
+
+class Liveness(BaseModel):
+    """The process answers (it checks nothing else: see /readyz)."""
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """Whether the service can do its work: the database and the chain answer, and the index is
+    not too far behind the chain. Answered with 200 when ready, 503 with the reasons when not."""
+
+    ready: bool
+    checks: dict[str, bool] = Field(description="Each check's outcome: database, chain, index")
+    reasons: list[str] = Field(description="Why not ready (empty when ready)")
+    index_lag_blocks: int | None = Field(
+        description="Blocks the index is behind the chain's head (null when either cannot be read)"
+    )
+
+
+class NewToken(BaseModel):
+    """A new API token: shown in this response only, never again."""
+
+    participant: str = Field(description="The participant's public id")
+    token: str = Field(description="The API token (Authorization: Bearer <token>)")
+    created_at: Timestamp
+
+
+class TokenRevocation(BaseModel):
+    """What a revocation did: how many valid tokens of the participant it revoked (0 when it
+    had none left)."""
+
+    participant: str
+    revoked: int
+    reason: str
+    revoked_at: Timestamp
 
 
 # -- neutrality claims (R14, R15) -------------------------------------------------------------

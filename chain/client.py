@@ -89,13 +89,15 @@ def _tx_hash(raw: bytes) -> str:
 
 
 def _decode_raw(raw: bytes) -> dict[str, Any]:
-    """The fields of a raw signed transaction: ``to`` (None for a deployment), ``data``,
+    """The fields of a raw signed transaction: ``type`` (0 for legacy, else the EIP-2718 type),
+    ``to`` (None for a deployment), ``data``,
     ``value``, ``gas``, ``nonce``, ``chainId`` (None when not replay-protected) and its fee
     fields (``gasPrice``, or ``maxFeePerGas`` and ``maxPriorityFeePerGas``)."""
     try:
         if raw and raw[0] <= 0x7F:  # EIP-2718 typed transaction
             typed = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
             fields: dict[str, Any] = {
+                "type": raw[0],
                 "to": typed.get("to"),
                 "data": bytes(HexBytes(typed.get("data", b""))),
                 "value": int(typed["value"]),
@@ -113,6 +115,7 @@ def _decode_raw(raw: bytes) -> dict[str, Any]:
             nonce, gas_price, gas, to, value, data, v = (bytes(i) for i in items[:7])
             v_int = int.from_bytes(v, "big")
             fields = {
+                "type": 0,
                 "to": to,
                 "data": data,
                 "value": int.from_bytes(value, "big"),
@@ -121,7 +124,7 @@ def _decode_raw(raw: bytes) -> dict[str, Any]:
                 "chainId": (v_int - 35) // 2 if v_int >= 35 else None,  # EIP-155
                 "gasPrice": int.from_bytes(gas_price, "big"),
             }
-    except (rlp.exceptions.DecodingError, ValueError, TypeError, KeyError) as err:
+    except Exception as err:  # bytes from anyone: whatever the decoders raise, it is not one
         raise ValueError(f"not a signed transaction: {err}") from None
     to = fields["to"]
     fields["to"] = Web3.to_checksum_address(to) if to else None
@@ -145,7 +148,7 @@ class SignedTransaction:
         fields = _decode_raw(data)
         try:
             sender = Account.recover_transaction(data)
-        except (ValueError, TypeError) as err:
+        except Exception as err:  # e.g. eth_keys' BadSignature for an r that is not on the curve
             raise ValueError(f"not a signed transaction: {err}") from None
         return cls(
             sender=Web3.to_checksum_address(sender), nonce=fields["nonce"], tx_hash=_tx_hash(data), raw=data
@@ -500,7 +503,7 @@ class ChainClient:
 
     def block(self, number: int | str = "latest") -> dict[str, Any]:
         """A block's header facts: ``number``, ``hash`` and ``parentHash`` (0x-hex),
-        ``timestamp`` (unix seconds) and ``baseFeePerGas`` (None before London)."""
+        ``timestamp`` (unix seconds), ``baseFeePerGas`` (None before London) and ``gasLimit``."""
         try:
             with self._reaching():
                 raw = self.w3.eth.get_block(number)  # type: ignore[arg-type]
@@ -513,6 +516,7 @@ class ChainClient:
             "parentHash": _hex(raw["parentHash"]),
             "timestamp": int(raw["timestamp"]),
             "baseFeePerGas": None if base_fee is None else int(base_fee),
+            "gasLimit": int(raw["gasLimit"]),
         }
 
     def has_code(self, address: str) -> bool:

@@ -13,7 +13,6 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
@@ -392,7 +391,7 @@ class Tanhui:
         name, contract = found
         try:
             function, args = contract.decode_function_input(HexBytes(data))
-        except (ValueError, DecodingError) as err:
+        except Exception as err:  # data from anyone (eth-abi raises DecodingError, OverflowError, ...)
             raise ValueError(f"the data calls no function of {name}: {err}") from None
         return DecodedCall(contract=name, function=str(function.fn_name), args=dict(args))
 

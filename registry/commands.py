@@ -89,6 +89,14 @@ class Commands:
         self._index = index
         self._outages_seen = client.outages
 
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    def drive(self, op_ids: list[int]) -> None:
+        """Sends and confirms operations recorded outside a command (as a command's are)."""
+        self._relay.process_all(op_ids)
+
     def _after_outage(self) -> None:
         """A node that was unreachable may have come back from an older state, and the checks a
         command makes from the index would be made against blocks the chain lost: first make

@@ -167,6 +167,13 @@ class NonceUnexpected(Conflict):
     code = "nonce_unexpected"
 
 
+class TransactionPending(Conflict):
+    """A holder that keeps its own key has a transaction the registry is still relaying: the next
+    one waits for it (its nonce follows it)."""
+
+    code = "transaction_pending"
+
+
 class AlreadySubmitted(Conflict):
     """The same signed transaction is being recorded by another request."""
 

@@ -42,6 +42,7 @@ from registry.errors import (
     NotFound,
     SelfCustody,
     TransactionInvalid,
+    TransactionPending,
     from_chain,
 )
 from registry.models import ChainAccount, ChainOperation, Participant
@@ -108,6 +109,10 @@ class Outbox:
             if self._fees is None or time.monotonic() - self._fees[0] > FEES_TTL_SECONDS:
                 self._fees = (time.monotonic(), self._client.fee_fields())
             return dict(self._fees[1])
+
+    def was_mined(self, tx_hash: str) -> bool:
+        """Whether the chain has a receipt of `tx_hash` (successful or not)."""
+        return self._client.find_receipt(tx_hash) is not None
 
     @property
     def chain_id(self) -> int:
@@ -251,11 +256,38 @@ class HolderSignedOutbox(Outbox):
             return HolderSigns(self.holder)
         return super().signer_of(participant)
 
+    def _check_affordable(self, fields: dict[str, Any]) -> None:
+        """A gas limit above the block's, or fees the holder cannot pay, would leave the
+        transaction refused by every node."""
+        limit = self._client.block("latest")["gasLimit"]
+        if fields["gas"] > limit:
+            raise TransactionInvalid(f"a gas limit of {fields['gas']} is above the block's {limit}")
+        price = fields.get("maxFeePerGas", fields.get("gasPrice", 0))
+        cost = fields["gas"] * price
+        if cost and self._client.balance(self.holder) < cost:
+            raise TransactionInvalid(
+                f"{self.holder} cannot pay {cost} wei for the gas it offers to pay for", cost_wei=cost
+            )
+
     def expected_nonce(self, session: Session) -> int:
-        """The holder's next nonce: the chain's count (pending included), or past what the
-        registry has recorded and not yet sent."""
-        account = self.lock_account(session, self.holder)
-        return max(account.next_nonce, self._client.next_nonce(self.holder))
+        """The holder's next nonce: the chain's count, pending transactions included. A holder
+        has one transaction at a time in the outbox (the registry cannot sign again, nor fill
+        the nonce of, one the chain refuses: a later one would wait behind it for ever), so the
+        chain's count is the whole story. The account's row is locked first: two submissions of
+        one holder are checked one after the other."""
+        self.lock_account(session, self.holder)
+        pending = session.execute(
+            select(ChainOperation.id, ChainOperation.tx_hash)
+            .where(ChainOperation.sender == self.holder, ChainOperation.status.in_(PENDING_OPERATIONS))
+            .limit(1)
+        ).first()
+        if pending is not None:
+            raise TransactionPending(
+                f"{self.holder}'s transaction {pending.tx_hash} (operation {pending.id}) is still being "
+                "relayed: submit the next one once it is final",
+                operation=pending.id,
+            )
+        return self._client.next_nonce(self.holder)
 
     def enqueue(
         self,
@@ -326,6 +358,7 @@ class HolderSignedOutbox(Outbox):
                 f"a gas limit of {fields['gas']} is below the {needed} the call needs", needed_gas=needed
             )
         _check_fees(fields, self.fees())
+        self._check_affordable(fields)
         existing = session.execute(
             select(ChainOperation.id).where(ChainOperation.tx_hash == self.signed.tx_hash)
         ).scalar_one_or_none()
@@ -335,7 +368,7 @@ class HolderSignedOutbox(Outbox):
                 operation=existing,
             )
         account = self.lock_account(session, self.holder)
-        account.next_nonce = nonce + 1
+        account.next_nonce = max(account.next_nonce, nonce + 1)
         operation = ChainOperation(
             kind=kind,
             payload={**payload, "function": call.function, "signed_by_holder": True},
@@ -354,6 +387,8 @@ class HolderSignedOutbox(Outbox):
 
 
 def _check_fees(fields: dict[str, Any], current: dict[str, int]) -> None:
+    if fields.get("maxPriorityFeePerGas", 0) > fields.get("maxFeePerGas", 0) and "maxFeePerGas" in fields:
+        raise TransactionInvalid("the priority fee is above the fee cap: no node takes it")
     """A fee below what the chain asks now would leave the transaction waiting for ever (the
     registry cannot sign it again): refuse it at once."""
     if "gasPrice" in current:

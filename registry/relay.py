@@ -282,10 +282,15 @@ class Relay:
                 self._confirm(op, raw=None, timeout=self.receipt_timeout)
                 return
             refusal = TransactionRefused(f"cancelled: {reason}", tx_hash=op.tx_hash)
-            if signed_by_holder(op):
-                self._holder_refused(op, refusal)
-            else:
+            if not signed_by_holder(op):
                 self._fill_nonce(op, refusal)
+            elif self._client.knows_transaction(op.tx_hash):
+                raise InvalidState(
+                    f"operation {op_id} was signed by its holder and the node has it: it may still be "
+                    "mined, and only the holder can replace it (a transaction with its nonce)"
+                )
+            else:
+                self._finish(op, status=OperationStatus.FAILED, error=refusal)
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -361,9 +366,12 @@ class Relay:
                 result=op.result,
             )
             return _Sent.HELD
-        if signed_by_holder(op) and isinstance(err, (NonceTaken, ContractRevert)):
-            # Signed by its holder: the registry can neither sign it again nor fill its nonce.
-            self._holder_refused(op, err)
+        if signed_by_holder(op):
+            # Signed by its holder: the registry can neither sign it again, nor fill its nonce,
+            # nor top the account up; it fails at once (the holder's next transaction takes a
+            # free nonce; one the chain mines later all the same is confirmed then: see
+            # registry/submissions.py).
+            self._finish(op, status=OperationStatus.FAILED, error=err)
             return _Sent.HELD
         if isinstance(err, NonceTaken):  # the nonce went to a transaction outside the registry
             return _Sent.RESIGNED if self._resign(op) else _Sent.HELD
@@ -380,23 +388,6 @@ class Relay:
             return _Sent.HELD
         self._note(op, err)  # e.g. fees or funds: the background loop tries again
         return _Sent.HELD
-
-    def _holder_refused(self, op: ChainOperation, err: ChainError) -> None:
-        """A holder's own transaction that can never be mined as signed fails at once. If its
-        nonce is still free (a revert, not a nonce taken), the holder's next transaction takes
-        it: the account's counter goes back when nothing was recorded after it."""
-        self._finish(op, status=OperationStatus.FAILED, error=err)
-        if isinstance(err, NonceTaken):
-            return
-        with self._transaction() as session:
-            account = self._outbox.lock_account(session, op.sender)
-            later = session.execute(
-                select(ChainOperation.id).where(
-                    ChainOperation.sender == op.sender, ChainOperation.nonce > op.nonce
-                )
-            ).first()
-            if later is None and account.next_nonce == op.nonce + 1:
-                account.next_nonce = op.nonce
 
     def _note(self, op: ChainOperation, err: BaseException) -> None:
         log.warning("operation %s: the node refused its transaction for now: %s", op.id, err)

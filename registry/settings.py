@@ -74,6 +74,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"a validator's RPC URL starts with http:// or https:// (got {url!r})")
         return value
 
+    # Operations (docs/operations.md). The service's log lines: one JSON object a line, or text.
+    log_format: Literal["json", "text"] = "text"
+    # Prometheus metrics at /metrics, without a token; off: /metrics answers 404.
+    metrics_enabled: bool = True
+    # /readyz answers 503 when the index is more than this many blocks behind the chain's head.
+    ready_max_lag_blocks: int = Field(default=50, ge=0, le=10**9)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -14,6 +14,7 @@ then sends and confirms it like any other; what the chain does with it, the inde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -29,7 +30,7 @@ from registry.errors import Forbidden, NotFound, RecipientNotRegistered, Transac
 from registry.models import ChainOperation, CreditRequest, Participant
 from registry.outbox import Draft, HolderSignedOutbox, Outbox, describe, draft_with
 from registry.relay import serialised
-from registry.states import PENDING_OPERATIONS, Custody
+from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
 #: The largest raw transaction taken (bytes): a retirement with the longest details is ~1.5 kB.
 MAX_RAW_BYTES = 16_384
@@ -132,18 +133,63 @@ def draft(db: Database, outbox: Outbox, actor: Participant, action: Action) -> d
 # -- submissions ---------------------------------------------------------------------------------
 
 
+#: The transaction types relayed: legacy (with EIP-155's chain id, checked below), EIP-2930 and
+#: EIP-1559. Not blob transactions (type 3), nor EIP-7702's (type 4), whose authorisations would
+#: set the code of accounts beside the call the registry checked.
+TRANSACTION_TYPES = (0, 1, 2)
+
+
 def parse(raw: str) -> SignedTransaction:
     text = raw.strip()
     if len(text) > 2 + 2 * MAX_RAW_BYTES:
         raise TransactionInvalid(f"a raw transaction is at most {MAX_RAW_BYTES} bytes")
     try:
-        return SignedTransaction.from_raw(text)
+        signed = SignedTransaction.from_raw(text)
     except ValueError as err:
         raise TransactionInvalid(f"not a signed transaction: {err}") from None
+    kind = signed.fields()["type"]
+    if kind not in TRANSACTION_TYPES:
+        raise TransactionInvalid(
+            f"a transaction of type {kind} is not relayed: sign a legacy (EIP-155), type 1 or type 2 one"
+        )
+    return signed
 
 
-def _day(seconds: int) -> Any:
-    return from_unix(seconds).date() if seconds else None
+def _day(seconds: int) -> date | None:
+    """The day of a consumption bound the chain holds (00:00 UTC), or None for 0."""
+    if not seconds:
+        return None
+    try:
+        return from_unix(seconds).date()
+    except (ValueError, OverflowError, OSError):
+        raise TransactionInvalid(
+            f"a consumption bound of {seconds} s is no day a retirement can name"
+        ) from None
+
+
+def reopen_mined(db: Database, outbox: Outbox, commands: Commands, address: str) -> None:
+    """A holder's transaction recorded as failed without a receipt (refused by the node when
+    sent, or cancelled) stays valid: the holder (or anyone holding its bytes) can still have it
+    mined. One that was mined is put back to ``sent`` and confirmed from its receipt, so its
+    request says what the chain did."""
+    with serialised(db)() as session:
+        failed = session.execute(
+            select(ChainOperation)
+            .where(
+                ChainOperation.sender == address,
+                ChainOperation.status == OperationStatus.FAILED,
+                ChainOperation.block_number.is_(None),
+            )
+            .order_by(ChainOperation.id.desc())
+            .limit(20)
+        ).scalars()
+        reopened = []
+        for op in failed:
+            if (op.payload or {}).get("signed_by_holder") and outbox.was_mined(op.tx_hash):
+                op.status, op.error, op.error_code, op.finished_at = OperationStatus.SENT, None, None, None
+                reopened.append(op.id)
+    if reopened:
+        commands.drive(reopened)
 
 
 def action_of(session: Session, call: DecodedCall, actor: Participant) -> Action:
@@ -193,6 +239,7 @@ def submit_command(
     submitted again answers as the first (its hash is its identity)."""
     _holder(actor)
     signed = parse(raw)
+    reopen_mined(commands.db, outbox, commands, actor.address)
     if signed.sender != actor.address:
         raise Forbidden(
             f"the transaction is signed by {signed.sender}, not by {actor.public_id} ({actor.address})"

@@ -18,7 +18,7 @@ project use them. The console script is ``tanhui = "api.cli:app"``.
 
 from __future__ import annotations
 
-from api.cli import chain, client, market, methodology, network, points, service, verify, wallet
+from api.cli import chain, client, db, market, methodology, network, points, service, verify, wallet
 from api.cli._common import new_typer
 
 app = new_typer(help="Tanhui (碳惠) carbon-credit registry.")
@@ -39,6 +39,7 @@ app.add_typer(market.market_app, name="market")
 app.add_typer(wallet.wallet_app, name="wallet")
 app.command("verify-trade")(market.verify_trade)
 app.add_typer(network.network_app, name="network")
+app.add_typer(db.db_app, name="db")
 
 
 def main() -> None:

@@ -16,11 +16,13 @@ from typing import Annotated, Any
 
 import typer
 from eth_account import Account
+from hexbytes import HexBytes
 from web3 import Web3
 
-from api.cli._common import AsJson, DataDir, fail, new_typer, print_json, say
+from api.cli._common import AsJson, DataDir, fail, new_typer, note, print_json, say
 from api.cli.client import service_request
-from chain.errors import NoSigner
+from chain.compiler import load_artifact
+from chain.errors import CompileError, NoSigner
 from chain.signers import LocalSigner
 
 wallet_app = new_typer(help="A participant's own key (self-custody): create it, draft, sign and submit.")
@@ -55,8 +57,8 @@ def _password(password_file: Path | None, *, confirm: bool = False) -> str:
     if password_file is not None:
         try:
             password = password_file.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as err:
-            fail(f"cannot read the password file {password_file}: {err.strerror}")
+        except (OSError, UnicodeDecodeError) as err:
+            fail(f"cannot read the password file {password_file}: {err}")
     elif os.environ.get("TANHUI_WALLET_PASSWORD"):
         password = os.environ["TANHUI_WALLET_PASSWORD"]
     else:
@@ -67,12 +69,13 @@ def _password(password_file: Path | None, *, confirm: bool = False) -> str:
 
 
 def _signer(keystore: Path, password_file: Path | None) -> LocalSigner:
+    password = _password(password_file)
     try:
-        return LocalSigner.from_keystore(keystore, _password(password_file))
+        return LocalSigner.from_keystore(keystore, password)
     except NoSigner as err:
         fail(str(err))
-    except (OSError, json.JSONDecodeError) as err:
-        fail(f"cannot read the keystore {keystore}: {err}")
+    except Exception as err:  # a file that is not a keystore: whatever eth-account raises
+        fail(f"{keystore} is not a keystore this wallet can read: {type(err).__name__}: {err}")
 
 
 @wallet_app.command("new")
@@ -98,11 +101,13 @@ def new(
     password = _password(password_file, confirm=True)
     account = Account.create()
     data = Account.encrypt(account.key, password, kdf="scrypt", iterations=kdf_iterations)
-    keystore.parent.mkdir(parents=True, exist_ok=True)
     try:
+        keystore.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(keystore, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         fail(f"{keystore} exists: a wallet is never overwritten")
+    except OSError as err:
+        fail(f"cannot create {keystore}: {err}")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f)
     if as_json:
@@ -119,6 +124,30 @@ def address(keystore: Keystore) -> None:
         typer.echo(Web3.to_checksum_address("0x" + str(data["address"]).removeprefix("0x")))
     except (OSError, ValueError, KeyError, TypeError) as err:
         fail(f"{keystore} is not a keystore: {err}")
+
+
+def describe_call(tx: dict[str, Any]) -> str:
+    """What a draft's data calls, decoded with the Tanhui contracts' ABIs (the holder sees what
+    it signs): refuses data that calls none of their functions."""
+    try:
+        data = bytes(HexBytes(str(tx["data"])))
+    except (ValueError, TypeError) as err:
+        fail(f"the draft's data is not hex: {err}")
+    for name in ("TanhuiCredits", "TanhuiExchange", "TanhuiRegistry"):
+        try:
+            abi = load_artifact(name).abi
+        except CompileError:
+            fail("the contracts' ABIs are missing (compile them with `tanhui deploy` or scripts/setup)")
+        try:
+            function, args = Web3().eth.contract(abi=abi).decode_function_input(data)
+        except Exception:  # not a function of this contract: try the next
+            continue
+        shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+        return (
+            f"{name}.{function.fn_name}({shown}) at {tx.get('to')}, chain {tx.get('chainId')}, "
+            f"nonce {tx.get('nonce')}, gas {tx.get('gas')}"
+        )
+    fail("the draft calls no function of the Tanhui contracts: it is not signed")
 
 
 def _draft_body(action: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -196,15 +225,21 @@ def sign(
     required = {"chainId", "to", "data", "nonce", "gas"}
     if not isinstance(tx, dict) or not required <= tx.keys():
         fail(f"{draft_file} is not a draft: it needs the fields {', '.join(sorted(required))}")
+    if tx.get("value", 0) not in (0, "0", "0x0"):
+        fail("the draft sends ether: a Tanhui transaction never does; it is not signed")
+    note(f"signing: {describe_call(tx)}")
     signer = _signer(keystore, password_file)
     sender = tx.get("from")
-    if sender is not None and Web3.to_checksum_address(str(sender)) != signer.address:
-        fail(f"the draft is for {sender}, but the keystore's key is {signer.address}")
+    if sender is not None:
+        if not isinstance(sender, str) or not Web3.is_address(sender):
+            fail(f"the draft's sender {sender!r} is not an address")
+        if Web3.to_checksum_address(sender) != signer.address:
+            fail(f"the draft is for {sender}, but the keystore's key is {signer.address}")
     fields = {k: v for k, v in tx.items() if k != "from"}
     try:
         raw = "0x" + signer.sign(fields).hex()
-    except (TypeError, ValueError) as err:
-        fail(f"cannot sign the draft: {err}")
+    except Exception as err:  # fields eth-account cannot sign: whatever it raises
+        fail(f"cannot sign the draft: {type(err).__name__}: {err}")
     if not submit:
         if as_json:
             print_json({"raw": raw})

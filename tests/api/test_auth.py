@@ -36,14 +36,17 @@ from api.responses import (
     JournalOut,
     ListingOut,
     ListingRequestOut,
+    Liveness,
     MarketDayOut,
     MethodologyOut,
+    NewToken,
     OperationOut,
     ParticipantOut,
     ParticipantWithHoldings,
     PointsEpochOut,
     ProjectOut,
     ProposalCheckOut,
+    Readiness,
     RegisteredCitizen,
     RegisteredParticipant,
     RegisteredPartner,
@@ -53,6 +56,7 @@ from api.responses import (
     Submission,
     SupervisionResult,
     SupervisionStatus,
+    TokenRevocation,
     TradeInstructionOut,
     TradeOut,
     TransactionDraft,
@@ -82,10 +86,14 @@ from tests.api.test_bad_input import (
 )
 from tests.api.test_hostile_chain import fund
 from tests.api.test_points import METRO_GRAMS, METRO_POINTS
+from tests.api.test_retries import failed_issuance, failed_registration
 from tests.api.test_withdrawal import pause_credits
 
 PUBLIC = {
     ("GET", "/v1/health"),
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
     ("GET", "/v1/batches"),
     ("GET", "/v1/batches/{batch_id}"),
     ("GET", "/v1/retirements"),
@@ -130,6 +138,12 @@ PROTECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/participants"): frozenset({"registrar"}),
     ("GET", "/v1/participants/me"): ANY,
     ("GET", "/v1/participants/{participant_id}"): ANY,  # itself or the registrar: see below
+    ("POST", "/v1/tokens/rotation"): ANY,  # its own token
+    ("POST", "/v1/participants/{participant_id}/token-revocation"): frozenset({"registrar", "supervisor"}),
+    ("POST", "/v1/participants/{participant_id}/tokens"): frozenset({"registrar"}),
+    ("POST", "/v1/participants/{participant_id}/registration/retry"): frozenset({"registrar"}),
+    # The registrar, or the verifier that approved the report: see tests/api/test_retries.py
+    ("POST", "/v1/reports/{report_id}/issuance/retry"): frozenset({"registrar", "verifier"}),
     ("POST", "/v1/methodologies"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/declarative"): frozenset({"registrar", "project_owner"}),
     ("POST", "/v1/methodologies/declarative/check"): frozenset({"registrar", "project_owner"}),
@@ -575,6 +589,46 @@ def admitted_request(api: Api, runtime: Runtime, key: tuple[str, str], role: str
             200,
             ParticipantWithHoldings,
             check=lambda p: _is(p, actor["id"]),
+        )
+    if path == "/v1/tokens/rotation":
+
+        def rotated(t: Any) -> None:
+            assert t["participant"] == actor["id"] and t["token"] not in (token, ""), t
+
+        return Request(path, token, 201, NewToken, None, rotated)
+    if path == "/v1/participants/{participant_id}/token-revocation":
+        target = api.participant(["holder"])
+
+        def revoked(r: Any) -> None:
+            assert (r["participant"], r["revoked"], r["reason"]) == (target["id"], 1, body["reason"]), r
+
+        return Request(path.format(participant_id=target["id"]), token, 201, TokenRevocation, body, revoked)
+    if path == "/v1/participants/{participant_id}/tokens":
+        target = api.participant(["holder"])
+        return Request(
+            path.format(participant_id=target["id"]),
+            token,
+            201,
+            NewToken,
+            check=lambda t: _equal(t["participant"], target["id"]),
+        )
+    if path == "/v1/participants/{participant_id}/registration/retry":
+        failed = failed_registration(api, runtime, ["holder"])
+        return Request(
+            path.format(participant_id=failed["id"]),
+            token,
+            201,
+            ParticipantOut,
+            check=lambda p: _equal((p["id"], p["chain_status"]), (failed["id"], "active")),
+        )
+    if path == "/v1/reports/{report_id}/issuance/retry":
+        report, approving = failed_issuance(api, runtime)
+        return Request(
+            path.format(report_id=report["id"]),
+            approving["token"] if role == "verifier" else token,
+            201,
+            ReportOut,
+            check=lambda r: _equal((r["id"], r["status"]), (report["id"], "issued")),
         )
     if path == "/v1/methodologies" and method == "POST":
         # A version nobody proposed yet (proposing one twice is refused with 409).
@@ -1254,6 +1308,8 @@ def _unpause(runtime: Runtime) -> None:
 
 PUBLIC_MODELS: dict[str, Any] = {
     "/v1/health": Health,
+    "/livez": Liveness,
+    "/readyz": Readiness,
     "/v1/batches": TypeAdapter(list[BatchOut]),
     "/v1/batches/{batch_id}": BatchDetail,
     "/v1/retirements": TypeAdapter(list[RetirementOut]),
@@ -1422,6 +1478,8 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
 
     checks: dict[str, Callable[[Any], None]] = {
         "/v1/health": lambda h: _equal((h["status"], h["chain_id"]), ("ok", runtime.client.chain_id)),
+        "/livez": lambda h: _equal(h, {"status": "ok"}),
+        "/readyz": lambda r: _equal((r["ready"], r["reasons"]), (True, [])),
         "/v1/batches": lambda bs: _equal([b["chain"]["token_id"] for b in bs], [batch_id]),
         "/v1/batches/{batch_id}": lambda b: _equal(
             (
@@ -1499,6 +1557,10 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
                 checks[endpoint.path](data)
             elif endpoint.path == "/openapi.json":
                 assert response.json()["openapi"].startswith("3.")
+            elif endpoint.path == "/metrics":
+                assert response.headers["content-type"].startswith("text/plain")
+                assert 'tanhui_outbox_pending_operations{status="signed"} 0.0' in response.text
+                assert "tanhui_indexer_lag_blocks " in response.text
             elif endpoint.path.endswith("certificate.pdf"):
                 assert response.content.startswith(b"%PDF")
             else:  # the documentation pages

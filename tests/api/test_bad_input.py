@@ -82,6 +82,7 @@ DECLARATIVE_EXAMPLE = json_loads(
 SCENE_ANSWERS = EXAMPLES["TH-SC-RES-001"][0]  # a restaurant's passing answers
 VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/participants"): {"name": "Acme", "kind": "organisation", "roles": ["holder"]},
+    ("POST", "/v1/participants/{participant_id}/token-revocation"): {"reason": "key compromised"},
     ("POST", "/v1/methodologies"): {"code": "TH-ES-001", "version": 1},
     ("POST", "/v1/methodologies/{methodology_id}/reviews"): {"decision": "approve", "reason": "sound"},
     ("POST", "/v1/methodologies/declarative"): {"spec": DECLARATIVE_EXAMPLE},
@@ -842,6 +843,16 @@ def test_unknown_ids__are_not_found_and_write_nothing(
         ("GET", "/v1/scenes/SC-0000000000", None, 404, "not_found"),
         (
             "POST",
+            "/v1/participants/par_000000000000/token-revocation",
+            body("/v1/participants/{participant_id}/token-revocation"),
+            404,
+            "not_found",
+        ),
+        ("POST", "/v1/participants/par_000000000000/tokens", None, 404, "not_found"),
+        ("POST", "/v1/participants/par_000000000000/registration/retry", None, 404, "not_found"),
+        ("POST", "/v1/reports/MR-00000000/issuance/retry", None, 404, "not_found"),
+        (
+            "POST",
             "/v1/scenes/SC-0000000000/assessments",
             body("/v1/scenes/{scene_id}/assessments"),
             404,
@@ -937,6 +948,10 @@ def test_ids__out_of_range_or_malformed_are_refused_and_write_nothing(
         ("GET", "/v1/mall/statements/2025-13", None, "month"),
         ("GET", f"/v1/scenes/SC-{nul}", None, "scene_id"),
         ("POST", f"/v1/scenes/SC-{nul}/revocation", {"reason": "x"}, "scene_id"),
+        ("POST", f"/v1/participants/par_{nul}/token-revocation", {"reason": "x"}, "participant_id"),
+        ("POST", f"/v1/participants/par_{nul}/tokens", None, "participant_id"),
+        ("POST", f"/v1/participants/par_{nul}/registration/retry", None, "participant_id"),
+        ("POST", f"/v1/reports/MR-{nul}/issuance/retry", None, "report_id"),
         ("POST", "/v1/mall/merchants", {"participant_id": "par_\x00", "display_name": "x"}, "participant_id"),
     ]
     for method, path, json, field in cases:

@@ -42,8 +42,10 @@ from api.responses import (
     JournalOut,
     ListingOut,
     ListingRequestOut,
+    Liveness,
     MarketDayOut,
     MethodologyOut,
+    NewToken,
     OperationOut,
     ParticipantOut,
     ParticipantWithHoldings,
@@ -52,6 +54,7 @@ from api.responses import (
     PointsProof,
     ProjectOut,
     ProposalCheckOut,
+    Readiness,
     RegisteredCitizen,
     RegisteredParticipant,
     RegisteredPartner,
@@ -61,6 +64,7 @@ from api.responses import (
     Submission,
     SupervisionResult,
     SupervisionStatus,
+    TokenRevocation,
     TradeInstructionOut,
     TradeOut,
     TransactionDraft,
@@ -140,6 +144,10 @@ ROUTE_MODELS: tuple[type[BaseModel], ...] = (
     CitizenProfile,
     Leaderboard,
     CampaignOut,
+    Liveness,
+    Readiness,
+    NewToken,
+    TokenRevocation,
 )
 ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 DOCUMENT_TYPES = {"text/html", "application/pdf"}
@@ -501,6 +509,17 @@ def test_models__accept_the_lifecycle_responses_and_refuse_a_missing_field(
     )
     assert frozen["operations"] and frozen["frozen_accounts"]
     s.check(SupervisionStatus, api.get("/v1/supervision", supervisor["token"]))
+
+    # Operations: health, and a participant's tokens rotated, reissued and revoked.
+    s.check(Liveness, api.get("/livez"))
+    s.check(Readiness, api.get("/readyz"))
+    someone = api.participant(["holder"])
+    s.check(NewToken, api.ok("/v1/tokens/rotation", None, someone["token"]))
+    s.check(NewToken, api.ok(f"/v1/participants/{someone['id']}/tokens", None, api.operator))
+    s.check(
+        TokenRevocation,
+        api.ok(f"/v1/participants/{someone['id']}/token-revocation", {"reason": "drill"}, api.operator),
+    )
 
     assert {model for model, _ in s.bodies} == set(ROUTE_MODELS)
     # Each model refuses a body that lacks a required field.

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from chain.client import SignedTransaction
 from chain.signers import LocalSigner
 from registry import submissions
-from registry.errors import NonceUnexpected
+from registry.errors import NonceUnexpected, TransactionPending
 from registry.models import Base, ChainOperation, Participant
 from registry.runtime import Runtime
 from tests.api.conftest import Api
@@ -246,7 +247,9 @@ def test_concurrent_submissions_with_one_nonce__one_is_recorded(api: Api, runtim
             t.join()
     accepted = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
-    assert len(accepted) == 1 and all(isinstance(o, NonceUnexpected) for o in refused), outcomes
+    assert len(accepted) == 1, outcomes
+    # Behind the first: still being relayed (pending), or its nonce is taken.
+    assert all(isinstance(o, (NonceUnexpected, TransactionPending)) for o in refused), outcomes
     with runtime.db.transaction() as session:
         rows = (
             session.execute(select(ChainOperation).where(ChainOperation.sender == signer.address))
@@ -321,3 +324,177 @@ def test_wallet_cli__new_and_sign_keep_the_key_in_the_holders_file(
     for path in runtime.settings.data_dir.rglob("*"):
         if path.is_file() and path.stat().st_size < 50_000_000:
             assert key.encode() not in path.read_bytes().lower(), path
+
+
+def draft_tx(api: Api, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    tx: dict[str, Any] = api.post("/v1/transactions/drafts", body, token, expect=200).json()["transaction"]
+    tx.pop("from")
+    return tx
+
+
+def test_refusals__transaction_types_that_do_more_than_the_call(api: Api, runtime: Runtime) -> None:
+    """A blob transaction, and an EIP-7702 one whose authorisations would set the code of other
+    accounts beside the call the registry checked, are refused; types 0 (EIP-155), 1, 2 are not."""
+    signer, holder, batch_id, _ = holder_with(api, runtime, 10)
+    token = holder["token"]
+    tx = draft_tx(api, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1})
+    blob = {**tx, "type": 3, "maxFeePerBlobGas": 10**9, "blobVersionedHashes": [b"\x01" + bytes(31)]}
+    refusal(
+        api,
+        token,
+        "0x" + bytes(signer.account.sign_transaction(blob).raw_transaction).hex(),
+        400,
+        "transaction_invalid",
+    )
+    other = Account.create()
+    auth = other.sign_authorization({"chainId": 0, "address": "0x" + "22" * 20, "nonce": 0})
+    delegation = {**tx, "type": 4, "authorizationList": [auth]}
+    error = refusal(
+        api,
+        token,
+        "0x" + bytes(signer.account.sign_transaction(delegation).raw_transaction).hex(),
+        400,
+        "transaction_invalid",
+    )
+    assert "type 4" in error["message"]
+    assert not runtime.client.has_code(other.address)
+    legacy = {k: v for k, v in tx.items() if k not in ("maxFeePerGas", "maxPriorityFeePerGas")}
+    legacy["gasPrice"] = tx.get("maxFeePerGas", tx.get("gasPrice"))
+    assert submit(api, token, "0x" + signer.sign(legacy).hex())["status"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0x02c0",  # a typed envelope with no fields
+        "0x02" + "c3" + "010203",  # typed, the wrong fields
+        "0xf8",  # a truncated list
+        "0x" + "00" * 64,
+    ],
+)
+def test_refusals__undecodable_bytes_are_typed(api: Api, runtime: Runtime, raw: str) -> None:
+    _, holder, _, _ = holder_with_key(api, runtime)
+    refusal(api, holder["token"], raw, 400, "transaction_invalid")
+
+
+def holder_with_key(api: Api, runtime: Runtime) -> tuple[LocalSigner, dict[str, Any], None, None]:
+    signer = LocalSigner(Account.create())
+    return signer, api.participant(["holder"], address=signer.address), None, None
+
+
+def test_refusals__a_signature_off_the_curve_and_odd_call_data_are_typed(api: Api, runtime: Runtime) -> None:
+    import rlp  # type: ignore[import-untyped]
+
+    signer, holder, batch_id, _ = holder_with(api, runtime, 10)
+    token = holder["token"]
+    good = signed(api, signer, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1})
+    fields = rlp.decode(bytes.fromhex(good[4:]))
+    for r_value in range(1, 12):  # r values that are mostly not the x of a curve point
+        fields[-2] = r_value.to_bytes(1, "big")
+        response = api.post(
+            "/v1/transactions", {"raw": "0x02" + rlp.encode(fields).hex()}, token, expect=None
+        )
+        assert response.status_code in (400, 403), response.text
+    tx = draft_tx(api, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1})
+    retire = runtime.tanhui.retire(batch_id, 1, _details())
+    # A string whose length word does not fit an index; consumption bounds no calendar has.
+    broken = retire.data[:4] + retire.data[4:].replace(
+        (224).to_bytes(32, "big"), (2**255).to_bytes(32, "big"), 1
+    )
+    refusal(
+        api, token, "0x" + signer.sign({**tx, "data": "0x" + broken.hex()}).hex(), 400, "transaction_invalid"
+    )
+    far = runtime.tanhui.retire(batch_id, 1, _details(consumption=(2**40 - 1, 2**40 - 1)))
+    refusal(
+        api,
+        token,
+        "0x" + signer.sign({**tx, "data": "0x" + far.data.hex()}).hex(),
+        400,
+        "transaction_invalid",
+    )
+
+
+def _details(consumption: tuple[int, int] = (0, 0)) -> Any:
+    from chain.contracts import RetirementDetails, RetirementPurpose
+
+    return RetirementDetails(
+        beneficiary="x",
+        purpose=RetirementPurpose.VOLUNTARY,
+        consumption_start=consumption[0],
+        consumption_end=consumption[1],
+    )
+
+
+def test_one_transaction_at_a_time__a_refused_one_fails_at_once_and_frees_its_nonce(
+    api: Api, runtime: Runtime
+) -> None:
+    """A fee the holder cannot pay is refused at submission; a transaction the node refuses when
+    sent fails at once (nothing waits behind it); while one is being relayed, the next waits; a
+    refused transaction that is mined later all the same is confirmed then."""
+    signer, holder, batch_id, _ = holder_with(api, runtime, 10)
+    token = holder["token"]
+    friend = api.participant(["holder"])
+    tx = draft_tx(
+        api, token, {"action": "transfer", "batch_id": batch_id, "to": friend["id"], "amount_kg": 4}
+    )
+    fee = "maxFeePerGas" if "maxFeePerGas" in tx else "gasPrice"
+    refusal(api, token, "0x" + signer.sign({**tx, fee: 10**20}).hex(), 400, "transaction_invalid")
+    refusal(api, token, "0x" + signer.sign({**tx, "gas": 10**9}).hex(), 400, "transaction_invalid")
+
+    # Recorded; the relay has not sent it yet.
+    raw = "0x" + signer.sign(tx).hex()
+    op_id = recorded_unsent(runtime, signer, raw)
+    # While it is pending, the holder's next one waits.
+    waiting = api.post(
+        "/v1/transactions/drafts", {"action": "list", "batch_id": batch_id, "amount_kg": 1}, token, expect=409
+    )
+    assert waiting.json()["error"]["code"] == "transaction_pending"
+    # The operator gives it up (`tanhui relay --cancel`): no node has it, so it fails, its credits
+    # are spendable again and its nonce is free: the next draft takes it.
+    runtime.relay.cancel(op_id, "the holder asked")
+    assert api.get(f"/v1/transactions/{op_id}", token)["status"] == "failed"
+    following = draft_tx(api, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1})
+    assert following["nonce"] == tx["nonce"]
+
+    # The holder broadcasts the cancelled transaction itself: the chain mines it after all, and
+    # the registry confirms it (its request says what the chain did) at the holder's next one.
+    runtime.client.wait(runtime.client.send(SignedTransaction.from_raw(raw)))
+    submit(api, token, signed(api, signer, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1}))
+    again = api.get(f"/v1/transactions/{op_id}", token)
+    assert again["status"] == "confirmed" and again["credit_request"]["status"] == "confirmed", again
+    assert holding(api, friend["id"], batch_id) == 4
+
+    # Recorded, and its nonce taken by a transaction the holder sent past the registry: it fails
+    # at once (the registry cannot sign it again), and nothing waits behind it.
+    tx = draft_tx(
+        api, token, {"action": "transfer", "batch_id": batch_id, "to": friend["id"], "amount_kg": 2}
+    )
+    op_id = recorded_unsent(runtime, signer, "0x" + signer.sign(tx).hex())
+    runtime.client.wait(
+        runtime.client.send(
+            runtime.client.nonce_filler(signer, nonce=tx["nonce"], fees=runtime.client.fee_fields())
+        )
+    )
+    runtime.relay.resume()
+    refused = api.get(f"/v1/transactions/{op_id}", token)
+    assert refused["status"] == "failed" and refused["operation"]["error"]["code"] == "NonceTaken", refused
+    assert holding(api, friend["id"], batch_id) == 4
+    assert (
+        draft_tx(api, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1})["nonce"]
+        == tx["nonce"] + 1
+    )
+
+
+def recorded_unsent(runtime: Runtime, signer: LocalSigner, raw: str) -> int:
+    """Submits `raw` with the relay held back: the operation is recorded, not sent."""
+    with runtime.db.transaction() as session:
+        me = session.execute(select(Participant).where(Participant.address == signer.address)).scalar_one()
+        session.expunge(me)
+    original = runtime.relay.process_all
+    runtime.relay.process_all = lambda *a, **k: None  # type: ignore[method-assign]
+    try:
+        answer = submissions.submit_command(runtime.commands, runtime.outbox, me, raw, idempotency=None)
+    finally:
+        runtime.relay.process_all = original  # type: ignore[method-assign]
+    assert answer.body["status"] == "pending", answer.body
+    return int(answer.body["id"])

@@ -1,0 +1,97 @@
+"""``tanhui db upgrade`` and ``tanhui db current`` against an empty database, SQLite and
+PostgreSQL: upgrade brings it to the newest migration (every table of the models exists), a
+second upgrade changes nothing, current says where it is and exits 1 when it is behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from typer.testing import CliRunner
+
+from api.cli import app
+from registry.db import alembic_config, make_engine
+from registry.models import Base
+from registry.runtime import TABLE_MODULES
+
+assert TABLE_MODULES  # every table module imported: Base.metadata knows all the tables
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return str(request.getfixturevalue("postgres").create_database())
+
+
+def tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if "alembic_version" not in inspect(connection).get_table_names():
+                return None
+            return str(connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade__migrates_an_empty_database_to_head_once(empty_url: str) -> None:
+    runner = CliRunner()
+    before = runner.invoke(app, ["db", "current", "--database-url", empty_url])
+    assert before.exit_code == 1, before.output
+    assert "none" in before.output and "tanhui db upgrade" in before.output
+
+    first = runner.invoke(app, ["db", "upgrade", "--database-url", empty_url])
+    assert first.exit_code == 0, first.output
+    assert f"migrated from an empty database to {HEAD} (head)" in first.output
+    assert revision(empty_url) == HEAD
+    assert set(Base.metadata.tables) <= tables(empty_url)
+
+    again = runner.invoke(app, ["db", "upgrade", "--database-url", empty_url])
+    assert again.exit_code == 0, again.output
+    assert f"already at {HEAD} (head)" in again.output
+
+    now = runner.invoke(app, ["db", "current", "--database-url", empty_url])
+    assert now.exit_code == 0, now.output
+    assert now.output.strip() == f"{HEAD} (head)"
+
+
+def test_db_current__a_database_behind_head_exits_1_and_upgrade_catches_up(empty_url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(empty_url), "0011")
+    runner = CliRunner()
+    behind = runner.invoke(app, ["db", "current", "--database-url", empty_url])
+    assert behind.exit_code == 1, behind.output
+    assert f"0011 (behind the newest migration, {HEAD}" in behind.output
+    upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", empty_url])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert f"migrated from 0011 to {HEAD} (head)" in upgraded.output
+    assert revision(empty_url) == HEAD
+
+
+def test_db_upgrade__an_unreachable_database_is_a_message_and_exit_1() -> None:
+    result = CliRunner().invoke(
+        app, ["db", "upgrade", "--database-url", "postgresql://tanhui:secret@127.0.0.1:1/nowhere"]
+    )
+    assert result.exit_code == 1
+    assert "cannot migrate" in result.output and "secret" not in result.output
+    bogus = CliRunner().invoke(app, ["db", "current", "--database-url", "nosuchdb://x"])
+    assert bogus.exit_code == 1 and "cannot use database" in bogus.output
+
+
+def test_db_upgrade__without_url_uses_the_data_directorys_sqlite(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["db", "upgrade", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert revision(f"sqlite:///{tmp_path / 'tanhui.db'}") == HEAD

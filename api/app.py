@@ -68,7 +68,12 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # lines and a response header); anything else is replaced by a new one.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
-SWAGGER_UI_DIR = NODE_MODULES / "swagger-ui-dist"
+# From the npm package in a checkout; an installed wheel carries the files itself (scripts/wheel).
+SWAGGER_UI_DIR = (
+    NODE_MODULES / "swagger-ui-dist"
+    if (NODE_MODULES / "swagger-ui-dist").is_dir()
+    else Path(__file__).resolve().parent / "static" / "swagger-ui"
+)
 SWAGGER_UI_URL = "/static/swagger-ui"
 # The files of swagger-ui-dist that /docs loads: nothing else of the package is served.
 SWAGGER_UI_FILES = frozenset(

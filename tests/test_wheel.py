@@ -115,6 +115,14 @@ def test_wheel__carries_the_artifacts_migrations_and_templates(installed: Instal
     # The same contracts as the checkout's build, which the rest of the suite deploys.
     assert packaged_artifacts(artifacts) == packaged_artifacts(REPO_ROOT / "build" / "contracts")
     assert (installed.site / "api" / "templates" / "claim_certificate.html").is_file()
+    # Swagger UI's assets (/docs), which a checkout serves from node_modules, and the app finds them.
+    done = installed.python("-c", "import api.app as a; print(a.SWAGGER_UI_DIR)")
+    assert done.returncode == 0, done.stderr
+    assets = Path(done.stdout.strip())
+    assert assets == installed.site / "api" / "static" / "swagger-ui", assets
+    assert (assets / "swagger-ui-bundle.js").read_bytes() == (
+        REPO_ROOT / "node_modules" / "swagger-ui-dist" / "swagger-ui-bundle.js"
+    ).read_bytes()
     versions = installed.site / "registry" / "migrations" / "versions"
     assert sorted(p.name for p in versions.glob("*.py")) == sorted(
         p.name for p in (REPO_ROOT / "registry" / "migrations" / "versions").glob("*.py")

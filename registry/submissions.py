@@ -146,7 +146,7 @@ def parse(raw: str) -> SignedTransaction:
     try:
         signed = SignedTransaction.from_raw(text)
     except ValueError as err:
-        raise TransactionInvalid(f"not a signed transaction: {err}") from None
+        raise TransactionInvalid(str(err)) from None
     kind = signed.fields()["type"]
     if kind not in TRANSACTION_TYPES:
         raise TransactionInvalid(

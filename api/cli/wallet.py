@@ -126,6 +126,17 @@ def address(keystore: Keystore) -> None:
         fail(f"{keystore} is not a keystore: {err}")
 
 
+def _shown(value: Any) -> str:
+    """An argument as a holder reads it: bytes as 0x-hex, structs field by field."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_shown(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return repr(value)
+
+
 def describe_call(tx: dict[str, Any]) -> str:
     """What a draft's data calls, decoded with the Tanhui contracts' ABIs (the holder sees what
     it signs): refuses data that calls none of their functions."""
@@ -142,7 +153,7 @@ def describe_call(tx: dict[str, Any]) -> str:
             function, args = Web3().eth.contract(abi=abi).decode_function_input(data)
         except Exception:  # not a function of this contract: try the next
             continue
-        shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+        shown = ", ".join(f"{k}={_shown(v)}" for k, v in args.items())
         return (
             f"{name}.{function.fn_name}({shown}) at {tx.get('to')}, chain {tx.get('chainId')}, "
             f"nonce {tx.get('nonce')}, gas {tx.get('gas')}"

@@ -117,6 +117,17 @@ class JsonFormatter(logging.Formatter):
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class TextFormatter(logging.Formatter):
+    """One line a record: control characters in the line (a request path is decoded from the
+    client's percent-escapes) are written as escapes, so nobody can forge a line of the log."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", super().formatMessage(record))
+
+
 #: The loggers the service writes to: ours, and uvicorn's. uvicorn's access lines are left out:
 #: RequestIdMiddleware writes one for each request, with its request id and duration.
 SERVICE_LOGGERS = ("tanhui", "uvicorn.error", "uvicorn.access")
@@ -126,7 +137,7 @@ def configure_logging(log_format: str, stream: object = None, level: int = loggi
     """Writes the service's log lines (`level` and above) to `stream` (stderr) as JSON lines
     (``log_format == "json"``) or text, each with its request id. Replaces the handler an earlier
     call installed; returns the new one."""
-    formatter = JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    formatter = JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT)
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(formatter)
     handler.addFilter(RequestIdFilter())

@@ -501,6 +501,19 @@ class ChainClient:
         with self._reaching():
             return int(self.w3.eth.block_number)
 
+    def probe_block_number(self, timeout: float = 2.0) -> int:
+        """The latest block number, asked once with a short timeout and no retries (health
+        checks: a hung node must not hold their caller for web3's retries of its long timeout).
+        Raises ChainUnavailable for any failure."""
+        if self.rpc_url is None:
+            return self.block_number()
+        body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}
+        try:
+            answer = requests.post(self.rpc_url, json=body, timeout=timeout).json()
+            return int(answer["result"], 16)
+        except Exception as err:  # a node that answers anything else is not reachable for us
+            raise ChainUnavailable(f"the chain at {self.rpc_url} did not give its head: {err}") from None
+
     def block(self, number: int | str = "latest") -> dict[str, Any]:
         """A block's header facts: ``number``, ``hash`` and ``parentHash`` (0x-hex),
         ``timestamp`` (unix seconds), ``baseFeePerGas`` (None before London) and ``gasLimit``."""

@@ -11,6 +11,8 @@ by failing the scrape.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +23,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
-from chain.errors import ChainError
 from registry.clock import now
 from registry.db import Database
 from registry.models import ChainOperation, RegistryMeta
@@ -73,13 +74,34 @@ def indexed_block(session: Session) -> int | None:
     ).scalar_one_or_none()
 
 
+#: How long one reading of the chain's head serves every probe and scrape (seconds).
+HEAD_TTL_SECONDS = 2.0
+_heads: dict[int, tuple[float, int | None]] = {}
+_heads_lock = threading.Lock()
+
+
 def chain_head(client: ChainClient) -> int | None:
-    """The chain's latest block number, or None when the chain cannot be reached."""
-    try:
-        return client.block_number()
-    except ChainError as err:
-        log.warning("the chain cannot be reached for its head: %s", err)
-        return None
+    """The chain's latest block number, or None when the chain cannot be reached or answers
+    badly. Asked with a short timeout and no retries, once per HEAD_TTL_SECONDS for all callers
+    (one at a time: concurrent probes of a hung node wait for the one asking, then share its
+    answer), so health checks never pile up behind a slow node."""
+    if client.rpc_url is None:  # the in-process chain answers at once: nothing to shield
+        try:
+            return client.block_number()
+        except Exception as err:
+            log.warning("the chain cannot be reached for its head: %s", err)
+            return None
+    with _heads_lock:
+        cached = _heads.get(id(client))
+        if cached is not None and time.monotonic() - cached[0] < HEAD_TTL_SECONDS:
+            return cached[1]
+        try:
+            head: int | None = client.probe_block_number()
+        except Exception as err:  # any failure is "the chain cannot be read", never a 500
+            log.warning("the chain cannot be reached for its head: %s", err)
+            head = None
+        _heads[id(client)] = (time.monotonic(), head)
+        return head
 
 
 @dataclass(frozen=True)
@@ -188,9 +210,11 @@ class RegistryCollector(Collector):
                 "Age of the oldest pending chain operation (0 when none is pending)",
                 value=facts.outbox.oldest_pending_age,
             )
-            failures = CounterMetricFamily(
-                "tanhui_relay_failed_operations",
-                "Chain operations that ended failed, by kind (from the outbox: survives restarts)",
+            # A gauge, not a counter: a holder's transaction recorded failed can be confirmed
+            # later (registry/submissions.py), so the number can go down.
+            failures = GaugeMetricFamily(
+                "tanhui_outbox_failed_operations",
+                "Chain operations recorded failed, by kind (from the outbox: survives restarts)",
                 labels=["kind"],
             )
             for kind, n in sorted(facts.outbox.failed.items()):

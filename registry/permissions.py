@@ -165,11 +165,24 @@ class PermissionsKeeper:
     def run(self, stop: threading.Event) -> None:
         """Checks every `poll_interval` seconds until `stop` is set; an error is logged and the
         next check tries again."""
+        failing: str | None = None
         while not stop.is_set():
             try:
                 self.check()
-            except Exception:
-                log.exception("besu permissions: the check failed")
+            except Exception as err:
+                # Once with its traceback, then quietly while it fails the same way (a broken
+                # file fails every second until someone mends it).
+                if repr(err) != failing:
+                    log.exception(
+                        "besu permissions: the check failed (retried every %s s)", self.poll_interval
+                    )
+                else:
+                    log.debug("besu permissions: the check still fails: %s", err)
+                failing = repr(err)
+            else:
+                if failing is not None:
+                    log.info("besu permissions: the check works again")
+                failing = None
             stop.wait(self.poll_interval)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from api.cli._common import DatabaseUrl, DataDir, fail, new_typer, say, settings_from
 from registry.db import Database, alembic_config
 
@@ -30,7 +32,15 @@ def _open(data_dir: Any, database_url: str | None) -> Database:
     try:
         return Database(url)
     except Exception as e:  # a malformed URL, a missing driver
-        fail(f"cannot use database {url}: {e}")
+        fail(f"cannot use database {_shown(url)}: {str(e).replace(url, _shown(url))}")
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages (deploy logs keep them)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even parseable: say nothing of it
+        return "(a database URL that does not parse)"
 
 
 def _describe(current: str | None, head: str | None) -> str:

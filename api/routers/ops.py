@@ -27,10 +27,13 @@ router = APIRouter(tags=["service"])
 #: of one answered outside the routes (the static files of /docs).
 UNMATCHED = "<unmatched>"
 OTHER = "<other>"
+#: The methods counted by name; any other (the HTTP parser lets WebDAV's and others through) is
+#: "<other>", so that no request, with or without a token, adds label values without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @router.get("/livez", response_model=Liveness, summary="The process answers")
-def livez() -> dict[str, Any]:
+async def livez() -> dict[str, Any]:  # async: it needs no worker thread, so it answers when they are all busy
     return {"status": "ok"}
 
 
@@ -95,6 +98,7 @@ class RequestMetrics:
         finally:
             route = scope.get("route")
             template = getattr(route, "path_format", None) or (UNMATCHED if status == 404 else OTHER)
-            labels = (scope["method"], str(template), str(status))
+            method = scope["method"] if scope["method"] in METHODS else OTHER
+            labels = (method, str(template), str(status))
             self.requests.labels(*labels).inc()
             self.latency.labels(*labels).observe(time.perf_counter() - started)

@@ -82,11 +82,11 @@ def test_metrics__expose_the_outbox_depth_and_the_age_of_its_oldest_pending_oper
 
 
 def test_metrics__count_failed_operations_by_kind(api: Api, runtime: Runtime) -> None:
-    assert sample(scrape(api), "tanhui_relay_failed_operations_total", kind="issue") is None
+    assert sample(scrape(api), "tanhui_outbox_failed_operations", kind="issue") is None
     failed_issuance(api, runtime)
     text = scrape(api)
-    assert sample(text, "tanhui_relay_failed_operations_total", kind="issue") == 1
-    assert sample(text, "tanhui_relay_failed_operations_total", kind="record_report") is None
+    assert sample(text, "tanhui_outbox_failed_operations", kind="issue") == 1
+    assert sample(text, "tanhui_outbox_failed_operations", kind="record_report") is None
 
 
 # -- the index -----------------------------------------------------------------------------------

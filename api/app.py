@@ -38,12 +38,14 @@ from api.routers import (
     champions,
     claims,
     credits,
+    dashboard,
     feed,
     mall,
     market,
     methodologies,
     operations,
     ops,
+    pages,
     participants,
     points,
     projects,
@@ -260,6 +262,17 @@ def _add_docs(app: FastAPI) -> None:
         return RedirectResponse("/docs")
 
 
+EXPLORER_STATIC_DIR = Path(__file__).resolve().parent / "static" / "explorer"
+EXPLORER_STATIC_URL = "/static/explorer"
+#: Paths that answer JSON whatever the client accepts: the API, its documents, the probes.
+_API_PREFIXES = ("/v1/", "/openapi.json", "/docs", "/redoc", "/livez", "/readyz", "/metrics", "/static/")
+
+
+def _wants_page(request: Request) -> bool:
+    """An unknown path outside the API asked for by a browser: it gets the explorer's 404 page."""
+    return not request.url.path.startswith(_API_PREFIXES) and "text/html" in request.headers.get("accept", "")
+
+
 #: Python's recursion limit while the service runs. py-evm and py_ecc raise it to 100,000 when
 #: they are imported; at that limit a request body of JSON nested 100,000 deep overflows the C
 #: stack while it is parsed and kills the process (unauthenticated: bodies are parsed before
@@ -359,7 +372,9 @@ def create_app(runtime: Runtime, *, background: bool = True, configure_logs: boo
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
+        if err.status_code == 404 and _wants_page(request):
+            return pages.not_found(request)
         codes = {404: "not_found", 405: "method_not_allowed"}
         return JSONResponse(
             error_body(codes.get(err.status_code, "http_error"), str(err.detail)), status_code=err.status_code
@@ -416,6 +431,10 @@ def create_app(runtime: Runtime, *, background: bool = True, configure_logs: boo
     ):
         app.include_router(router.router)
     _add_docs(app)
+    # The public explorer and the supervisors' dashboard (HTML; not in the OpenAPI document).
+    app.mount(EXPLORER_STATIC_URL, StaticFiles(directory=EXPLORER_STATIC_DIR), name="explorer-static")
+    app.include_router(dashboard.router)
+    app.include_router(pages.router)
 
     generate_openapi = app.openapi
 

@@ -756,3 +756,20 @@ class PointsLeaf(Base):
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
     points: Mapped[int] = mapped_column(BigInteger)
     grams: Mapped[int] = mapped_column(BigInteger)
+
+
+class ReconcileRun(Base):
+    """A run of the reconciliation (registry/reconcile.py): when, up to which block, whether
+    the database and the chain agreed, and what differed. Written by ``tanhui reconcile`` and
+    the supervisors' dashboard; the dashboard shows the last one."""
+
+    __tablename__ = "reconcile_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ran_by: Mapped[str] = mapped_column(String(60))  # a participant's public id, or "cli"
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    checked: Mapped[dict[str, Any]] = mapped_column(JSON)
+    differences: Mapped[list[Any]] = mapped_column(JSON)
+    anomalies: Mapped[int] = mapped_column(Integer)

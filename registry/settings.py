@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".tanhui"))
     # None: start (or reuse) the embedded local anvil chain under data_dir.
     rpc_url: str | None = None
+    # The chain's JSON-RPC URL the explorer's pages give visitors' browsers to check a page
+    # against (a node the public may call). None: the registry's own chain URL.
+    public_rpc_url: str | None = None
     # None: SQLite in data_dir.
     database_url: str | None = None
     # The operator's key (the admin and registrar of the registry). None on a development node:

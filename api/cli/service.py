@@ -154,6 +154,7 @@ def reconcile(
     """Compare every batch's supply, every holding and every retirement in the database with the
     chain; print the differences; exit 1 if there are any. Anomalies (chain data the indexer
     could not take as it is) are listed too; they are not differences."""
+    from registry.explorer import record_reconcile
     from registry.reconcile import reconcile as run
 
     settings = settings_from(data_dir=data_dir, rpc_url=rpc_url, database_url=database_url)
@@ -161,6 +162,9 @@ def reconcile(
         runtime = open_runtime(settings, bind=False)
         try:
             report = run(runtime)
+            # Kept for the supervisors' dashboard, which shows the last run.
+            with runtime.db.transaction() as session:
+                record_reconcile(session, report, by="cli")
         except ChainError as e:
             fail(str(e))
         finally:

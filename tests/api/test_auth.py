@@ -128,6 +128,20 @@ PUBLIC = {
     ("GET", "/v1/scenes"),
     ("GET", "/v1/scenes/{scene_id}"),
     ("GET", "/v1/leaderboard"),
+    # The public explorer (HTML, not in the OpenAPI document).
+    ("GET", "/"),
+    ("GET", "/methodologies"),
+    ("GET", "/projects"),
+    ("GET", "/projects/{project_id}"),
+    ("GET", "/batches/{batch_id}"),
+    ("GET", "/certificates/{certificate_id}"),
+    ("GET", "/certificates/{certificate_id}.pdf"),
+    ("GET", "/claims"),
+    ("GET", "/claims/{claim_id}"),
+    ("GET", "/market"),
+    ("GET", "/points"),
+    ("GET", "/accounts/{address}"),
+    ("GET", "/search"),
     ("GET", "/v1/campaigns"),
 }
 
@@ -231,17 +245,30 @@ CITIZEN_OWN = {
 }
 
 
+# The supervisors' dashboard: signed in with a supervisor's token kept in a cookie (a sign-in page
+# for visitors, 403 for other roles, a CSRF token in every form): tests/api/test_dashboard.py.
+DASHBOARD = {
+    ("GET", "/supervision"),
+    ("POST", "/supervision/session"),
+    ("POST", "/supervision/sign-out"),
+    ("POST", "/supervision/actions"),
+    ("POST", "/supervision/reconcile"),
+}
+
+
 def protected(api: Api) -> list[Endpoint]:
-    return [e for e in endpoints(api.http.app) if e.key not in PUBLIC | PARTNER_SIGNED | CITIZEN_OWN]
+    return [
+        e for e in endpoints(api.http.app) if e.key not in PUBLIC | PARTNER_SIGNED | CITIZEN_OWN | DASHBOARD
+    ]
 
 
 def test_routes__each_is_public_or_protected_with_its_roles() -> None:
     found = {e.key for e in app_endpoints()}
     assert not PUBLIC & set(PROTECTED)
-    assert found - PUBLIC - PARTNER_SIGNED - CITIZEN_OWN == set(PROTECTED), (
+    assert found - PUBLIC - PARTNER_SIGNED - CITIZEN_OWN - DASHBOARD == set(PROTECTED), (
         "list a new route in PUBLIC or PROTECTED"
     )
-    assert PUBLIC | PARTNER_SIGNED | CITIZEN_OWN <= found
+    assert PUBLIC | PARTNER_SIGNED | CITIZEN_OWN | DASHBOARD <= found
     # The citizen's routes with a body are sent one with the citizen's token in test_bad_input.
     assert {e.key for e in app_endpoints() if e.takes_body} & CITIZEN_OWN == CITIZEN_BODIES
 
@@ -1426,6 +1453,8 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
     )
     ids = {
         "batch_id": batch_id,
+        "project_id": api.get(f"/v1/batches/{batch_id}")["project"]["id"],
+        "address": owner["address"],
         "certificate_id": certificate_id,
         "methodology_id": methodology["id"],
         "claim_id": claim["id"],
@@ -1561,7 +1590,7 @@ def test_public_routes__answer_without_a_token(api: Api, runtime: Runtime, subte
                 assert response.headers["content-type"].startswith("text/plain")
                 assert 'tanhui_outbox_pending_operations{status="signed"} 0.0' in response.text
                 assert "tanhui_indexer_lag_blocks " in response.text
-            elif endpoint.path.endswith("certificate.pdf"):
+            elif endpoint.path.endswith(".pdf"):
                 assert response.content.startswith(b"%PDF")
             else:  # the documentation pages
                 assert response.headers["content-type"].startswith("text/html")

@@ -54,6 +54,7 @@ PATH_SAMPLES = {
     "item_id": "999",
     "month": "2025-06",
     "scene_id": "SC-0000000000",
+    "address": "0x" + "00" * 20,
 }
 
 SIGNED_ELSEWHERE = (

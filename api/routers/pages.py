@@ -1,0 +1,412 @@
+"""The public explorer: server-rendered pages at ``/`` (Chinese by default, English with
+``?lang=en``), readable without JavaScript. The data comes from the index through
+:mod:`registry.explorer` (no chain calls on a page request); the certificate, batch and claim
+pages carry ``chain_check`` facts for the visitor's browser to compare with the chain.
+
+None of these routes is in the OpenAPI document: they answer HTML, not the API's JSON.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+
+from api.deps import RuntimeDep
+from api.explorer_i18n import COOKIE, choose, translator
+from registry import explorer
+from registry.amounts import tonnes
+from registry.errors import NotFound
+from registry.runtime import Runtime
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: Times show in the scheme's local time (China Standard Time, UTC+8), with the zone named.
+CST = timezone(timedelta(hours=8), "CST")
+MAX_PAGE_ID = 2**63 - 1
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+# -- the template environment (compiled once) --------------------------------------------------------
+
+
+def local_time(seconds: int | None) -> str:
+    if not seconds:
+        return ""
+    return datetime.fromtimestamp(int(seconds), UTC).astimezone(CST).strftime("%Y-%m-%d %H:%M CST")
+
+
+def short(value: str | None, keep: int = 10) -> str:
+    """A hash or address shortened for reading (the full value stays in the link and title)."""
+    if not value:
+        return ""
+    return value if len(value) <= keep + 6 else f"{value[:keep]}…{value[-4:]}"
+
+
+def kg_t(kg: int | None) -> str:
+    return tonnes(int(kg or 0))
+
+
+def bar_chart(rows: Iterable[dict[str, Any]], label: str, series: list[tuple[str, str, str]]) -> Markup:
+    """A grouped bar chart as inline SVG (no JavaScript): one group per row (its `label` key),
+    one bar per series (key, CSS class, legend text); values in kg, shown in tonnes."""
+    data = list(rows)
+    if not data:
+        return Markup("")
+    peak = max((int(r[key]) for r in data for key, _, _ in series), default=0) or 1
+    bar, gap, height, top = 14, 10, 120, 16
+    group = bar * len(series) + gap
+    width = max(group * len(data) + gap, 200)
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height + top + 34}" role="img" '
+        f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(label)}">'
+    ]
+    for i, row in enumerate(data):
+        x0 = gap + i * group
+        for j, (key, css, legend) in enumerate(series):
+            value = int(row[key])
+            h = round(value / peak * height)
+            x = x0 + j * bar
+            parts.append(
+                f'<rect class="{css}" x="{x}" y="{top + height - h}" width="{bar - 2}" height="{h}">'
+                f"<title>{escape(legend)} {escape(row[label])}: {tonnes(value)} t</title></rect>"
+            )
+        parts.append(f'<text x="{x0}" y="{top + height + 14}" class="axis">{escape(str(row[label]))}</text>')
+    for j, (_, css, legend) in enumerate(series):
+        parts.append(
+            f'<rect class="{css}" x="{gap + j * 110}" y="{top + height + 22}" width="10" height="10"/>'
+            f'<text x="{gap + j * 110 + 14}" y="{top + height + 31}" class="axis">{escape(legend)}</text>'
+        )
+    parts.append(f'<text x="{gap}" y="11" class="axis">{tonnes(peak)} t</text></svg>')
+    return Markup("".join(parts))
+
+
+@cache
+def environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["t_kg"] = kg_t
+    env.filters["local_time"] = local_time
+    env.filters["short"] = short
+    env.filters["tojson_script"] = lambda v: Markup(json.dumps(v, ensure_ascii=False).replace("<", "\\u003c"))
+    env.globals["bar_chart"] = bar_chart
+    return env
+
+
+def language(request: Request) -> str:
+    return choose(request.query_params.get("lang"), request.cookies.get(COOKIE))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """`template` rendered in the request's language; ``?lang=`` sets the language cookie."""
+    lang = language(request)
+    t = translator(lang)
+    html = (
+        environment().get_template(template).render(request_path=request.url.path, lang=lang, t=t, **context)
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie(COOKIE, lang, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True)
+    return response
+
+
+def not_found(request: Request, message: str | None = None) -> HTMLResponse:
+    return render(request, "explorer/not_found.html", 404, message=message)
+
+
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def public_id_or_none(text: str) -> str | None:
+    """A public id ("PRJ-…", "CL-…") as ids are written; anything else names nothing (and never
+    reaches the database: a NUL byte is an error on PostgreSQL)."""
+    return text if _PUBLIC_ID.fullmatch(text) else None
+
+
+def _page_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and 0 < len(text) <= 19 and 0 < int(text) <= MAX_PAGE_ID else None
+
+
+def public_rpc_url(runtime: Runtime) -> str:
+    return runtime.settings.public_rpc_url or runtime.client.rpc_url or ""
+
+
+def _read(
+    runtime: Runtime, request: Request, read: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any] | HTMLResponse:
+    """`read` over a read-only session; a missing record is the HTML 404 page."""
+    try:
+        with runtime.db.reading() as session:
+            return read(session)
+    except NotFound as err:
+        return not_found(request, err.message)
+
+
+# -- the pages -------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.reading() as session:
+        data = explorer.home(session)
+    t = translator(language(request))
+    data["by_type_labelled"] = [{**row, "label": t(row["project_type"])} for row in data["by_type"]]
+    return render(request, "explorer/home.html", data=data)
+
+
+@router.get("/methodologies", response_class=HTMLResponse)
+def methodologies(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.reading() as session:
+        rows = explorer.methodologies(session)
+    return render(request, "explorer/methodologies.html", methodologies=rows)
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def projects(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.reading() as session:
+        rows = explorer.projects(session)
+    return render(request, "explorer/projects.html", projects=rows)
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+def project(project_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    public_id = public_id_or_none(project_id)
+    if public_id is None:
+        return not_found(request)
+    data = _read(runtime, request, lambda s: explorer.project(s, public_id))
+    if isinstance(data, HTMLResponse):
+        return data
+    return render(request, "explorer/project.html", project=data)
+
+
+@router.get("/batches/{batch_id}", response_class=HTMLResponse)
+def batch(batch_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    number = _page_id(batch_id)
+    if number is None:
+        return not_found(request)
+    rpc_url = public_rpc_url(runtime)
+    data = _read(
+        runtime,
+        request,
+        lambda s: {
+            "batch": explorer.batch(s, number),
+            "chain_check": explorer.chain_check_batch(s, number, rpc_url),
+        },
+    )
+    if isinstance(data, HTMLResponse):
+        return data
+    return render(request, "explorer/batch.html", **data)
+
+
+@router.get("/certificates/{certificate_id}.pdf")
+def certificate_pdf(certificate_id: str, request: Request, runtime: RuntimeDep) -> Response:
+    number = _page_id(certificate_id)
+    if number is None:
+        return not_found(request)
+    data = _read(runtime, request, lambda s: explorer.certificate(s, number))
+    if isinstance(data, HTMLResponse):
+        return data
+    return Response(
+        certificate_pdf_bytes(data, str(request.url_for("certificate", certificate_id=str(number)))),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="tanhui-certificate-{number}.pdf"'},
+    )
+
+
+@router.get("/certificates/{certificate_id}", response_class=HTMLResponse, name="certificate")
+def certificate(certificate_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    number = _page_id(certificate_id)
+    if number is None:
+        return not_found(request)
+    rpc_url = public_rpc_url(runtime)
+    data = _read(
+        runtime,
+        request,
+        lambda s: {
+            "certificate": explorer.certificate(s, number),
+            "chain_check": explorer.chain_check_certificate(s, number, rpc_url),
+        },
+    )
+    if isinstance(data, HTMLResponse):
+        return data
+    page_url = str(request.url_for("certificate", certificate_id=str(number)))
+    return render(
+        request,
+        "explorer/certificate.html",
+        qr_svg=Markup(qr_svg(page_url)),
+        page_url=page_url,
+        printable=request.query_params.get("print") == "1",
+        **data,
+    )
+
+
+@router.get("/claims", response_class=HTMLResponse)
+def claims(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.reading() as session:
+        rows = explorer.claims(session)
+    return render(request, "explorer/claims.html", claims=rows)
+
+
+@router.get("/claims/{claim_id}", response_class=HTMLResponse)
+def claim(claim_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    public_id = public_id_or_none(claim_id)
+    if public_id is None:
+        return not_found(request)
+    rpc_url = public_rpc_url(runtime)
+    data = _read(
+        runtime,
+        request,
+        lambda s: {
+            "claim": explorer.claim(s, public_id),
+            "chain_check": explorer.chain_check_claim(s, public_id, rpc_url),
+        },
+    )
+    if isinstance(data, HTMLResponse):
+        return data
+    return render(request, "explorer/claim.html", **data)
+
+
+@router.get("/market", response_class=HTMLResponse)
+def market_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.reading() as session:
+        data = explorer.market_page(session)
+    return render(request, "explorer/market.html", market=data)
+
+
+@router.get("/points", response_class=HTMLResponse)
+def points_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.reading() as session:
+        data = explorer.points_page(session)
+    return render(request, "explorer/points.html", points=data)
+
+
+@router.get("/accounts/{address}", response_class=HTMLResponse)
+def account(address: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    data = _read(runtime, request, lambda s: explorer.account(s, address[:100]))
+    if isinstance(data, HTMLResponse):
+        return data
+    return render(request, "explorer/account.html", account=data)
+
+
+@router.get("/search", response_class=HTMLResponse, response_model=None)
+def search(
+    request: Request, runtime: RuntimeDep, q: str = Query(default="", max_length=200)
+) -> HTMLResponse | RedirectResponse:
+    with runtime.db.reading() as session:
+        hits = explorer.search(session, q)
+    if len(hits) == 1:
+        return RedirectResponse(hits[0].path, status_code=303)
+    return render(request, "explorer/search.html", q=q, hits=hits, quote=quote)
+
+
+# -- the certificate's QR code and PDF --------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG (kept: a certificate's page address does not change)."""
+    import segno
+
+    return str(segno.make(url, error="m").svg_inline(scale=3, dark="#1b3d2f"))
+
+
+PURPOSE_LABELS = {
+    "event_neutrality": "Event neutrality",
+    "voluntary": "Voluntary",
+    "compliance": "Compliance",
+    "organisation_neutrality": "Organisation neutrality",
+    "personal_neutrality": "Personal neutrality",
+    "other": "Other",
+}
+
+
+def _latin(text: str) -> str:
+    """The PDF's core font is Latin-1: other characters show as "?" (the HTML page has them all)."""
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def certificate_pdf_bytes(c: dict[str, Any], page_url: str) -> bytes:
+    """A retirement certificate as a one-page PDF, with a QR code of its public page."""
+    import segno
+    from fpdf import FPDF
+
+    doc = FPDF(format="A4")
+    doc.set_title(f"Retirement certificate {c['certificate_id']}")
+    doc.set_creator("Tanhui registry")
+    doc.add_page()
+    doc.set_font("helvetica", "B", 18)
+    doc.cell(0, 10, "Carbon credit retirement certificate", new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("helvetica", "B", 13)
+    doc.multi_cell(
+        150,
+        7,
+        _latin(f"{c['amount_t']} t CO2e retired for {c['beneficiary']}"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    image = io.BytesIO()
+    segno.make(page_url, error="m").save(image, kind="png", scale=4, border=2)
+    image.seek(0)
+    doc.image(image, x=165, y=12, w=32, h=32)
+    doc.ln(6)
+    batch = c.get("batch") or {}
+    project = batch.get("project") or {}
+    methodology = batch.get("methodology") or {}
+    chain = c["chain"]
+    rows = [
+        ("Certificate", str(c["certificate_id"])),
+        ("Amount", f"{c['amount_t']} t CO2e ({c['amount_kg']} kg)"),
+        ("Serial block", c["serial_block"]),
+        ("Beneficiary", c["beneficiary"]),
+        ("Purpose", PURPOSE_LABELS.get(c["purpose"], c["purpose"])),
+        ("Holder", f"{c['holder'].get('name') or ''} {c['holder']['address']}".strip()),
+        ("Retired at", local_time(c["retired_at_unix"])),
+        ("Jurisdiction", c["jurisdiction"] or ""),
+        ("Batch", str(c["batch_id"])),
+        ("Project", f"{project.get('name', '')} ({project.get('id', '')})" if project else ""),
+        (
+            "Methodology",
+            f"{methodology.get('code', '')} v{methodology.get('version', '')}" if methodology else "",
+        ),
+        ("Event id", c["event_id"]),
+        ("Chain id", str(chain["chain_id"])),
+        ("Contract", chain["contract"]),
+        ("Transaction", chain["tx_hash"]),
+        ("Block", str(chain["block_number"])),
+    ]
+    for label, value in rows:
+        doc.set_font("helvetica", "B", 10)
+        doc.cell(40, 6, label)
+        doc.set_font("helvetica", "", 9 if len(value) > 60 else 10)
+        doc.multi_cell(0, 6, _latin(value), new_x="LMARGIN", new_y="NEXT")
+    doc.ln(4)
+    doc.set_font("helvetica", "", 8)
+    doc.multi_cell(
+        0,
+        4,
+        _latin(
+            f"Check it from the chain alone: tanhui verify {c['certificate_id']} --rpc-url URL "
+            f"--contract {chain['contract']}. Public page: {page_url}"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    return bytes(doc.output())

@@ -67,7 +67,8 @@ def bar_chart(rows: Iterable[dict[str, Any]], label: str, series: list[tuple[str
     peak = max((int(r[key]) for r in data for key, _, _ in series), default=0) or 1
     bar, gap, height, top = 14, 10, 120, 16
     group = bar * len(series) + gap
-    width = max(group * len(data) + gap, 200)
+    # Room for the legend, and a width that keeps the text small when the chart is scaled up.
+    width = max(group * len(data) + gap, gap + 110 * len(series), 480)
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height + top + 34}" role="img" '
         f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(label)}">'

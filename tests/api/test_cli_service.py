@@ -297,6 +297,31 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         )
         assert re.fullmatch(summary, clean.stdout)
 
+        # The explorer (#12): a service over the demo's chain and database answers the home page
+        # and the certificate's page, naming its beneficiary and transaction; an unknown
+        # certificate's page is a 404 page, not a stack trace.
+        port = free_port("127.0.0.1")
+        url = f"http://127.0.0.1:{port}"
+        serving = ["--data-dir", str(tmp_path), "--port", str(port)]
+        service = subprocess.Popen(
+            [*TANHUI, "serve", "--rpc-url", node.url, "--database-url", database, *serving],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_healthy(url, service)
+            home = httpx.get(f"{url}/", timeout=30)
+            assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+            page = httpx.get(f"{url}/certificates/{cert}", timeout=30)
+            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+            assert "Chengdu Marathon 2025" in page.text and demo["retirement_tx"] in page.text
+            missing = httpx.get(f"{url}/certificates/999999", timeout=30, headers={"Accept": "text/html"})
+            assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+            assert "Traceback" not in missing.text
+        finally:
+            stop(service)
+
         # Drift is reported and fails the command.
         path = database.removeprefix("sqlite:///")
         with sqlite3.connect(path) as conn:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache, lru_cache
@@ -232,12 +234,46 @@ def certificate_pdf(certificate_id: str, request: Request, runtime: RuntimeDep) 
     )
 
 
+#: A certificate's page, once rendered, serves the same requests for a few seconds: a
+#: certificate does not change (a chain that loses its block is the exception, seen within this
+#: time), and a page that verifies itself is shared widely (a QR code on an event's poster).
+PAGE_TTL_SECONDS = 5.0
+_pages: dict[tuple[object, ...], tuple[float, bytes]] = {}
+_pages_lock = threading.Lock()
+
+
+def _cached(key: tuple[object, ...]) -> bytes | None:
+    with _pages_lock:
+        hit = _pages.get(key)
+    if hit is not None and time.monotonic() - hit[0] < PAGE_TTL_SECONDS:
+        return hit[1]
+    return None
+
+
+def _keep(key: tuple[object, ...], body: bytes) -> None:
+    with _pages_lock:
+        if len(_pages) >= 4096:
+            _pages.clear()
+        _pages[key] = (time.monotonic(), body)
+
+
 @router.get("/certificates/{certificate_id}", response_class=HTMLResponse, name="certificate")
 def certificate(certificate_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     number = _page_id(certificate_id)
     if number is None:
         return not_found(request)
     rpc_url = public_rpc_url(runtime)
+    page_url = str(request.url_for("certificate", certificate_id=str(number)))
+    printable = request.query_params.get("print") == "1"
+    key = (id(runtime), number, language(request), page_url, printable, rpc_url)
+    body = _cached(key)
+    if body is not None:
+        response = HTMLResponse(body)
+        if request.query_params.get("lang") in ("zh", "en"):
+            response.set_cookie(
+                COOKIE, language(request), max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True
+            )
+        return response
     data = _read(
         runtime,
         request,
@@ -248,15 +284,16 @@ def certificate(certificate_id: str, request: Request, runtime: RuntimeDep) -> H
     )
     if isinstance(data, HTMLResponse):
         return data
-    page_url = str(request.url_for("certificate", certificate_id=str(number)))
-    return render(
+    response = render(
         request,
         "explorer/certificate.html",
         qr_svg=Markup(qr_svg(page_url)),
         page_url=page_url,
-        printable=request.query_params.get("print") == "1",
+        printable=printable,
         **data,
     )
+    _keep(key, bytes(response.body))
+    return response
 
 
 @router.get("/claims", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from registry import champions, market, supervision, views
 from registry import claims as claims_module
 from registry.clock import from_unix, iso, now
 from registry.errors import NotFound
+from registry.methodology_review import methodology_key
 from registry.models import (
     Batch,
     BlockTime,
@@ -43,6 +44,7 @@ from registry.models import (
     Verification,
 )
 from registry.points import epochs
+from registry.states import ProjectStatus
 
 #: Project types as the market names them; a methodology outside them shows under "other".
 OTHER_TYPE = "other"
@@ -170,11 +172,26 @@ def methodologies(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+#: At most this many rows of one list on a page (the latest first): a page stays small however
+#: much an account or a batch has done.
+PAGE_ROWS = 200
+
+#: The projects the public sees: those the registrar approved for the chain. A draft, a project
+#: under review or a rejected one is its owner's business (the API keeps it to participants).
+PUBLIC_PROJECTS = (
+    ProjectStatus.APPROVED,
+    ProjectStatus.REGISTERED,
+    ProjectStatus.SUSPENDED,
+    ProjectStatus.CLOSED,
+)
+
+
 def projects(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Project, Methodology.code, Methodology.version, Participant.public_id, Participant.name)
         .join(Methodology, Methodology.id == Project.methodology_id)
         .join(Participant, Participant.id == Project.owner_id)
+        .where(Project.status.in_(PUBLIC_PROJECTS))
         .order_by(Project.id)
     ).tuples()
     return [
@@ -205,7 +222,9 @@ def _names(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str]]:
 def project(session: Session, public_id: str) -> dict[str, Any]:
     """A project with its documents (and their hashes), monitoring reports, verifications and
     the batches issued from them."""
-    p = session.execute(select(Project).where(Project.public_id == public_id)).scalar_one_or_none()
+    p = session.execute(
+        select(Project).where(Project.public_id == public_id, Project.status.in_(PUBLIC_PROJECTS))
+    ).scalar_one_or_none()
     if p is None:
         raise NotFound(f"no project {public_id}", project=public_id)
     methodology = session.get(Methodology, p.methodology_id)
@@ -330,7 +349,8 @@ def batch(session: Session, batch_id: int) -> dict[str, Any]:
         select(Holding.address, Holding.amount_kg, Participant.public_id, Participant.name)
         .outerjoin(Participant, Participant.address == Holding.address)
         .where(Holding.batch_id == batch_id)
-        .order_by(Holding.address)
+        .order_by(Holding.amount_kg.desc())
+        .limit(PAGE_ROWS)
     ).tuples()
     view["holders"] = [
         {"address": a, "amount_kg": kg, "participant": pid, "name": name}
@@ -348,7 +368,7 @@ def batch(session: Session, batch_id: int) -> dict[str, Any]:
             "tx_hash": li.tx_hash,
         }
         for li in session.execute(
-            select(Listing).where(Listing.batch_id == batch_id).order_by(Listing.id)
+            select(Listing).where(Listing.batch_id == batch_id).order_by(Listing.id.desc()).limit(PAGE_ROWS)
         ).scalars()
     ]
     view["trades"] = [
@@ -361,7 +381,9 @@ def batch(session: Session, batch_id: int) -> dict[str, Any]:
             "settled_at": t.settled_at,
             "tx_hash": t.tx_hash,
         }
-        for t in session.execute(select(Trade).where(Trade.batch_id == batch_id).order_by(Trade.id)).scalars()
+        for t in session.execute(
+            select(Trade).where(Trade.batch_id == batch_id).order_by(Trade.id.desc()).limit(PAGE_ROWS)
+        ).scalars()
     ]
     view["invalidations"] = [
         {"holder": i.holder, "amount_kg": i.amount_kg, "reason": i.reason, "tx_hash": i.tx_hash}
@@ -383,15 +405,39 @@ def chain_check_batch(session: Session, batch_id: int, rpc_url: str) -> dict[str
         "contracts": contracts(meta),
         "facts": {
             "batch_id": b.id,
+            "report_hash": b.report_hash,
             "project_id": b.project_hash,
             "issued_kg": b.issued_kg,
             "retired_kg": b.retired_kg,
+            "invalidated_kg": b.invalidated_kg,
             "period_start": b.period_start,
             "period_end": b.period_end,
             "tx_hash": b.tx_hash,
             "block_number": b.block_number,
+            **_provenance_facts(session, b.report_hash),
         },
     }
+
+
+def _provenance_facts(session: Session, report_hash: str) -> dict[str, Any]:
+    """The batch page's methodology (on-chain id and version) and verifier, as the chain's
+    ``batch(id)`` names them, when the registry knows the report."""
+    report = session.execute(
+        select(MonitoringReport).where(MonitoringReport.report_hash == report_hash)
+    ).scalar_one_or_none()
+    if report is None:
+        return {}
+    facts: dict[str, Any] = {}
+    project = session.get(Project, report.project_id)
+    methodology = session.get(Methodology, project.methodology_id) if project is not None else None
+    if methodology is not None:
+        facts["methodology_id"] = "0x" + methodology_key(methodology.code).hex()
+        facts["methodology_version"] = methodology.version
+    approved = [v for v in report.verifications if v.decision == "approve"]
+    verifier = session.get(Participant, approved[-1].verifier_id) if approved else None
+    if verifier is not None:
+        facts["verifier"] = verifier.address
+    return facts
 
 
 # -- certificates ----------------------------------------------------------------------------------
@@ -434,6 +480,11 @@ def chain_check_certificate(session: Session, certificate_id: int, rpc_url: str)
             "serial_last": r.serial_last,
             "purpose": int(purpose) if purpose is not None else None,
             "beneficiary": r.beneficiary,
+            "event_id": r.event_id,
+            "jurisdiction": r.jurisdiction,
+            "consumption_start": r.consumption_start,
+            "consumption_end": r.consumption_end,
+            "note": r.note,
             "retired_at": r.retired_at,
             "tx_hash": r.tx_hash,
             "block_number": r.block_number,
@@ -485,13 +536,17 @@ def chain_check_claim(session: Session, public_id: str, rpc_url: str) -> dict[st
         "chain_id": meta.chain_id,
         "rpc_url": rpc_url,
         "contracts": contracts(meta),
+        # An open claim's footprint is not on chain yet (closing records it): only what was
+        # retired against it is checked then, and the box says so.
         "facts": {
             "claim_id": c.public_id,
             "event_id": c.onchain_id,
             "retired_kg": c.retired_at_close if c.retired_at_close is not None else retired,
-            "footprint_kg": c.footprint_kg if c.closed_block is not None else 0,
-            "required_kg": c.required_kg if c.closed_block is not None else 0,
-            "closed_at": closed_at or 0,
+            **(
+                {"footprint_kg": c.footprint_kg, "required_kg": c.required_kg, "closed_at": closed_at or 0}
+                if c.closed_block is not None
+                else {"closed_at": 0}
+            ),
         },
     }
 
@@ -547,15 +602,19 @@ def account(session: Session, address: str) -> dict[str, Any]:
         select(Holding.batch_id, Holding.amount_kg)
         .where(Holding.address == checksummed)
         .order_by(Holding.batch_id)
+        .limit(PAGE_ROWS)
     ).tuples()
     transfers = session.execute(
         select(Transfer)
         .where(or_(Transfer.sender == checksummed, Transfer.recipient == checksummed))
         .order_by(Transfer.block_number.desc(), Transfer.log_index.desc())
-        .limit(200)
+        .limit(PAGE_ROWS)
     ).scalars()
     retired = session.execute(
-        select(Retirement).where(Retirement.holder == checksummed).order_by(Retirement.certificate_id.desc())
+        select(Retirement)
+        .where(Retirement.holder == checksummed)
+        .order_by(Retirement.certificate_id.desc())
+        .limit(PAGE_ROWS)
     ).scalars()
     frozen = session.get(FrozenAccount, checksummed)
     known = who is not None
@@ -609,7 +668,7 @@ def search(session: Session, query: str) -> list[Hit]:
     if not q or not q.isprintable():  # no control characters (a NUL is an error on PostgreSQL)
         return []
     hits: list[Hit] = []
-    if q.isdigit() and len(q) <= 18:
+    if q.isascii() and q.isdigit() and len(q) <= 18:
         n = int(q)
         if session.get(Retirement, n) is not None:
             hits.append(Hit("certificate", f"#{n}", f"/certificates/{n}"))
@@ -636,7 +695,9 @@ def search(session: Session, query: str) -> list[Hit]:
     if address is not None:
         return [Hit("account", address, f"/accounts/{address}")]
     found = session.execute(
-        select(Project.public_id, Project.name).where(Project.public_id == q)
+        select(Project.public_id, Project.name)
+        .where(Project.public_id == q)
+        .where(Project.status.in_(PUBLIC_PROJECTS))
     ).one_or_none()
     if found is not None:
         return [Hit("project", f"{found[1]} ({found[0]})", f"/projects/{found[0]}")]
@@ -649,6 +710,7 @@ def search(session: Session, query: str) -> list[Hit]:
     rows = session.execute(
         select(Project.public_id, Project.name)
         .where(func.lower(Project.name).like(f"%{escaped}%", escape="\\"))
+        .where(Project.status.in_(PUBLIC_PROJECTS))
         .order_by(Project.id)
         .limit(50)
     ).tuples()

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # The chain's JSON-RPC URL the explorer's pages give visitors' browsers to check a page
     # against (a node the public may call). None: the registry's own chain URL.
     public_rpc_url: str | None = None
+    # The explorer's own address as the public reaches it (https://registry.example.cn): QR codes
+    # and PDFs name it. None: the address each request came to (its Host header).
+    public_base_url: str | None = None
     # None: SQLite in data_dir.
     database_url: str | None = None
     # The operator's key (the admin and registrar of the registry). None on a development node:

@@ -168,6 +168,11 @@ const CHECKS = {
       diffs.compare(facts, "holder", tx.args.holder, "hex");
       diffs.compare(facts, "batch_id", tx.args.batchId, "uint");
       diffs.compare(facts, "purpose", tx.args.details.purpose, "uint");
+      diffs.compare(facts, "event_id", tx.args.details.eventId, "hex");
+      diffs.compare(facts, "jurisdiction", tx.args.details.jurisdiction, "text");
+      diffs.compare(facts, "consumption_start", tx.args.details.consumptionStart, "uint");
+      diffs.compare(facts, "consumption_end", tx.args.details.consumptionEnd, "uint");
+      diffs.compare(facts, "note", tx.args.details.note, "text");
     }
     diffs.compare(facts, "amount_kg", r.serialLast - r.serialFirst + 1n, "uint");
   },
@@ -183,6 +188,11 @@ const CHECKS = {
     }
     diffs.compare(facts, "batch_id", id, "uint");
     diffs.compare(facts, "project_id", b.projectId, "hex");
+    diffs.compare(facts, "report_hash", b.reportHash, "hex");
+    diffs.compare(facts, "methodology_id", b.methodologyId, "hex");
+    diffs.compare(facts, "methodology_version", b.methodologyVersion, "uint");
+    diffs.compare(facts, "verifier", b.verifier, "hex");
+    diffs.compare(facts, "invalidated_kg", b.invalidated, "uint");
     diffs.compare(facts, "issued_kg", b.issued, "uint");
     diffs.compare(facts, "retired_kg", b.retired, "uint");
     diffs.compare(facts, "period_start", b.periodStart, "uint");

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -64,10 +65,16 @@ def _is_supervisor(participant: Participant) -> bool:
 
 async def _form(request: Request) -> dict[str, str]:
     """An urlencoded form body (first value of each field); too long a body is empty."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return {}
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         return {}
-    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
+    try:
+        parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50)
+    except ValueError:  # more fields than any form of the dashboard has
+        return {}
     return {k: v[0] for k, v in parsed.items()}
 
 
@@ -93,8 +100,10 @@ def dashboard(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         reconcile=last,
         actor=actor,
         csrf=csrf_token(token),
-        notice=request.query_params.get("notice"),
-        notice_ok=request.query_params.get("ok") == "1",
+        notice=_notice(request)[0],
+        notice_ok=_notice(request)[1],
+        # One key per rendering of the page (each form adds its action): a double-click acts once.
+        form_key=secrets.token_hex(8),
         project_types=list(market.PROJECT_TYPES),
     )
 
@@ -129,10 +138,31 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+#: Signs the notices the dashboard redirects with, so that a link cannot put words in its mouth
+#: (a notice whose signature is not this process's is not shown).
+_NOTICE_KEY = secrets.token_bytes(32)
+
+
+def _notice_signature(message: str, ok: bool) -> str:
+    return hmac.new(_NOTICE_KEY, f"{int(ok)}:{message}".encode(), hashlib.sha256).hexdigest()
+
+
 def _done(message: str, ok: bool) -> RedirectResponse:
-    return RedirectResponse(
-        "/supervision?" + urlencode({"notice": message[:300], "ok": "1" if ok else "0"}), 303
-    )
+    message = message[:300]
+    query = {"notice": message, "ok": "1" if ok else "0", "sig": _notice_signature(message, ok)}
+    return RedirectResponse("/supervision?" + urlencode(query), 303)
+
+
+def _notice(request: Request) -> tuple[str | None, bool]:
+    """The notice of the redirect that brought the supervisor here, if this service signed it."""
+    message = request.query_params.get("notice")
+    ok = request.query_params.get("ok") == "1"
+    signature = request.query_params.get("sig", "")
+    if message is None or not hmac.compare_digest(
+        signature.encode(), _notice_signature(message, ok).encode()
+    ):
+        return None, False
+    return message, ok
 
 
 def _outcome(answer: Answer) -> tuple[str, bool]:
@@ -159,7 +189,7 @@ def _participant_id(text: str) -> str:
 
 
 def _batch_id(text: str) -> int:
-    if not text.strip().isdigit() or not 0 < int(text.strip()) < 2**63:
+    if not (text.strip().isascii() and text.strip().isdigit()) or not 0 < int(text.strip()) < 2**63:
         raise ValueError("batch_id")
     return int(text.strip())
 
@@ -176,7 +206,7 @@ async def act(request: Request, runtime: RuntimeDep) -> Response:
         return render(request, "explorer/forbidden.html", 403)
     form = await _form(request)
     t = translator(language(request))
-    if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token)):
+    if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(token).encode()):
         return render(request, "explorer/forbidden.html", 403, message=t("csrf"))
     action = form.get("action", "")
     reason = form.get("reason", "").strip()
@@ -252,7 +282,7 @@ async def run_reconcile(request: Request, runtime: RuntimeDep) -> Response:
     if not _is_supervisor(actor):
         return render(request, "explorer/forbidden.html", 403)
     form = await _form(request)
-    if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token)):
+    if not hmac.compare_digest(form.get("csrf", "").encode(), csrf_token(token).encode()):
         return render(request, "explorer/forbidden.html", 403, message=translator(language(request))("csrf"))
     from registry.reconcile import reconcile
 

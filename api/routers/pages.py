@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -118,6 +118,10 @@ def language(request: Request) -> str:
     return choose(request.query_params.get("lang"), request.cookies.get(COOKIE))
 
 
+#: No page is shown inside another site's frame (clickjacking of the dashboard's forms).
+FRAME_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """`template` rendered in the request's language; ``?lang=`` sets the language cookie."""
     lang = language(request)
@@ -125,7 +129,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     html = (
         environment().get_template(template).render(request_path=request.url.path, lang=lang, t=t, **context)
     )
-    response = HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code, headers=FRAME_HEADERS)
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie(COOKIE, lang, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True)
     return response
@@ -144,12 +148,39 @@ def public_id_or_none(text: str) -> str | None:
     return text if _PUBLIC_ID.fullmatch(text) else None
 
 
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
 def _page_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < len(text) <= 19 and 0 < int(text) <= MAX_PAGE_ID else None
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+    return int(text) if _DIGITS.fullmatch(text) and 0 < int(text) <= MAX_PAGE_ID else None
+
+
+def _page_url(request: Request, runtime: Runtime, certificate_id: int) -> str:
+    """A certificate page's address for its QR code and PDF: under TANHUI_PUBLIC_BASE_URL when
+    set (behind a proxy the Host header is the proxy's business), else as the request came."""
+    base = runtime.settings.public_base_url
+    if base:
+        return f"{base.rstrip('/')}/certificates/{certificate_id}"
+    return str(request.url_for("certificate", certificate_id=str(certificate_id)))
 
 
 def public_rpc_url(runtime: Runtime) -> str:
-    return runtime.settings.public_rpc_url or runtime.client.rpc_url or ""
+    """The node the pages offer visitors' browsers: TANHUI_PUBLIC_RPC_URL, else the registry's own
+    chain URL without any credentials or query (user:password@, ?apikey=...) it may carry."""
+    if runtime.settings.public_rpc_url:
+        return runtime.settings.public_rpc_url
+    return _without_credentials(runtime.client.rpc_url or "")
+
+
+@lru_cache(maxsize=16)
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return ""
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _read(
@@ -228,7 +259,7 @@ def certificate_pdf(certificate_id: str, request: Request, runtime: RuntimeDep) 
     if isinstance(data, HTMLResponse):
         return data
     return Response(
-        certificate_pdf_bytes(data, str(request.url_for("certificate", certificate_id=str(number)))),
+        certificate_pdf_bytes(data, _page_url(request, runtime, number)),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="tanhui-certificate-{number}.pdf"'},
     )
@@ -263,12 +294,12 @@ def certificate(certificate_id: str, request: Request, runtime: RuntimeDep) -> H
     if number is None:
         return not_found(request)
     rpc_url = public_rpc_url(runtime)
-    page_url = str(request.url_for("certificate", certificate_id=str(number)))
+    page_url = _page_url(request, runtime, number)
     printable = request.query_params.get("print") == "1"
     key = (id(runtime), number, language(request), page_url, printable, rpc_url)
     body = _cached(key)
     if body is not None:
-        response = HTMLResponse(body)
+        response = HTMLResponse(body, headers=FRAME_HEADERS)
         if request.query_params.get("lang") in ("zh", "en"):
             response.set_cookie(
                 COOKIE, language(request), max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True

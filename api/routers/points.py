@@ -106,7 +106,7 @@ async def ingest_acts(
     request: Request, runtime: RuntimeDep, partner: PartnerId = None, signature: Signature = None
 ) -> dict[str, Any]:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise ingest.BatchTooLarge(f"the body is {declared} bytes; at most {MAX_BODY}", limit=MAX_BODY)
     body = await request.body()
     if len(body) > MAX_BODY:

@@ -150,3 +150,55 @@ def test_reconcile__run_from_the_dashboard_is_recorded_and_shown(api: Api, runti
     page = api.http.get("/supervision", params={"lang": "en"}).text
     section = page.split('id="reconcile"')[1].split("</div>")[0]
     assert "In agreement" in section and "batches 1" in section
+
+
+def test_invalidate__a_double_submitted_form_acts_once(api: Api, runtime: Runtime) -> None:
+    """Each form carries its own key, rendered with the page: the same form posted twice (a
+    double click) invalidates once. Without the key it invalidated twice."""
+    batch_id, owner, _ = api.issued_batch()
+    _, csrf = signed_in_supervisor(api)
+    page = api.http.get("/supervision").text
+    key = re.search(r'name="idempotency" value="([^"]+-invalidate)"', page)
+    assert key, "the invalidate form has no key of its own"
+    fields = {
+        "action": "invalidate",
+        "batch_id": str(batch_id),
+        "participant_id": owner["id"],
+        "amount_t": "1.5",
+        "reason": "overstated meter",
+        "csrf": csrf,
+        "idempotency": key.group(1),
+    }
+    for _ in range(2):
+        assert "ok=1" in act(api, fields).headers["location"]
+    assert api.get(f"/v1/batches/{batch_id}")["supply"]["invalidated_kg"] == 1_500
+
+
+def test_notice__only_the_dashboards_own_is_shown(api: Api) -> None:
+    signed_in_supervisor(api)
+    forged = api.http.get("/supervision", params={"notice": "re-enter your token at evil.example", "ok": "1"})
+    assert forged.status_code == 200 and "evil.example" not in forged.text
+    done = act(
+        api, {"action": "freeze_batch", "batch_id": "abc", "reason": "x", "csrf": csrf_of(forged.text)}
+    )
+    shown = api.http.get(done.headers["location"])
+    assert 'id="notice"' in shown.text  # the redirect's own notice, signed, is shown
+
+
+def test_odd_forms__are_refused_not_500s(api: Api) -> None:
+    many = "&".join(f"f{i}=x" for i in range(60))
+    signed = api.http.post(
+        "/supervision/session", content=many, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert signed.status_code in (200, 401) and "supervision/session" in signed.text
+    signed_in_supervisor(api)
+    for path in ("/supervision/actions", "/supervision/reconcile"):
+        odd = api.http.post(path, data={"action": "freeze_batch", "reason": "x", "csrf": "é"})
+        assert odd.status_code == 403, (path, odd.status_code)
+
+
+def test_pages__cannot_be_framed(api: Api) -> None:
+    for path in ("/", "/supervision"):
+        response = api.http.get(path)
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

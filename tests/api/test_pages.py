@@ -292,3 +292,55 @@ def test_malformed_ids__are_404_pages_not_database_errors(api: Api) -> None:
     # The search box takes anything: control characters find nothing rather than fail.
     assert "没有找到结果" in page(api, "/search", q="PRJ-\x00")
     assert "没有找到结果" in page(api, "/search", q="x" * 200)
+
+
+def test_unicode_digits__are_404_pages_not_500s(api: Api) -> None:
+    for path in ("/batches/²", "/certificates/²", "/certificates/².pdf"):
+        assert api.http.get(path).status_code == 404, path
+    assert api.http.get("/search", params={"q": "²"}).status_code == 200
+
+
+def test_projects__a_draft_is_not_public(api: Api) -> None:
+    api.published_methodology_once()
+    owner = api.participant(["project_owner"])
+    draft = api.ok(
+        "/v1/projects",
+        {
+            "name": "Secret boiler plan",
+            "location": "Chengdu",
+            "methodology": {"code": "TH-ES-001", "version": 1},
+        },
+        owner["token"],
+    )
+    assert "Secret boiler plan" not in api.http.get("/projects").text
+    assert api.http.get(f"/projects/{draft['id']}").status_code == 404
+    assert "Secret boiler plan" not in api.http.get("/search", params={"q": "Secret boiler"}).text
+    registered = api.registered_project(owner)
+    assert api.http.get(f"/projects/{registered['id']}").status_code == 200
+
+
+def test_public_rpc_url__never_carries_the_registrys_credentials() -> None:
+    from api.routers.pages import _without_credentials
+
+    assert (
+        _without_credentials("https://ops:S3cret@besu.internal:8545/rpc?apikey=K1")
+        == "https://besu.internal:8545/rpc"
+    )
+    assert _without_credentials("http://127.0.0.1:8545") == "http://127.0.0.1:8545"
+    assert _without_credentials("not a url") == ""
+
+
+def test_certificate_qr__names_the_public_base_url_when_set(api: Api, runtime: Runtime) -> None:
+    batch_id, owner, _ = api.issued_batch()
+    r = api.ok(
+        "/v1/retirements",
+        {"batch_id": batch_id, "amount_kg": 10, "beneficiary": "B", "purpose": "voluntary"},
+        owner["token"],
+    )
+    runtime.settings.public_base_url = "https://registry.example.cn"
+    try:
+        body = api.http.get(f"/certificates/{r['certificate_id']}", headers={"Host": "evil.example"}).text
+    finally:
+        runtime.settings.public_base_url = None
+    assert f"https://registry.example.cn/certificates/{r['certificate_id']}" in body
+    assert "evil.example" not in body

@@ -57,31 +57,35 @@ def test_certificate_page__verifies_itself_against_the_chain(site: str, world: W
     shot(page, "certificate")
 
 
+@pytest.mark.parametrize("field", ["beneficiary", "jurisdiction", "note"])
 def test_certificate_page__an_index_that_disagrees_with_the_chain_shows_the_difference(
     site: str,
     world: World,  # noqa: F811
     page: Page,
+    field: str,
 ) -> None:
-    """The registry's server is not trusted: a beneficiary changed in its database (as a lying
-    or broken server would show it) is caught in the browser, field by field."""
+    """The registry's server is not trusted: a detail changed in its database (as a lying or
+    broken server would show it) is caught in the browser, field by field — the beneficiary, and
+    the details a first version of the check left out (jurisdiction, note)."""
+    column = getattr(Retirement, field)
     with world.runtime.db.transaction() as session:
-        original = session.get(Retirement, world.certificate_id).beneficiary  # type: ignore[union-attr]
+        original = getattr(session.get(Retirement, world.certificate_id), field)
         session.execute(
             update(Retirement)
             .where(Retirement.certificate_id == world.certificate_id)
-            .values(beneficiary="Someone Else Ltd")
+            .values({column: "Forged"})
         )
     pages._pages.clear()  # the page as the changed database renders it, not the one cached before
     try:
         state, _, fields = checked(page, f"{site}/certificates/{world.certificate_id}")
-        assert state == "mismatch" and fields == {"beneficiary"}, (state, fields)
-        assert page.locator("#chain-check").is_visible()
+        assert state == "mismatch" and fields == {field}, (state, fields)
+        assert page.locator(f'.chain-check-facts [data-fact="{field}"]').count() == 1  # listed as checked
     finally:
         with world.runtime.db.transaction() as session:
             session.execute(
                 update(Retirement)
                 .where(Retirement.certificate_id == world.certificate_id)
-                .values(beneficiary=original)
+                .values({column: original})
             )
         pages._pages.clear()
 

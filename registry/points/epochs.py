@@ -9,39 +9,69 @@ personal data on chain.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
-from chain.points import MerkleTree, leaf_hash
+from chain.points import MerkleTree, leaf_hashes
 from registry.clock import now
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
 from registry.errors import InvalidRequest, InvalidState, NotFound
 from registry.models import ChainOperation, Citizen, LedgerPosting, Participant, PointsEpoch, PointsLeaf
 from registry.outbox import Outbox
-from registry.points import ledger
+from registry.points import bulk, ledger
 
 ANCHOR_GAS = 200_000
 
 
 def _cumulative(session: Session, until: datetime) -> list[tuple[str, int, int, int]]:
     """(pseudonym, citizen id, balance, grams) of every citizen with postings before `until`,
-    in pseudonym order."""
-    rows = session.execute(
-        select(
-            Citizen.pseudonym,
-            Citizen.id,
-            func.sum(LedgerPosting.points),
-            func.sum(case((LedgerPosting.kind.in_(("earn", "reverse")), LedgerPosting.grams), else_=0)),
+    in pseudonym order.
+
+    Two plain scans rather than one join, grouping and sort, read straight from the driver's
+    cursor (a million rows through SQLAlchemy's rows cost seconds): the postings summed by
+    citizen, then the citizens in pseudonym order (a walk of the unique index on
+    ``pseudonym``), matched here. 7 s for a million citizens on SQLite before, about 2.5 s."""
+    connection, driver = bulk.connection(session)
+    dialect = connection.dialect
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    to_db = LedgerPosting.__table__.c.created_at.type.bind_processor(dialect)
+    cursor = driver.cursor()
+    try:
+        cursor.execute(
+            "SELECT citizen_id, SUM(points),"
+            " SUM(CASE WHEN kind IN ('earn', 'reverse') THEN grams ELSE 0 END)"
+            f" FROM ledger_postings WHERE citizen_id IS NOT NULL AND created_at < {mark}"
+            " GROUP BY citizen_id",
+            (to_db(until) if to_db is not None else until,),
         )
-        .join(LedgerPosting, LedgerPosting.citizen_id == Citizen.id)
-        .where(LedgerPosting.created_at < until)
-        .group_by(Citizen.id, Citizen.pseudonym)
-        .order_by(Citizen.pseudonym)
-    ).tuples()
-    return [(p, int(c), int(b), int(g)) for p, c, b, g in rows]
+        sums = {cid: (int(points), int(grams)) for cid, points, grams in cursor.fetchall()}
+        cursor.execute("SELECT pseudonym, id FROM citizens ORDER BY pseudonym")
+        get = sums.get
+        leaves: list[tuple[str, int, int, int]] = []
+        add = leaves.append
+        for pseudonym, cid in cursor.fetchall():
+            found = get(cid)
+            if found is not None:
+                add((pseudonym, cid, found[0], found[1]))
+    finally:
+        cursor.close()
+    return leaves
+
+
+def store_leaves(session: Session, epoch: int, leaves: Sequence[tuple[str, int, int, int]]) -> None:
+    """Writes the epoch's leaves (``points_leaves``, a row each, at their positions): with
+    ``COPY`` on PostgreSQL and the driver's own ``executemany`` on SQLite, not row by row
+    through the ORM (a million leaves took 26 s on PostgreSQL and 10 s on SQLite that way)."""
+    bulk.insert_tuples(
+        session,
+        cast(Table, PointsLeaf.__table__),
+        ("epoch", "position", "citizen_id", "points", "grams"),
+        [(epoch, i, cid, points, grams) for i, (_, cid, points, grams) in enumerate(leaves)],
+    )
 
 
 def close_day(session: Session, outbox: Outbox, day: date) -> PointsEpoch:
@@ -61,8 +91,7 @@ def close_day(session: Session, outbox: Outbox, day: date) -> PointsEpoch:
     leaves = _cumulative(session, closing)
     if not leaves:
         raise InvalidState(f"no citizen has points by the end of {day}: nothing to anchor", status="empty")
-    hashes = [leaf_hash(bytes.fromhex(p[2:]), balance, grams) for p, _, balance, grams in leaves]
-    tree = MerkleTree.build(hashes)
+    tree = MerkleTree.build(leaf_hashes([(bytes.fromhex(p[2:]), b, g) for p, _, b, g in leaves]))
     epoch = PointsEpoch(
         epoch=(last or 0) + 1,
         day=day,
@@ -74,13 +103,7 @@ def close_day(session: Session, outbox: Outbox, day: date) -> PointsEpoch:
     )
     session.add(epoch)
     session.flush()
-    session.execute(
-        insert(PointsLeaf),
-        [
-            {"epoch": epoch.epoch, "position": i, "citizen_id": cid, "points": balance, "grams": grams}
-            for i, (_, cid, balance, grams) in enumerate(leaves)
-        ],
-    )
+    store_leaves(session, epoch.epoch, leaves)
     op = outbox.enqueue(
         session,
         kind="anchor_points",
@@ -110,7 +133,7 @@ def _tree(session: Session, epoch: PointsEpoch) -> MerkleTree:
             .where(PointsLeaf.epoch == epoch.epoch)
             .order_by(PointsLeaf.position)
         ).all()
-        tree = MerkleTree.build([leaf_hash(bytes.fromhex(p[2:]), pts, g) for p, pts, g in rows])
+        tree = MerkleTree.build(leaf_hashes([(bytes.fromhex(p[2:]), pts, g) for p, pts, g in rows]))
         with _trees_guard:
             if len(_trees) > 7:
                 _trees.clear()

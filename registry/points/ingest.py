@@ -28,7 +28,7 @@ from registry import campaigns
 from registry.clock import now
 from registry.errors import InvalidRequest, NotFound, RegistryError
 from registry.models import Citizen, LedgerPosting, PointsAct, PointsPartner
-from registry.points import ledger, valuation
+from registry.points import bulk, ledger, valuation
 from registry.scenes import CertificateCheck, certificate_check
 
 MAX_BATCH = 10_000
@@ -179,11 +179,12 @@ def ingest(
     # locked in id order (their caps are read and raised by one batch at a time): FOR UPDATE on
     # PostgreSQL; SQLite's write lock serialises the batches already.
     session.execute(select(PointsPartner.id).where(PointsPartner.id == partner.id).with_for_update())
+    conn = session.connection()
     ids = [_record_id(r) for r in records]
     earlier = dict(
         session.execute(
             select(PointsAct.record_id, PointsAct.status).where(
-                PointsAct.partner_id == partner.id, PointsAct.record_id.in_(set(ids))
+                PointsAct.partner_id == partner.id, bulk.among(conn, PointsAct.record_id, set(ids))
             )
         )
         .tuples()
@@ -197,7 +198,7 @@ def ingest(
         session.execute(
             delete(PointsAct).where(
                 PointsAct.partner_id == partner.id,
-                PointsAct.record_id.in_(retried),
+                bulk.among(conn, PointsAct.record_id, retried),
                 PointsAct.status == "rejected",
             )
         )
@@ -205,7 +206,10 @@ def ingest(
     citizens = {
         c.public_id: c
         for c in session.execute(
-            select(Citizen).where(Citizen.public_id.in_(named)).order_by(Citizen.id).with_for_update()
+            select(Citizen)
+            .where(bulk.among(conn, Citizen.public_id, named))
+            .order_by(Citizen.id)
+            .with_for_update()
         ).scalars()
     }
     # What each (citizen, scene) earned already on the days and in the months the batch touches.
@@ -231,7 +235,7 @@ def ingest(
         for cid, scene, day, points in session.execute(
             select(PointsAct.citizen_id, PointsAct.scene, PointsAct.day, func.sum(PointsAct.points))
             .where(
-                PointsAct.citizen_id.in_(citizen_ids),
+                bulk.among(conn, PointsAct.citizen_id, citizen_ids),
                 PointsAct.status == "accepted",
                 PointsAct.day >= first,
                 PointsAct.day <= last,
@@ -242,7 +246,7 @@ def ingest(
             earned_month[(cid, scene, day.year, day.month)] += int(points)
         for cid, scene, occurred in session.execute(
             select(PointsAct.citizen_id, PointsAct.scene, PointsAct.occurred_at).where(
-                PointsAct.citizen_id.in_(citizen_ids),
+                bulk.among(conn, PointsAct.citizen_id, citizen_ids),
                 PointsAct.status == "accepted",
                 PointsAct.day.in_(days),
             )
@@ -258,7 +262,7 @@ def ingest(
         for device, occurred in session.execute(
             select(PointsAct.device, PointsAct.occurred_at).where(
                 PointsAct.partner_id == partner.id,
-                PointsAct.device.in_(devices),
+                bulk.among(conn, PointsAct.device, devices),
                 PointsAct.status == "accepted",
                 PointsAct.day >= horizon,
             )
@@ -308,35 +312,46 @@ def ingest(
         if row is not None:
             rows.append(row)
     if rows:
-        # Core statements, many rows each (the ORM's bulk path runs one statement a row here).
-        connection = session.connection()
         acts = cast(Table, PointsAct.__table__)
-        connection.execute(acts.insert(), rows)  # executemany: no RETURNING, one round trip a page
         earning = {row["record_id"]: row for row in rows if row["status"] == "accepted" and row["points"] > 0}
+        act_ids: list[tuple[int, str]]
+        if bulk.is_postgres(conn):
+            # COPY, with the acts' ids drawn from their sequence first (COPY returns none).
+            for row, act_id in zip(rows, bulk.next_ids(session, acts, len(rows)), strict=True):
+                row["id"] = act_id
+            bulk.insert_rows(session, acts, rows)
+            act_ids = [(row["id"], record_id) for record_id, row in earning.items()]
+        else:
+            # Core statements, many rows each (the ORM's bulk path runs one statement a row
+            # here); the ids read back after.
+            conn.execute(acts.insert(), rows)
+            act_ids = (
+                list(
+                    conn.execute(
+                        select(acts.c.id, acts.c.record_id).where(
+                            acts.c.partner_id == partner.id, acts.c.record_id.in_(list(earning))
+                        )
+                    ).tuples()
+                )
+                if earning
+                else []
+            )
         postings: list[dict[str, Any]] = []
         extras: list[dict[str, Any]] = []  # campaigns' postings (a statement of their own)
-        if earning:
-            for act_id, record_id in connection.execute(
-                select(acts.c.id, acts.c.record_id).where(
-                    acts.c.partner_id == partner.id, acts.c.record_id.in_(list(earning))
-                )
-            ):
-                row = earning[record_id]
-                expires_on = row["day"] + validity
-                postings += ledger.earn_rows(
-                    row["citizen_id"], act_id, row["points"], row["grams"], expires_on, received
-                )
-                if record_id in boosts:
-                    # The campaign's extra points: a second pair of postings in the act's own
-                    # transaction, no grams, carrying the campaign's id.
-                    campaign_id, extra = boosts[record_id]
-                    for posting in ledger.earn_rows(
-                        row["citizen_id"], act_id, extra, 0, expires_on, received
-                    ):
-                        extras.append({**posting, "campaign_id": campaign_id})
+        for act_id, record_id in act_ids:
+            row = earning[record_id]
+            expires_on = row["day"] + validity
+            postings += ledger.earn_rows(
+                row["citizen_id"], act_id, row["points"], row["grams"], expires_on, received
+            )
+            if record_id in boosts:
+                # The campaign's extra points: a second pair of postings in the act's own
+                # transaction, no grams, carrying the campaign's id.
+                campaign_id, extra = boosts[record_id]
+                for posting in ledger.earn_rows(row["citizen_id"], act_id, extra, 0, expires_on, received):
+                    extras.append({**posting, "campaign_id": campaign_id})
         for batch in (postings, extras):
-            if batch:
-                connection.execute(cast(Table, LedgerPosting.__table__).insert(), batch)
+            bulk.insert_rows(session, cast(Table, LedgerPosting.__table__), batch)
     return outcomes
 
 

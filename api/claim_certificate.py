@@ -3,11 +3,11 @@ pointing at the public page (R14)."""
 
 from __future__ import annotations
 
-import io
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from api.certificate_pdf import certificate_pdf
 from registry.amounts import tonnes
 
 if TYPE_CHECKING:
@@ -48,29 +48,7 @@ def html(claim: dict[str, Any], public_url: str) -> str:
     )
 
 
-def _latin(text: str) -> str:
-    """The PDF's core font is Latin-1: other characters show as "?" (the HTML page has them all)."""
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def pdf(claim: dict[str, Any], public_url: str) -> bytes:
-    import segno
-    from fpdf import FPDF
-
-    doc = FPDF(format="A4")
-    doc.set_title(f"Carbon-neutrality certificate {claim['id']}")
-    doc.set_creator("Tanhui registry")
-    doc.add_page()
-    doc.set_font("helvetica", "B", 18)
-    doc.cell(0, 10, "Carbon-neutrality certificate", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("helvetica", "B", 13)
-    doc.multi_cell(150, 7, _latin(f"{claim['subject']} was carbon neutral"), new_x="LMARGIN", new_y="NEXT")
-    image = io.BytesIO()
-    segno.make(public_url, error="m").save(image, kind="png", scale=4, border=2)
-    image.seek(0)
-    doc.image(image, x=165, y=12, w=32, h=32)
-    doc.ln(4)
-    doc.set_font("helvetica", "", 10)
     period = (
         claim["period_start"]
         if claim["period_start"] == claim["period_end"]
@@ -93,29 +71,18 @@ def pdf(claim: dict[str, Any], public_url: str) -> bytes:
         ("Block", str(claim["chain"]["closed_block"])),
         ("Footprint hash", footprint["hash"] or ""),
     ]
-    for label, value in rows:
-        doc.set_font("helvetica", "B", 10)
-        doc.cell(45, 6, label)
-        doc.set_font("helvetica", "", 9 if len(str(value)) > 60 else 10)
-        doc.multi_cell(0, 6, _latin(str(value)), new_x="LMARGIN", new_y="NEXT")
-    doc.ln(3)
-    doc.set_font("helvetica", "B", 11)
-    doc.cell(0, 8, "Retirements", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("helvetica", "", 9)
-    for r in claim["retirements"]:
-        amount = tonnes(r["amount_kg"])
-        line = f"certificate {r['certificate_id']}: {amount} t, {r['purpose']}, {r['beneficiary']}"
-        doc.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
-    doc.ln(3)
-    doc.set_font("helvetica", "", 8)
-    doc.multi_cell(
-        0,
-        4,
-        _latin(
-            f"Check it from the chain alone: tanhui verify-claim {claim['id']} --rpc-url URL. "
-            f"Public page: {public_url}"
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
+    retirements = [
+        f"certificate {r['certificate_id']}: {tonnes(r['amount_kg'])} t, {r['purpose']}, {r['beneficiary']}"
+        for r in claim["retirements"]
+    ]
+    return certificate_pdf(
+        title=f"Carbon-neutrality certificate {claim['id']}",
+        heading="Carbon-neutrality certificate",
+        subtitle=f"{claim['subject']} was carbon neutral",
+        url=public_url,
+        rows=[(label, str(value)) for label, value in rows],
+        label_width=45,
+        sections=[("Retirements", retirements)],
+        footer=f"Check it from the chain alone: tanhui verify-claim {claim['id']} --rpc-url URL. "
+        f"Public page: {public_url}",
     )
-    return bytes(doc.output())

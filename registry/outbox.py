@@ -273,9 +273,8 @@ class HolderSignedOutbox(Outbox):
         """The holder's next nonce: the chain's count, pending transactions included. A holder
         has one transaction at a time in the outbox (the registry cannot sign again, nor fill
         the nonce of, one the chain refuses: a later one would wait behind it for ever), so the
-        chain's count is the whole story. The account's row is locked first: two submissions of
-        one holder are checked one after the other."""
-        self.lock_account(session, self.holder)
+        chain's count is the whole story. The caller holds the account's row lock: two
+        submissions of one holder are checked one after the other."""
         pending = session.execute(
             select(ChainOperation.id, ChainOperation.tx_hash)
             .where(ChainOperation.sender == self.holder, ChainOperation.status.in_(PENDING_OPERATIONS))
@@ -318,6 +317,7 @@ class HolderSignedOutbox(Outbox):
             raise TransactionInvalid("a holder's transaction through the registry calls a Tanhui contract")
         if self.recorded is not None:
             raise TransactionInvalid("one signed transaction makes one call")
+        account = self.lock_account(session, self.holder)
         nonce = self.expected_nonce(session)
         # A call whose every contract check the domain has made could still fail for a reason
         # it cannot see: simulate it (unless it can only succeed after `depends_on`).
@@ -367,7 +367,6 @@ class HolderSignedOutbox(Outbox):
                 f"transaction {self.signed.tx_hash} is recorded already (operation {existing})",
                 operation=existing,
             )
-        account = self.lock_account(session, self.holder)
         account.next_nonce = max(account.next_nonce, nonce + 1)
         operation = ChainOperation(
             kind=kind,

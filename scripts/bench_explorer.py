@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -29,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO))
 
-from bench_registry import lookup_latency, machine, percentile  # noqa: E402
+from bench_registry import lookup_latency, machine, percentile, wait_for_service  # noqa: E402
 
 from chain.localnode import free_port  # noqa: E402
 
@@ -65,16 +64,7 @@ def main() -> None:
             start_new_session=True,
         )
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{url}/livez", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the service did not start")
-                time.sleep(0.5)
+            wait_for_service(url, service)
             for path in (f"/certificates/{certificate}", f"/v1/retirements/{certificate}"):
                 page = httpx.get(url + path, timeout=10)
                 page.raise_for_status()

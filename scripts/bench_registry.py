@@ -113,6 +113,21 @@ def concurrently(jobs: list[list[Any]], work: Callable[[int, Any], object]) -> f
         return rate(total, time.perf_counter() - t)
 
 
+def wait_for_service(url: str, service: subprocess.Popen[Any], timeout: float = 120) -> None:
+    """Waits until the service at `url` answers its health route (SystemExit if it never does,
+    or its process ends)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or service.poll() is not None:
+            raise SystemExit("the service did not start")
+        time.sleep(0.2)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
@@ -218,16 +233,7 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
         command += ["--database-url", args.database_url]
     service = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or service.poll() is not None:
-                raise SystemExit("the service did not start")
-            time.sleep(0.2)
+        wait_for_service(url, service)
         api = Api(url, (data_dir / "operator.token").read_text().strip())
         apis = [Api(url, api.token) for _ in range(CLIENTS)]
 

@@ -93,6 +93,7 @@ def dashboard(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     with runtime.db.reading() as session:
         data = explorer.dashboard(session)
         last = explorer.last_reconcile(session)
+    notice, notice_ok = _notice(request)
     return render(
         request,
         "explorer/dashboard.html",
@@ -100,8 +101,8 @@ def dashboard(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         reconcile=last,
         actor=actor,
         csrf=csrf_token(token),
-        notice=_notice(request)[0],
-        notice_ok=_notice(request)[1],
+        notice=notice,
+        notice_ok=notice_ok,
         # One key per rendering of the page (each form adds its action): a double-click acts once.
         form_key=secrets.token_hex(8),
         project_types=list(market.PROJECT_TYPES),

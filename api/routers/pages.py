@@ -8,7 +8,6 @@ None of these routes is in the OpenAPI document: they answer HTML, not the API's
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import threading
@@ -24,6 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from api import certificate_pdf as pdfs
 from api.deps import RuntimeDep
 from api.explorer_i18n import COOKIE, choose, translator
 from registry import explorer
@@ -129,10 +129,35 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     html = (
         environment().get_template(template).render(request_path=request.url.path, lang=lang, t=t, **context)
     )
-    response = HTMLResponse(html, status_code=status_code, headers=FRAME_HEADERS)
+    return page_response(request, html, status_code)
+
+
+def page_response(request: Request, body: str | bytes, status_code: int = 200) -> HTMLResponse:
+    """A page's answer: no framing; ``?lang=`` sets the language cookie."""
+    response = HTMLResponse(body, status_code=status_code, headers=FRAME_HEADERS)
     if request.query_params.get("lang") in ("zh", "en"):
-        response.set_cookie(COOKIE, lang, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True)
+        response.set_cookie(
+            COOKIE, language(request), max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True
+        )
     return response
+
+
+def checked_page(
+    request: Request,
+    runtime: Runtime,
+    template: str,
+    record: tuple[str, Callable[[Any], Any]],
+    chain_check: Callable[[Any, str], dict[str, Any]],
+    **context: Any,
+) -> HTMLResponse:
+    """A page that checks itself against the chain: the record (its name in the template and how
+    to read it) and its `chain_check` facts read together; an unknown record is a 404 page."""
+    name, read = record
+    rpc_url = public_rpc_url(runtime)
+    data = _read(runtime, request, lambda s: {name: read(s), "chain_check": chain_check(s, rpc_url)})
+    if isinstance(data, HTMLResponse):
+        return data
+    return render(request, template, **context, **data)
 
 
 def not_found(request: Request, message: str | None = None) -> HTMLResponse:
@@ -236,18 +261,13 @@ def batch(batch_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     number = _page_id(batch_id)
     if number is None:
         return not_found(request)
-    rpc_url = public_rpc_url(runtime)
-    data = _read(
-        runtime,
+    return checked_page(
         request,
-        lambda s: {
-            "batch": explorer.batch(s, number),
-            "chain_check": explorer.chain_check_batch(s, number, rpc_url),
-        },
+        runtime,
+        "explorer/batch.html",
+        ("batch", lambda s: explorer.batch(s, number)),
+        lambda s, rpc_url: explorer.chain_check_batch(s, number, rpc_url),
     )
-    if isinstance(data, HTMLResponse):
-        return data
-    return render(request, "explorer/batch.html", **data)
 
 
 @router.get("/certificates/{certificate_id}.pdf")
@@ -299,31 +319,19 @@ def certificate(certificate_id: str, request: Request, runtime: RuntimeDep) -> H
     key = (id(runtime), number, language(request), page_url, printable, rpc_url)
     body = _cached(key)
     if body is not None:
-        response = HTMLResponse(body, headers=FRAME_HEADERS)
-        if request.query_params.get("lang") in ("zh", "en"):
-            response.set_cookie(
-                COOKIE, language(request), max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True
-            )
-        return response
-    data = _read(
+        return page_response(request, body)
+    response = checked_page(
+        request,
         runtime,
-        request,
-        lambda s: {
-            "certificate": explorer.certificate(s, number),
-            "chain_check": explorer.chain_check_certificate(s, number, rpc_url),
-        },
-    )
-    if isinstance(data, HTMLResponse):
-        return data
-    response = render(
-        request,
         "explorer/certificate.html",
+        ("certificate", lambda s: explorer.certificate(s, number)),
+        lambda s, rpc: explorer.chain_check_certificate(s, number, rpc),
         qr_svg=Markup(qr_svg(page_url)),
         page_url=page_url,
         printable=printable,
-        **data,
     )
-    _keep(key, bytes(response.body))
+    if response.status_code == 200:
+        _keep(key, bytes(response.body))
     return response
 
 
@@ -339,18 +347,13 @@ def claim(claim_id: str, request: Request, runtime: RuntimeDep) -> HTMLResponse:
     public_id = public_id_or_none(claim_id)
     if public_id is None:
         return not_found(request)
-    rpc_url = public_rpc_url(runtime)
-    data = _read(
-        runtime,
+    return checked_page(
         request,
-        lambda s: {
-            "claim": explorer.claim(s, public_id),
-            "chain_check": explorer.chain_check_claim(s, public_id, rpc_url),
-        },
+        runtime,
+        "explorer/claim.html",
+        ("claim", lambda s: explorer.claim(s, public_id)),
+        lambda s, rpc_url: explorer.chain_check_claim(s, public_id, rpc_url),
     )
-    if isinstance(data, HTMLResponse):
-        return data
-    return render(request, "explorer/claim.html", **data)
 
 
 @router.get("/market", response_class=HTMLResponse)
@@ -407,35 +410,8 @@ PURPOSE_LABELS = {
 }
 
 
-def _latin(text: str) -> str:
-    """The PDF's core font is Latin-1: other characters show as "?" (the HTML page has them all)."""
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def certificate_pdf_bytes(c: dict[str, Any], page_url: str) -> bytes:
     """A retirement certificate as a one-page PDF, with a QR code of its public page."""
-    import segno
-    from fpdf import FPDF
-
-    doc = FPDF(format="A4")
-    doc.set_title(f"Retirement certificate {c['certificate_id']}")
-    doc.set_creator("Tanhui registry")
-    doc.add_page()
-    doc.set_font("helvetica", "B", 18)
-    doc.cell(0, 10, "Carbon credit retirement certificate", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("helvetica", "B", 13)
-    doc.multi_cell(
-        150,
-        7,
-        _latin(f"{c['amount_t']} t CO2e retired for {c['beneficiary']}"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    image = io.BytesIO()
-    segno.make(page_url, error="m").save(image, kind="png", scale=4, border=2)
-    image.seek(0)
-    doc.image(image, x=165, y=12, w=32, h=32)
-    doc.ln(6)
     batch = c.get("batch") or {}
     project = batch.get("project") or {}
     methodology = batch.get("methodology") or {}
@@ -461,21 +437,12 @@ def certificate_pdf_bytes(c: dict[str, Any], page_url: str) -> bytes:
         ("Transaction", chain["tx_hash"]),
         ("Block", str(chain["block_number"])),
     ]
-    for label, value in rows:
-        doc.set_font("helvetica", "B", 10)
-        doc.cell(40, 6, label)
-        doc.set_font("helvetica", "", 9 if len(value) > 60 else 10)
-        doc.multi_cell(0, 6, _latin(value), new_x="LMARGIN", new_y="NEXT")
-    doc.ln(4)
-    doc.set_font("helvetica", "", 8)
-    doc.multi_cell(
-        0,
-        4,
-        _latin(
-            f"Check it from the chain alone: tanhui verify {c['certificate_id']} --rpc-url URL "
-            f"--contract {chain['contract']}. Public page: {page_url}"
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
+    return pdfs.certificate_pdf(
+        title=f"Retirement certificate {c['certificate_id']}",
+        heading="Carbon credit retirement certificate",
+        subtitle=f"{c['amount_t']} t CO2e retired for {c['beneficiary']}",
+        url=page_url,
+        rows=rows,
+        footer=f"Check it from the chain alone: tanhui verify {c['certificate_id']} --rpc-url URL "
+        f"--contract {chain['contract']}. Public page: {page_url}",
     )
-    return bytes(doc.output())

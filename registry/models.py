@@ -746,16 +746,22 @@ class PointsEpoch(Base):
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class PointsLeaf(Base):
-    """A citizen's leaf in an epoch: what the proof proves."""
+class PointsEpochLeaves(Base):
+    """An epoch's leaves, what each proof is cut from: one row per epoch holding three packed
+    arrays of little-endian signed 64-bit integers, in the leaves' order (by pseudonym) — the
+    citizens' ids, their points and their grams (registry/points/epochs.py packs and reads them).
+    A row per leaf cost 6 s on SQLite and 16 s on PostgreSQL for a million citizens; one row
+    costs a fraction of a second."""
 
-    __tablename__ = "points_leaves"
+    __tablename__ = "points_epoch_leaves"
 
-    epoch: Mapped[int] = mapped_column(ForeignKey("points_epochs.epoch"), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
-    points: Mapped[int] = mapped_column(BigInteger)
-    grams: Mapped[int] = mapped_column(BigInteger)
+    epoch: Mapped[int] = mapped_column(
+        ForeignKey("points_epochs.epoch"), primary_key=True, autoincrement=False
+    )
+    leaf_count: Mapped[int] = mapped_column(BigInteger)
+    citizen_ids: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    points: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    grams: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
 
 class ReconcileRun(Base):

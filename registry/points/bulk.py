@@ -16,9 +16,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.types import TypeEngine
 
-#: SQLite's page cache while inserting more than 100,000 rows (negative: KiB), 128 MiB.
-SQLITE_BULK_CACHE_KIB = -131_072
-
 
 def connection(session: Session) -> tuple[Connection, Any]:
     """The session's SQLAlchemy connection and, under it, the driver's (sqlite3 or psycopg)."""
@@ -93,37 +90,3 @@ _PG_NAMES = {
     "timestamp with time zone": "timestamptz",
     "timestamp without time zone": "timestamp",
 }
-
-
-def insert_tuples(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[int]]
-) -> None:
-    """Inserts rows of integers (tuples in the order of `columns`) into `table`: ``COPY`` on
-    PostgreSQL, the driver's ``executemany`` on SQLite (integers need no conversion)."""
-    if not rows:
-        return
-    conn, driver = connection(session)
-    names = ", ".join(columns)
-    if is_postgres(conn):
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
-        ):
-            copy.set_types([_pg_type(table.c[c].type, conn) for c in columns])
-            write = copy.write_row
-            for row in rows:
-                write(row)
-    else:
-        cursor = driver.cursor()
-        # A larger page cache for a large insert: its index entries land all over the B-trees
-        # (a million leaves: 10 s with SQLite's 2 MB default, about 7 s with this); restored after.
-        (cache,) = cursor.execute("PRAGMA cache_size").fetchone()
-        if len(rows) > 100_000:
-            cursor.execute(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
-        try:
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows
-            )
-        finally:
-            cursor.execute(f"PRAGMA cache_size={int(cache)}")
-            cursor.close()

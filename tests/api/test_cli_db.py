@@ -95,3 +95,69 @@ def test_db_upgrade__without_url_uses_the_data_directorys_sqlite(tmp_path: Path)
     result = CliRunner().invoke(app, ["db", "upgrade", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert revision(f"sqlite:///{tmp_path / 'tanhui.db'}") == HEAD
+
+
+def test_migration_0014__packs_the_leaves_of_existing_epochs_and_unpacks_them_back(empty_url: str) -> None:
+    """An epoch's leaves written a row each (before 0014) come out of the upgrade as the packed
+    arrays the proofs read, in their positions' order; a downgrade gives the rows back."""
+    from alembic import command
+
+    from registry.points import epochs
+
+    engine = make_engine(empty_url)
+    try:
+        command.upgrade(alembic_config(empty_url, engine), "0013")
+        with engine.begin() as c:
+            for i in range(1, 5):
+                c.execute(
+                    text(
+                        "INSERT INTO citizens (id, public_id, pseudonym, salt, token_hash, created_at)"
+                        " VALUES (:i, :p, :s, '00', :t, CURRENT_TIMESTAMP)"
+                    ),
+                    {"i": i, "p": f"ctz_{i}", "s": f"0x{i:064x}", "t": f"{i:064x}"},
+                )
+            for epoch in (1, 2):
+                c.execute(
+                    text(
+                        "INSERT INTO points_epochs (epoch, day, root, leaf_count, total_points, total_grams,"
+                        " built_at) VALUES (:e, :d, :r, 3, 0, 0, CURRENT_TIMESTAMP)"
+                    ),
+                    {"e": epoch, "d": f"2026-01-0{epoch}", "r": "0x" + "00" * 32},
+                )
+            # positions written out of order: the upgrade must follow the positions
+            for epoch, position, citizen, points, grams in [
+                (1, 2, 1, 10, 100), (1, 0, 3, 2**62, 7), (1, 1, 2, -5, 0), (2, 0, 4, 1, 1),
+            ]:  # fmt: skip
+                c.execute(
+                    text(
+                        "INSERT INTO points_leaves (epoch, position, citizen_id, points, grams)"
+                        " VALUES (:e, :p, :c, :pts, :g)"
+                    ),
+                    {"e": epoch, "p": position, "c": citizen, "pts": points, "g": grams},
+                )
+        command.upgrade(alembic_config(empty_url, engine), "0014")
+        assert "points_leaves" not in tables(empty_url)
+        with engine.connect() as c:
+            packed = c.execute(
+                text(
+                    "SELECT epoch, leaf_count, citizen_ids, points, grams FROM points_epoch_leaves"
+                    " ORDER BY epoch"
+                )
+            ).all()
+        assert [(e, n, *(epochs.unpack(bytes(b)).tolist() for b in arrays)) for e, n, *arrays in packed] == [
+            (1, 3, [3, 2, 1], [2**62, -5, 10], [7, 0, 100]),
+            (2, 1, [4], [1], [1]),
+        ]
+        command.downgrade(alembic_config(empty_url, engine), "0013")
+        with engine.connect() as c:
+            rows = c.execute(
+                text(
+                    "SELECT epoch, position, citizen_id, points, grams FROM points_leaves"
+                    " ORDER BY epoch, position"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (1, 0, 3, 2**62, 7), (1, 1, 2, -5, 0), (1, 2, 1, 10, 100), (2, 0, 4, 1, 1),
+        ]  # fmt: skip
+    finally:
+        engine.dispose()

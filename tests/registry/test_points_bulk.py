@@ -4,7 +4,7 @@
   and refusals;
 - ``epochs._cumulative`` (two scans read from the driver) gives what the join, grouping and
   sort through the ORM gave: the same citizens, sums and pseudonym order;
-- ``epochs.store_leaves`` (COPY / executemany) and the ingestion's COPY of acts and postings
+- ``epochs.store_leaves`` (one row of packed arrays) and the ingestion's COPY of acts and postings
   (ids drawn from the sequence first) store exactly the rows, awkward text included;
 
 on SQLite and PostgreSQL."""
@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import case, func, insert, select
 
 from registry.db import Database
-from registry.models import Citizen, LedgerPosting, PointsAct, PointsEpoch, PointsLeaf, PointsPartner
+from registry.models import Citizen, LedgerPosting, PointsAct, PointsEpoch, PointsEpochLeaves, PointsPartner
 from registry.points import epochs, ingest, scenes, valuation
 
 SECRET = "bulk-secret"
@@ -133,7 +133,7 @@ def test_cumulative__same_citizens_sums_and_order_as_the_join(db: Database) -> N
     assert [p for p, *_ in got] == sorted(p for p, *_ in got)
 
 
-def test_store_leaves__rows_at_their_positions(db: Database) -> None:
+def test_store_leaves__packed_arrays_in_their_order(db: Database) -> None:
     now = datetime.now(UTC)
     with db.transaction() as session:
         session.execute(
@@ -160,12 +160,61 @@ def test_store_leaves__rows_at_their_positions(db: Database) -> None:
         leaves = [(f"0x{i:064x}", 104 - i, 2**62 + i, i) for i in range(5)]
         epochs.store_leaves(session, 1, leaves)
     with db.reading() as session:
-        rows = session.execute(
-            select(PointsLeaf.position, PointsLeaf.citizen_id, PointsLeaf.points, PointsLeaf.grams)
-            .where(PointsLeaf.epoch == 1)
-            .order_by(PointsLeaf.position)
-        ).all()
-    assert [tuple(r) for r in rows] == [(i, cid, pts, g) for i, (_, cid, pts, g) in enumerate(leaves)]
+        row = session.execute(select(PointsEpochLeaves).where(PointsEpochLeaves.epoch == 1)).scalar_one()
+        assert row.leaf_count == 5
+        # little-endian signed 64-bit, whatever the machine: read here without the module's helper
+        ids, points, grams = (
+            [int.from_bytes(data[i : i + 8], "little", signed=True) for i in range(0, len(data), 8)]
+            for data in (row.citizen_ids, row.points, row.grams)
+        )
+    assert list(zip(ids, points, grams, strict=True)) == [(cid, pts, g) for _, cid, pts, g in leaves]
+    assert epochs.unpack(epochs.pack([-1, 2**63 - 1, -(2**63)])).tolist() == [-1, 2**63 - 1, -(2**63)]
+
+
+def test_proof__cut_from_the_stored_leaves_once_the_kept_tree_is_gone(db: Database) -> None:
+    """A proof served after a restart (nothing kept in memory) is read back from the packed
+    row: every citizen's proof verifies against the root, with its own points and grams; a
+    citizen without a leaf is a 404, not another's proof."""
+    from chain.points import MerkleTree, leaf_hash, leaf_hashes
+    from chain.points import verify as verify_proof
+    from registry.errors import NotFound
+
+    now = datetime.now(UTC)
+    pseudonyms = [f"0x{(7 * i + 3):064x}" for i in range(9)]
+    with db.transaction() as session:
+        session.execute(
+            insert(Citizen),
+            [
+                {"id": 200 + i, "public_id": f"ctz_p{i:03d}", "pseudonym": p, "salt": "00",
+                 "token_hash": f"{200 + i:064x}", "created_at": now}
+                for i, p in enumerate(pseudonyms)
+            ],
+        )  # fmt: skip
+        # citizen 208 has no leaf; the others' leaves in pseudonym order (their ids shuffled)
+        leaves = [(pseudonyms[i], 200 + i, 10 * i + 1, 1000 + i) for i in (5, 0, 7, 2, 1, 6, 3, 4)]
+        leaves.sort()
+        tree = MerkleTree.build(leaf_hashes([(bytes.fromhex(p[2:]), b, g) for p, _, b, g in leaves]))
+        session.add(
+            PointsEpoch(
+                epoch=1, day=date(2026, 1, 1), root="0x" + tree.root.hex(), leaf_count=len(leaves),
+                total_points=0, total_grams=0, built_at=now,
+            )
+        )  # fmt: skip
+        session.flush()
+        epochs.store_leaves(session, 1, leaves)
+    epochs._leaves.clear()  # as after a restart
+    with db.reading() as session:
+        for pseudonym, cid, points, grams in leaves:
+            citizen = session.get(Citizen, cid)
+            assert citizen is not None
+            got = epochs.proof(session, citizen, 31337, "0x" + "11" * 20)
+            assert (got["pseudonym"], got["points"], got["grams"]) == (pseudonym, points, grams)
+            leaf = leaf_hash(bytes.fromhex(pseudonym[2:]), points, grams)
+            assert verify_proof(tree.root, leaf, [bytes.fromhex(h[2:]) for h in got["proof"]])
+        outsider = session.get(Citizen, 208)
+        assert outsider is not None
+        with pytest.raises(NotFound):
+            epochs.proof(session, outsider, 31337, "0x" + "11" * 20)
 
 
 # -- the ingestion's bulk writes -----------------------------------------------------------------

@@ -692,10 +692,12 @@ class PointsAct(Base):
     __tablename__ = "points_acts"
     __table_args__ = (UniqueConstraint("partner_id", "record_id"),)
 
+    # partner_id and citizen_id name a partner and a citizen without a foreign key: the ingestion
+    # locks both before it writes, and reconcile checks the references set-wise (migration 0015).
     id: Mapped[int] = mapped_column(primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("points_partners.id"))
+    partner_id: Mapped[int] = mapped_column(Integer)
     record_id: Mapped[str] = mapped_column(String(100))
-    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), nullable=True, index=True)
+    citizen_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scene: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     day: Mapped[date] = mapped_column(Date)
@@ -721,10 +723,11 @@ class LedgerPosting(Base):
     txn: Mapped[str] = mapped_column(String(40), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # earn | redeem | expire | reverse
     account: Mapped[str] = mapped_column(String(40), index=True)  # citizen:<id> | scheme:issued | ...
-    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), nullable=True, index=True)
+    # citizen_id and act_id without foreign keys, as in points_acts (migration 0015)
+    citizen_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     points: Mapped[int] = mapped_column(BigInteger)
     grams: Mapped[int] = mapped_column(BigInteger)
-    act_id: Mapped[int | None] = mapped_column(ForeignKey("points_acts.id"), nullable=True)
+    act_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: The campaign (registry.campaigns) whose extra points this posting carries, if any.

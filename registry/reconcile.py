@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from chain.client import ChainClient
@@ -27,14 +27,18 @@ from registry.models import (
     Batch,
     ChainAnomaly,
     ChainOperation,
+    Citizen,
     Claim,
     FrozenAccount,
     Holding,
+    LedgerPosting,
     Listing,
     MarketBand,
     MarketSetting,
     Participant,
+    PointsAct,
     PointsEpoch,
+    PointsPartner,
     RegistryMeta,
     Retirement,
     Trade,
@@ -172,6 +176,7 @@ def reconcile(runtime: Parts) -> Report:
     )
     report.checked["claims"] = _check_claims(runtime, report, block)
     report.checked["points epochs"] = _check_points_epochs(runtime, report, block)
+    report.checked["points postings"] = _check_points_ledger(runtime, report)
     report.checked.update(_check_market(runtime, report, block, market_rows))
     report.checked["scene certificates"] = _check_scene_certificates(runtime, report, block)
     report.checked["operations"] = _check_operations(runtime, report)
@@ -325,6 +330,48 @@ def _check_points_epochs(runtime: Parts, report: Report, block: int) -> int:
             if db_value != chain_value:
                 report.differ(f"points epoch {epoch}", name, db_value, chain_value)
     return len(rows)
+
+
+#: At most this many differences of each kind from the points ledger (a broken ingestion could
+#: leave millions of rows wrong; the first ones name the kind and where to look).
+LEDGER_SHOWN = 20
+
+
+def _check_points_ledger(runtime: Parts, report: Report) -> int:
+    """The points ledger's own law, set-wise (a database check: the chain holds only the epochs'
+    roots): every transaction's postings sum to zero, points and grams; and every reference the
+    ingestion writes without a foreign key (migration 0015) names a row that exists — a posting's
+    citizen and act, an act's citizen and partner."""
+    postings, acts = LedgerPosting, PointsAct
+    with runtime.db.transaction() as session:
+        unbalanced = session.execute(
+            select(postings.txn, func.sum(postings.points), func.sum(postings.grams))
+            .group_by(postings.txn)
+            .having(or_(func.sum(postings.points) != 0, func.sum(postings.grams) != 0))
+            .order_by(postings.txn)
+            .limit(LEDGER_SHOWN)
+        ).all()
+        for txn, points, grams in unbalanced:
+            subject = f"ledger transaction {txn}"
+            report.differ(subject, "sum of postings (points, grams)", [int(points), int(grams)], [0, 0])
+        dangling = (
+            ("posting", postings.id, postings.citizen_id, Citizen, "citizen_id"),
+            ("posting", postings.id, postings.act_id, PointsAct, "act_id"),
+            ("act", acts.id, acts.citizen_id, Citizen, "citizen_id"),
+            ("act", acts.id, acts.partner_id, PointsPartner, "partner_id"),
+        )
+        for kind, row_id, reference, target, name in dangling:
+            missing = session.execute(
+                select(row_id, reference)
+                .outerjoin(target, target.id == reference)
+                .where(reference.is_not(None), target.id.is_(None))
+                .order_by(row_id)
+                .limit(LEDGER_SHOWN)
+            ).all()
+            for found_id, value in missing:
+                absent = f"no {target.__tablename__} row {value}"
+                report.differ(f"points {kind} {found_id}", name, value, absent)
+        return int(session.execute(select(func.count()).select_from(postings)).scalar_one())
 
 
 @dataclass

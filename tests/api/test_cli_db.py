@@ -5,6 +5,7 @@ second upgrade changes nothing, current says where it is and exits 1 when it is 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -159,5 +160,41 @@ def test_migration_0014__packs_the_leaves_of_existing_epochs_and_unpacks_them_ba
         assert [tuple(r) for r in rows] == [
             (1, 0, 3, 2**62, 7), (1, 1, 2, -5, 0), (1, 2, 1, 10, 100), (2, 0, 4, 1, 1),
         ]  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_migration_0015__drops_the_points_tables_row_checks_and_puts_them_back(empty_url: str) -> None:
+    from alembic import command
+
+    def foreign_keys(engine: Any) -> set[tuple[str, str, str]]:
+        found = inspect(engine)
+        return {
+            (table, key["constrained_columns"][0], key["referred_table"])
+            for table in ("ledger_postings", "points_acts")
+            for key in found.get_foreign_keys(table)
+        }
+
+    def indexes(engine: Any) -> set[str]:
+        return {i["name"] for i in inspect(engine).get_indexes("points_acts")}
+
+    engine = make_engine(empty_url)
+    try:
+        command.upgrade(alembic_config(empty_url, engine), "0014")
+        before = foreign_keys(engine)
+        assert before == {
+            ("ledger_postings", "citizen_id", "citizens"),
+            ("ledger_postings", "act_id", "points_acts"),
+            ("points_acts", "citizen_id", "citizens"),
+            ("points_acts", "partner_id", "points_partners"),
+        }
+        assert "ix_points_acts_citizen_id" in indexes(engine)
+        command.upgrade(alembic_config(empty_url, engine), "0015")
+        assert foreign_keys(engine) == set()
+        assert "ix_points_acts_citizen_id" not in indexes(engine)
+        assert "ix_points_acts_citizen_scene_day" in indexes(engine)
+        command.downgrade(alembic_config(empty_url, engine), "0014")
+        assert foreign_keys(engine) == before
+        assert "ix_points_acts_citizen_id" in indexes(engine)
     finally:
         engine.dispose()

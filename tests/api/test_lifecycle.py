@@ -120,6 +120,7 @@ def test_lifecycle__methodology_to_certificate(api: Api, runtime: Runtime) -> No
         "retirements": 1,
         "claims": 0,
         "points epochs": 0,
+        "points postings": 0,
         "listings": 0,
         "trades": 0,
         "market rules": 0,

@@ -428,3 +428,61 @@ def test_ingest__a_record_dated_at_the_calendars_end_is_rejected_not_a_500(api: 
     far["occurred_at"] = "9999-12-31T12:00:00Z"
     result = metro.send([far, ride("near-1", rider)])
     assert result["accepted"] == 1 and result["rejected"] == 1, result
+
+
+def test_reconcile__names_an_unbalanced_transaction_and_every_dangling_reference(
+    api: Api, runtime: Runtime
+) -> None:
+    """The points tables have no foreign keys (migration 0015): reconcile checks the ledger's law
+    and the references set-wise, and names each break with its row and field."""
+    from sqlalchemy import update
+
+    from registry.models import Citizen, PointsPartner
+    from registry.reconcile import reconcile
+
+    metro = Partner(api, "Chengdu Metro", ["metro"])
+    metro.send([ride("a", citizen(api))])
+    assert reconcile(runtime).ok
+    with runtime.db.transaction() as session:
+        act = session.execute(select(PointsAct)).scalar_one()
+        mine = session.execute(
+            select(LedgerPosting).where(LedgerPosting.act_id == act.id, LedgerPosting.citizen_id.is_not(None))
+        ).scalar_one()
+        act_id, posting_id, txn, citizen_id = act.id, mine.id, mine.txn, mine.citizen_id
+        partner_id = act.partner_id
+        last_citizen = session.execute(select(func.max(Citizen.id))).scalar_one()
+        last_partner = session.execute(select(func.max(PointsPartner.id))).scalar_one()
+
+    def named_after(change: Any, undo: Any) -> list[tuple[str, str, Any, Any]]:
+        with runtime.db.transaction() as session:
+            session.execute(change)
+        try:
+            differences = reconcile(runtime).differences
+            return [(d["subject"], d["field"], d["database"], d["chain"]) for d in differences]
+        finally:
+            with runtime.db.transaction() as session:
+                session.execute(undo)
+
+    ghost_citizen, ghost_partner = last_citizen + 100, last_partner + 100
+    by_posting = update(LedgerPosting).where(LedgerPosting.id == posting_id)
+    by_act = update(PointsAct).where(PointsAct.id == act_id)
+    found = named_after(
+        by_posting.values(points=LedgerPosting.points + 1), by_posting.values(points=LedgerPosting.points - 1)
+    )
+    assert found == [(f"ledger transaction {txn}", "sum of postings (points, grams)", [1, 0], [0, 0])]
+    found = named_after(
+        by_posting.values(grams=LedgerPosting.grams - 5), by_posting.values(grams=LedgerPosting.grams + 5)
+    )
+    assert found == [(f"ledger transaction {txn}", "sum of postings (points, grams)", [0, -5], [0, 0])]
+    for where, change, undo, field, value, table in (
+        (f"points posting {posting_id}", by_posting.values(citizen_id=ghost_citizen),
+         by_posting.values(citizen_id=citizen_id), "citizen_id", ghost_citizen, "citizens"),
+        (f"points posting {posting_id}", by_posting.values(act_id=act_id + 100),
+         by_posting.values(act_id=act_id), "act_id", act_id + 100, "points_acts"),
+        (f"points act {act_id}", by_act.values(citizen_id=ghost_citizen),
+         by_act.values(citizen_id=citizen_id), "citizen_id", ghost_citizen, "citizens"),
+        (f"points act {act_id}", by_act.values(partner_id=ghost_partner),
+         by_act.values(partner_id=partner_id), "partner_id", ghost_partner, "points_partners"),
+    ):  # fmt: skip
+        assert named_after(change, undo) == [(where, field, value, f"no {table} row {value}")]
+    assert reconcile(runtime).ok

@@ -15,10 +15,9 @@ import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from eth_utils.crypto import keccak
 from sqlalchemy import Table, delete, func, select
@@ -132,8 +131,9 @@ def citizen_by_token(session: Session, token: str | None) -> Citizen:
 # -- ingestion ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """A record's outcome (a named tuple: ten thousand a batch are made in the hot loop)."""
+
     record_id: str
     status: str  # accepted | rejected | duplicate
     reason: str | None = None
@@ -220,12 +220,11 @@ def ingest(
     device_minute: dict[tuple[str, str], int] = defaultdict(int)
     # The days of the records that can be accepted at all (within MAX_AGE and MAX_SKEW of
     # receipt): a record dated far away is rejected for its time and must not widen the reads.
+    moments = [_parse_time(r.get("occurred_at")) if isinstance(r, Mapping) else None for r in records]
     days = {
         moment.date()
-        for r in records
-        if isinstance(r, Mapping)
-        and (moment := _parse_time(r.get("occurred_at"))) is not None
-        and received - MAX_AGE <= moment <= received + MAX_SKEW
+        for moment in moments
+        if moment is not None and received - MAX_AGE <= moment <= received + MAX_SKEW
     }
     if citizen_ids and days:
         # Sums by day over the whole months the batch touches (a monthly cap counts the month's
@@ -290,9 +289,9 @@ def ingest(
     outcomes: list[Outcome] = []
     boosts: dict[str, tuple[int, int]] = {}  # record id -> (campaign id, extra points)
     in_batch: set[str] = set()
-    for record, record_id in zip(records, ids, strict=True):
+    for record, record_id, occurred in zip(records, ids, moments, strict=True):
         outcome, row = _one(
-            partner, record, record_id, received, seen_before, in_batch, citizens,
+            partner, record, record_id, occurred, received, seen_before, in_batch, citizens,
             earned_day, earned_month, trips, device_minute, certified,
         )  # fmt: skip
         if offers and row is not None and outcome.points > 0:
@@ -307,7 +306,7 @@ def ingest(
                     if offer.bonus_points is not None:
                         bonused.add(key)
                     boosts[record_id] = (offer.id, extra)
-                    outcome = replace(outcome, points=outcome.points + extra)
+                    outcome = outcome._replace(points=outcome.points + extra)
         outcomes.append(outcome)
         if row is not None:
             rows.append(row)
@@ -366,15 +365,19 @@ def _record_id(record: Any) -> str:
 
 
 def _minute(moment: datetime) -> str:
+    """The moment's minute in UTC, as ``YYYY-MM-DDTHH:MM`` (one key for the trips and bursts)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    elif moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="minutes")[:16]
 
 
 def _one(
     partner: PointsPartner,
     record: Mapping[str, Any],
     record_id: str,
+    occurred: datetime | None,
     received: datetime,
     seen_before: set[str],
     in_batch: set[str],
@@ -392,73 +395,116 @@ def _one(
         return Outcome(record_id, "duplicate"), None
     in_batch.add(record_id)
     scene = str(record.get("scene", ""))[:40]
-    occurred = _parse_time(record.get("occurred_at"))
-    quantity = _parse_quantity(record.get("quantity"))
     device = record.get("device")
     device = str(device)[:100] if device is not None else None
     citizen = citizens.get(str(record.get("citizen", "")))
-
-    def rejected(reason: str) -> tuple[Outcome, dict[str, Any]]:
-        return Outcome(record_id, "rejected", reason), {
-            "partner_id": partner.id,
-            "record_id": record_id,
-            "citizen_id": citizen.id if citizen is not None else None,
-            "scene": scene,
-            "occurred_at": occurred or received,
-            "day": (occurred or received).astimezone(UTC).date(),
-            "quantity": str(record.get("quantity", ""))[:40],
-            "device": device,
-            "grams": 0,
-            "points": 0,
-            "status": "rejected",
-            "reason": reason,
-            "received_at": received,
-        }
-
-    if scene not in valuation.scene_codes():
-        return rejected("unknown_scene")
-    if scene not in partner.scenes:
-        return rejected("scene_not_allowed")
-    if citizen is None or citizen.closed_at is not None:
-        return rejected("unknown_citizen")
-    if occurred is None:
-        return rejected("bad_time")
-    if occurred > received + MAX_SKEW:
-        return rejected("future_time")
-    if occurred < received - MAX_AGE:
-        return rejected("too_old")
+    what = (partner, record, record_id, scene, citizen, occurred, received, device)  # of its row
+    reason = _refusal(partner, scene, citizen, occurred, received)
+    if reason is not None:
+        return _rejected(*what, reason)
+    assert citizen is not None and occurred is not None  # _refusal checked both
+    quantity = _parse_quantity(record.get("quantity"))
     if quantity is None:
-        return rejected("bad_quantity")
+        return _rejected(*what, "bad_quantity")
     value = valuation.value(scene, quantity, record.get("detail"))
     if isinstance(value, str):
-        return rejected(value)  # the scene's own reason: impossible_distance, negative_quantity...
+        # the scene's own reason: impossible_distance, negative_quantity...
+        return _rejected(*what, value)
     if scene == "certified_purchase" and (uncertified := certified(record.get("detail"), occurred)):
-        return rejected(uncertified)  # scene_not_certified, missing_scene
+        # scene_not_certified, missing_scene
+        return _rejected(*what, uncertified)
     grams, points = value
     stamp = _minute(occurred)
-    if (citizen.id, scene, stamp) in trips:
-        return rejected("duplicate_trip")  # the same act from another partner, or twice
-    if device is not None and device_minute[(device, stamp)] >= DEVICE_BURST:
-        return rejected("device_burst")
-    day = occurred.astimezone(UTC).date()
-    daily_cap, monthly_cap = valuation.caps(scene)
-    room = min(
-        daily_cap - earned_day[(citizen.id, scene, day)],
-        monthly_cap - earned_month[(citizen.id, scene, day.year, day.month)],
-    )
-    if room <= 0:
-        return rejected("cap_reached")
+    cid = citizen.id
+    reason = None
+    if (cid, scene, stamp) in trips:
+        reason = "duplicate_trip"  # the same act from another partner, or twice
+    elif device is not None and device_minute[(device, stamp)] >= DEVICE_BURST:
+        reason = "device_burst"
+    else:
+        day = occurred.date()  # in UTC already (_parse_time)
+        daily_cap, monthly_cap = valuation.caps(scene)
+        day_key, month_key = (cid, scene, day), (cid, scene, day.year, day.month)
+        room = min(daily_cap - earned_day[day_key], monthly_cap - earned_month[month_key])
+        if room <= 0:
+            reason = "cap_reached"
+    if reason is not None:
+        return _rejected(*what, reason)
     if points > room:  # capped: the grams follow the points credited
         grams = grams * room // points if points else 0
         points = room
-    earned_day[(citizen.id, scene, day)] += points
-    earned_month[(citizen.id, scene, day.year, day.month)] += points
-    trips.add((citizen.id, scene, stamp))
+    earned_day[day_key] += points
+    earned_month[month_key] += points
+    trips.add((cid, scene, stamp))
     if device is not None:
         device_minute[(device, stamp)] += 1
-    _, row = rejected("")
+    row = _row(*what)
     row.update(grams=grams, points=points, status="accepted", reason=None)
     return Outcome(record_id, "accepted", None, points, grams), row
+
+
+def _refusal(
+    partner: PointsPartner, scene: str, citizen: Citizen | None, occurred: datetime | None, received: datetime
+) -> str | None:
+    """Why a record cannot be valued at all (before its quantity is read), or None."""
+    if scene not in valuation.scene_codes():
+        return "unknown_scene"
+    if scene not in partner.scenes:
+        return "scene_not_allowed"
+    if citizen is None or citizen.closed_at is not None:
+        return "unknown_citizen"
+    if occurred is None:
+        return "bad_time"
+    if occurred > received + MAX_SKEW:
+        return "future_time"
+    if occurred < received - MAX_AGE:
+        return "too_old"
+    return None
+
+
+def _row(
+    partner: PointsPartner,
+    record: Mapping[str, Any],
+    record_id: str,
+    scene: str,
+    citizen: Citizen | None,
+    occurred: datetime | None,
+    received: datetime,
+    device: str | None,
+) -> dict[str, Any]:
+    """The act's row, as a rejection (an accepted act's caller sets its numbers and status)."""
+    at = occurred or received
+    return {
+        "partner_id": partner.id,
+        "record_id": record_id,
+        "citizen_id": citizen.id if citizen is not None else None,
+        "scene": scene,
+        "occurred_at": at,
+        "day": at.astimezone(UTC).date(),
+        "quantity": str(record.get("quantity", ""))[:40],
+        "device": device,
+        "grams": 0,
+        "points": 0,
+        "status": "rejected",
+        "reason": None,
+        "received_at": received,
+    }
+
+
+def _rejected(
+    partner: PointsPartner,
+    record: Mapping[str, Any],
+    record_id: str,
+    scene: str,
+    citizen: Citizen | None,
+    occurred: datetime | None,
+    received: datetime,
+    device: str | None,
+    reason: str,
+) -> tuple[Outcome, dict[str, Any]]:
+    row = _row(partner, record, record_id, scene, citizen, occurred, received, device)
+    row["reason"] = reason
+    return Outcome(record_id, "rejected", reason), row
 
 
 def rejections(session: Session, partner: PointsPartner, limit: int = 1000) -> list[dict[str, Any]]:

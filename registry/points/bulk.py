@@ -8,11 +8,11 @@ on PostgreSQL (psycopg 3's ``cursor.copy``), the driver's ``executemany`` on SQL
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, text
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.types import TypeEngine
@@ -42,14 +42,13 @@ def among(conn: Connection, column: QueryableAttribute[Any], values: Iterable[An
 
 def next_ids(session: Session, table: Table, count: int) -> list[int]:
     """`count` fresh values of the table's ``id`` sequence (PostgreSQL), to COPY rows with
-    their ids known beforehand (COPY returns none)."""
-    conn, _ = connection(session)
-    return list(
-        conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": count},
-        ).scalars()
-    )
+    their ids known beforehand (COPY returns none). Read from the driver's cursor: ten
+    thousand through SQLAlchemy's rows took 36 ms."""
+    _, driver = connection(session)
+    with driver.cursor() as cursor:
+        sequence = "nextval(pg_get_serial_sequence(%s, 'id'))"
+        cursor.execute(f"SELECT {sequence} FROM generate_series(1, %s)", (table.name, count))
+        return [value for (value,) in cursor.fetchall()]
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -59,23 +58,41 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     datetimes, or None."""
     if not rows:
         return
-    conn, driver = connection(session)
-    if not is_postgres(conn):
-        conn.execute(table.insert(), list(rows))
-        return
     columns = list(rows[0])
-    names = ", ".join(columns)
+    insert_tuples(session, table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+
+def insert_tuples(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Inserts `rows` (tuples of values in the order of `columns`), as ``insert_rows`` does."""
+    if not rows:
+        return
+    conn, _ = connection(session)
+    if not is_postgres(conn):
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    with copy_rows(session, table, columns) as write:
+        for row in rows:
+            write(row)
+
+
+@contextmanager
+def copy_rows(
+    session: Session, table: Table, columns: Sequence[str]
+) -> Iterator[Callable[[Sequence[Any]], None]]:
+    """A ``COPY`` into `table` (PostgreSQL) open for the block: it yields a function that
+    writes one row (its values in the order of `columns`). Rows go to the server as they are
+    written (in chunks), so that it stores and indexes them while the caller works on the
+    next ones."""
+    conn, driver = connection(session)
     types = [_pg_type(table.c[c].type, conn) for c in columns]
     with (
         driver.cursor() as cursor,
-        cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
         copy.set_types(types)  # binary: the server parses no text (about 12% less of its time)
-        write = copy.write_row  # psycopg's C row formatter (psycopg-binary)
-        values = itemgetter(*columns)  # a tuple of the row's values (columns is never one name:
-        assert len(columns) > 1  # itemgetter of one gives the value itself)
-        for row in rows:
-            write(values(row))
+        yield copy.write_row  # psycopg's C row formatter (psycopg-binary)
 
 
 def _pg_type(type_: TypeEngine[Any], conn: Connection) -> str:

@@ -15,8 +15,10 @@ import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from eth_utils.crypto import keccak
@@ -31,6 +33,11 @@ from registry.points import bulk, ledger, valuation
 from registry.scenes import CertificateCheck, certificate_check
 
 MAX_BATCH = 10_000
+#: The columns of an act's row (``_row``), in the order the ingestion streams them (PostgreSQL).
+ACT_COLUMNS = (
+    "id", "partner_id", "record_id", "citizen_id", "scene", "occurred_at", "day", "quantity", "device",
+    "grams", "points", "status", "reason", "received_at",
+)  # fmt: skip
 #: How late a record may arrive, and how far in the future its time may be (clock skew).
 MAX_AGE = timedelta(days=90)
 MAX_SKEW = timedelta(minutes=5)
@@ -289,36 +296,44 @@ def ingest(
     outcomes: list[Outcome] = []
     boosts: dict[str, tuple[int, int]] = {}  # record id -> (campaign id, extra points)
     in_batch: set[str] = set()
-    for record, record_id, occurred in zip(records, ids, moments, strict=True):
-        outcome, row = _one(
-            partner, record, record_id, occurred, received, seen_before, in_batch, citizens,
-            earned_day, earned_month, trips, device_minute, certified,
-        )  # fmt: skip
-        if offers and row is not None and outcome.points > 0:
-            # After the caps: the campaign adds to the capped base points (which alone count
-            # against the caps); see registry/campaigns.py.
-            day = campaigns.cst_day(row["occurred_at"])
-            offer = offers.find(row["scene"], day)
-            if offer is not None:
-                key = (row["citizen_id"], offer.id, day)
-                extra = offer.extra(outcome.points, bonus_due=key not in bonused)
-                if extra > 0:
-                    if offer.bonus_points is not None:
-                        bonused.add(key)
-                    boosts[record_id] = (offer.id, extra)
-                    outcome = outcome._replace(points=outcome.points + extra)
-        outcomes.append(outcome)
-        if row is not None:
-            rows.append(row)
+    acts = cast(Table, PointsAct.__table__)
+    postgres = bulk.is_postgres(conn)
+    with ExitStack() as streaming:
+        if postgres and records:
+            # The acts stream to the server (COPY) as they are valued, so that it stores and
+            # indexes them while this loop runs; their ids are drawn from the sequence first,
+            # one a record (COPY returns none; a duplicate's id is a gap, as a rollback's is).
+            fresh = iter(bulk.next_ids(session, acts, len(records)))
+            write = streaming.enter_context(bulk.copy_rows(session, acts, ACT_COLUMNS))
+            values = itemgetter(*ACT_COLUMNS)
+        for record, record_id, occurred in zip(records, ids, moments, strict=True):
+            outcome, row = _one(
+                partner, record, record_id, occurred, received, seen_before, in_batch, citizens,
+                earned_day, earned_month, trips, device_minute, certified,
+            )  # fmt: skip
+            if offers and row is not None and outcome.points > 0:
+                # After the caps: the campaign adds to the capped base points (which alone count
+                # against the caps); see registry/campaigns.py.
+                day = campaigns.cst_day(row["occurred_at"])
+                offer = offers.find(row["scene"], day)
+                if offer is not None:
+                    key = (row["citizen_id"], offer.id, day)
+                    extra = offer.extra(outcome.points, bonus_due=key not in bonused)
+                    if extra > 0:
+                        if offer.bonus_points is not None:
+                            bonused.add(key)
+                        boosts[record_id] = (offer.id, extra)
+                        outcome = outcome._replace(points=outcome.points + extra)
+            outcomes.append(outcome)
+            if row is not None:
+                if postgres:
+                    row["id"] = next(fresh)
+                    write(values(row))
+                rows.append(row)
     if rows:
-        acts = cast(Table, PointsAct.__table__)
         earning = {row["record_id"]: row for row in rows if row["status"] == "accepted" and row["points"] > 0}
         act_ids: list[tuple[int, str]]
-        if bulk.is_postgres(conn):
-            # COPY, with the acts' ids drawn from their sequence first (COPY returns none).
-            for row, act_id in zip(rows, bulk.next_ids(session, acts, len(rows)), strict=True):
-                row["id"] = act_id
-            bulk.insert_rows(session, acts, rows)
+        if postgres:
             act_ids = [(row["id"], record_id) for record_id, row in earning.items()]
         else:
             # Core statements, many rows each (the ORM's bulk path runs one statement a row
@@ -335,22 +350,21 @@ def ingest(
                 if earning
                 else []
             )
-        postings: list[dict[str, Any]] = []
-        extras: list[dict[str, Any]] = []  # campaigns' postings (a statement of their own)
+        postings: list[tuple[Any, ...]] = []
         for act_id, record_id in act_ids:
             row = earning[record_id]
             expires_on = row["day"] + validity
-            postings += ledger.earn_rows(
+            postings += ledger.earn_postings(
                 row["citizen_id"], act_id, row["points"], row["grams"], expires_on, received
             )
             if record_id in boosts:
                 # The campaign's extra points: a second pair of postings in the act's own
                 # transaction, no grams, carrying the campaign's id.
                 campaign_id, extra = boosts[record_id]
-                for posting in ledger.earn_rows(row["citizen_id"], act_id, extra, 0, expires_on, received):
-                    extras.append({**posting, "campaign_id": campaign_id})
-        for batch in (postings, extras):
-            bulk.insert_rows(session, cast(Table, LedgerPosting.__table__), batch)
+                postings += ledger.earn_postings(
+                    row["citizen_id"], act_id, extra, 0, expires_on, received, campaign_id
+                )
+        bulk.insert_tuples(session, cast(Table, LedgerPosting.__table__), ledger.POSTING_COLUMNS, postings)
     return outcomes
 
 

@@ -72,30 +72,40 @@ def balance(session: Session, citizen_id: int) -> Balance:
     return Balance(points=int(row[0]), earned=int(row[1]), grams=int(row[2]))
 
 
+#: The columns of a posting as ``earn_postings`` gives it (the ingestion's COPY).
+POSTING_COLUMNS = (
+    "txn", "kind", "account", "citizen_id", "points", "grams", "act_id", "expires_on", "created_at",
+    "campaign_id",
+)  # fmt: skip
+
+
+def earn_postings(
+    citizen_id: int,
+    act_id: int,
+    points: int,
+    grams: int,
+    expires_on: date,
+    at: datetime,
+    campaign_id: int | None = None,
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The two postings of an act's points, as tuples in ``POSTING_COLUMNS`` order: the
+    citizen's account gains them, the scheme's issued account gives them (a campaign's extra
+    points are a second pair in the act's transaction, carrying the campaign's id)."""
+    txn = f"earn-act-{act_id}"
+    account = citizen_account(citizen_id)
+    return (
+        (txn, "earn", account, citizen_id, points, grams, act_id, expires_on, at, campaign_id),
+        (txn, "earn", ISSUED, None, -points, -grams, act_id, None, at, campaign_id),
+    )
+
+
 def earn_rows(
     citizen_id: int, act_id: int, points: int, grams: int, expires_on: date, at: datetime
 ) -> list[dict[str, Any]]:
-    """The two postings of an act's points: the citizen's account gains them, the scheme's
-    issued account gives them (rows for a bulk insert)."""
-    txn = f"earn-act-{act_id}"
-    common = {"txn": txn, "kind": "earn", "act_id": act_id, "created_at": at}
+    """``earn_postings`` as mappings of column names."""
     return [
-        {
-            **common,
-            "account": citizen_account(citizen_id),
-            "citizen_id": citizen_id,
-            "points": points,
-            "grams": grams,
-            "expires_on": expires_on,
-        },
-        {
-            **common,
-            "account": ISSUED,
-            "citizen_id": None,
-            "points": -points,
-            "grams": -grams,
-            "expires_on": None,
-        },
+        dict(zip(POSTING_COLUMNS, posting, strict=True))
+        for posting in earn_postings(citizen_id, act_id, points, grams, expires_on, at)
     ]
 
 

@@ -84,7 +84,10 @@ def main() -> None:
         f" {args.workers} partner(s) at once: {rate:,.0f} records/s"
     )
     print("  (target >= 20,000 on PostgreSQL)")
-    print(f"epoch of {args.citizens:,} citizens: built in {build:.2f} s, anchored in {anchor:.2f} s")
+    print(
+        f"epoch of {args.citizens:,} citizens: built and stored in {build:.2f} s, anchored in {anchor:.2f} s:"
+        f" {build + anchor:.2f} s"
+    )
     print("  (target < 10 s)")
     print(f"one proof verified: {proof_ms:.3f} ms in Python, {contract_ms:.1f} ms by the contract (JSON-RPC)")
     print("  (target < 10 ms)")
@@ -220,9 +223,7 @@ def bench_epoch(db: Database, n: int) -> tuple[float, float, float, float]:
         session.flush()
         epochs.store_leaves(session, 1, leaves)
     stored = time.perf_counter() - started
-    print(
-        f"  (leaves stored with the epoch in {stored:.2f} s more: built and stored in {build + stored:.2f} s)"
-    )
+    print(f"  (leaves stored with the epoch in {stored:.2f} s: one row of packed arrays)")
 
     node = spawn_anvil()
     try:
@@ -247,7 +248,7 @@ def bench_epoch(db: Database, n: int) -> tuple[float, float, float, float]:
         contract_ms = (time.perf_counter() - started) * 1000
     finally:
         node.stop()
-    return build, anchor, proof_ms, contract_ms
+    return build + stored, anchor, proof_ms, contract_ms
 
 
 if __name__ == "__main__":

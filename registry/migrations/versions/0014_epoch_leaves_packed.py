@@ -48,6 +48,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("epoch", name=op.f("pk_points_epoch_leaves")),
     )
     bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        # Stored as they are, not compressed (pglz took seconds over a million leaves' 24 MB).
+        for column in ("citizen_ids", "points", "grams"):
+            op.execute(f"ALTER TABLE points_epoch_leaves ALTER COLUMN {column} SET STORAGE EXTERNAL")
     epochs = [e for (e,) in bind.execute(sa.text("SELECT DISTINCT epoch FROM points_leaves ORDER BY epoch"))]
     for epoch in epochs:
         rows = bind.execute(

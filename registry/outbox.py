@@ -386,10 +386,10 @@ class HolderSignedOutbox(Outbox):
 
 
 def _check_fees(fields: dict[str, Any], current: dict[str, int]) -> None:
-    if fields.get("maxPriorityFeePerGas", 0) > fields.get("maxFeePerGas", 0) and "maxFeePerGas" in fields:
-        raise TransactionInvalid("the priority fee is above the fee cap: no node takes it")
     """A fee below what the chain asks now would leave the transaction waiting for ever (the
-    registry cannot sign it again): refuse it at once."""
+    registry cannot sign it again): refuse it at once; so is a priority fee above the fee cap."""
+    if "maxFeePerGas" in fields and fields.get("maxPriorityFeePerGas", 0) > fields["maxFeePerGas"]:
+        raise TransactionInvalid("the priority fee is above the fee cap: no node takes it")
     if "gasPrice" in current:
         offered = fields.get("gasPrice", fields.get("maxFeePerGas", 0))
         wanted = current["gasPrice"]

@@ -293,7 +293,8 @@ def test_demo_json__certificate_confirmed_by_verify_cast_and_reconcile(tmp_path:
         # One batch, one claim and one points epoch, counted in the singular.
         summary = (
             r"no differences at block \d+ "
-            r"\(1 batch, \d+ holdings?, 4 retirements, 1 claim, 1 points epoch, 1 listing, 1 trade, .*\)\n"
+            r"\(1 batch, \d+ holdings?, 4 retirements, 1 claim, 1 points epoch, \d+ points postings, "
+            r"1 listing, 1 trade, .*\)\n"
         )
         assert re.fullmatch(summary, clean.stdout)
 

@@ -339,11 +339,13 @@ LEDGER_SHOWN = 20
 
 def _check_points_ledger(runtime: Parts, report: Report) -> int:
     """The points ledger's own law, set-wise (a database check: the chain holds only the epochs'
-    roots): every transaction's postings sum to zero, points and grams; and every reference the
+    roots): every transaction's postings sum to zero, points and grams; every reference the
     ingestion writes without a foreign key (migration 0015) names a row that exists — a posting's
-    citizen and act, an act's citizen and partner."""
+    citizen and act, an act's citizen and partner; and every act's earning agrees with its act:
+    its citizen's posting is the act's citizen, the act was accepted, and an accepted act's own
+    earn postings (a campaign's extra points aside) credit exactly the act's points."""
     postings, acts = LedgerPosting, PointsAct
-    with runtime.db.transaction() as session:
+    with runtime.db.reading() as session:
         unbalanced = session.execute(
             select(postings.txn, func.sum(postings.points), func.sum(postings.grams))
             .group_by(postings.txn)
@@ -371,6 +373,46 @@ def _check_points_ledger(runtime: Parts, report: Report) -> int:
             for found_id, value in missing:
                 absent = f"no {target.__tablename__} row {value}"
                 report.differ(f"points {kind} {found_id}", name, value, absent)
+        # A citizen's earn posting against its act: the same citizen, an accepted act.
+        for posting_id, citizen_id, act_citizen, status in session.execute(
+            select(postings.id, postings.citizen_id, acts.citizen_id, acts.status)
+            .join(acts, acts.id == postings.act_id)
+            .where(
+                postings.kind == "earn",
+                postings.citizen_id.is_not(None),
+                or_(
+                    postings.citizen_id != acts.citizen_id,
+                    acts.citizen_id.is_(None),
+                    acts.status != "accepted",
+                ),
+            )
+            .order_by(postings.id)
+            .limit(LEDGER_SHOWN)
+        ):
+            subject = f"points posting {posting_id}"
+            if status != "accepted":
+                report.differ(subject, "act's status", status, "accepted (an earning's act)")
+            else:
+                report.differ(subject, "citizen_id", citizen_id, act_citizen)
+        # An accepted act's own earning (campaign_id NULL) credits its points, no more, no less.
+        credited = (
+            select(postings.act_id, func.sum(postings.points).label("points"))
+            .where(postings.kind == "earn", postings.citizen_id.is_not(None), postings.campaign_id.is_(None))
+            .group_by(postings.act_id)
+            .subquery()
+        )
+        for act_id, points, got in session.execute(
+            select(acts.id, acts.points, func.coalesce(credited.c.points, 0))
+            .outerjoin(credited, credited.c.act_id == acts.id)
+            .where(
+                acts.status == "accepted",
+                acts.points > 0,
+                func.coalesce(credited.c.points, 0) != acts.points,
+            )
+            .order_by(acts.id)
+            .limit(LEDGER_SHOWN)
+        ):
+            report.differ(f"points act {act_id}", "points earned in the ledger", int(got), int(points))
         return int(session.execute(select(func.count()).select_from(postings)).scalar_one())
 
 

@@ -8,7 +8,7 @@ on PostgreSQL (psycopg 3's ``cursor.copy``), the driver's ``executemany`` on SQL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -51,21 +51,12 @@ def next_ids(session: Session, table: Table, count: int) -> list[int]:
         return [value for (value,) in cursor.fetchall()]
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Inserts `rows` (all with the same keys, column names of `table`) in the session's
-    transaction: ``COPY`` on PostgreSQL; SQLAlchemy's ``executemany`` elsewhere (so that its
-    types store the values as the ORM does). Values: ints, strings, dates, timezone-aware
-    datetimes, or None."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    insert_tuples(session, table, columns, [tuple(row[c] for c in columns) for row in rows])
-
-
 def insert_tuples(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Inserts `rows` (tuples of values in the order of `columns`), as ``insert_rows`` does."""
+    """Inserts `rows` (tuples of values in the order of `columns`) in the session's transaction:
+    ``COPY`` on PostgreSQL; SQLAlchemy's ``executemany`` elsewhere (so that its types store the
+    values as the ORM does). Values: ints, strings, dates, timezone-aware datetimes, or None."""
     if not rows:
         return
     conn, _ = connection(session)

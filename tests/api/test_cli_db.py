@@ -193,6 +193,21 @@ def test_migration_0015__drops_the_points_tables_row_checks_and_puts_them_back(e
         assert foreign_keys(engine) == set()
         assert "ix_points_acts_citizen_id" not in indexes(engine)
         assert "ix_points_acts_citizen_scene_day" in indexes(engine)
+        # A posting naming a citizen that does not exist (what the keys would have refused): the
+        # downgrade says so and changes nothing; without it, the keys come back.
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO ledger_postings (txn, kind, account, citizen_id, points, grams, created_at)"
+                    " VALUES ('earn-x', 'earn', 'citizen:999', 999, 1, 0, CURRENT_TIMESTAMP)"
+                )
+            )
+        refusal = "cannot restore fk_ledger_postings_citizen_id_citizens: 1 row"
+        with pytest.raises(RuntimeError, match=refusal):
+            command.downgrade(alembic_config(empty_url, engine), "0014")
+        assert foreign_keys(engine) == set() and revision(empty_url) == "0015"
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM ledger_postings"))
         command.downgrade(alembic_config(empty_url, engine), "0014")
         assert foreign_keys(engine) == before
         assert "ix_points_acts_citizen_id" in indexes(engine)

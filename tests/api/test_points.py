@@ -430,11 +430,12 @@ def test_ingest__a_record_dated_at_the_calendars_end_is_rejected_not_a_500(api: 
     assert result["accepted"] == 1 and result["rejected"] == 1, result
 
 
-def test_reconcile__names_an_unbalanced_transaction_and_every_dangling_reference(
+def test_reconcile__names_an_unbalanced_transaction_every_dangling_reference_and_a_wrong_earning(
     api: Api, runtime: Runtime
 ) -> None:
-    """The points tables have no foreign keys (migration 0015): reconcile checks the ledger's law
-    and the references set-wise, and names each break with its row and field."""
+    """The points tables have no foreign keys (migration 0015): reconcile checks the ledger's law,
+    the references and each earning against its act set-wise, and names each break with its row
+    and field."""
     from sqlalchemy import update
 
     from registry.models import Citizen, PointsPartner
@@ -442,6 +443,7 @@ def test_reconcile__names_an_unbalanced_transaction_and_every_dangling_reference
 
     metro = Partner(api, "Chengdu Metro", ["metro"])
     metro.send([ride("a", citizen(api))])
+    other = citizen(api)  # another citizen, with no points
     assert reconcile(runtime).ok
     with runtime.db.transaction() as session:
         act = session.execute(select(PointsAct)).scalar_one()
@@ -449,9 +451,11 @@ def test_reconcile__names_an_unbalanced_transaction_and_every_dangling_reference
             select(LedgerPosting).where(LedgerPosting.act_id == act.id, LedgerPosting.citizen_id.is_not(None))
         ).scalar_one()
         act_id, posting_id, txn, citizen_id = act.id, mine.id, mine.txn, mine.citizen_id
-        partner_id = act.partner_id
+        partner_id, points = act.partner_id, act.points
+        other_id = session.execute(select(Citizen.id).where(Citizen.public_id == other["id"])).scalar_one()
         last_citizen = session.execute(select(func.max(Citizen.id))).scalar_one()
         last_partner = session.execute(select(func.max(PointsPartner.id))).scalar_one()
+    assert points == METRO_POINTS and citizen_id != other_id
 
     def named_after(change: Any, undo: Any) -> list[tuple[str, str, Any, Any]]:
         with runtime.db.transaction() as session:
@@ -463,26 +467,47 @@ def test_reconcile__names_an_unbalanced_transaction_and_every_dangling_reference
             with runtime.db.transaction() as session:
                 session.execute(undo)
 
-    ghost_citizen, ghost_partner = last_citizen + 100, last_partner + 100
+    ghost, ghost_partner = last_citizen + 100, last_partner + 100
+    posting, act_row = f"points posting {posting_id}", f"points act {act_id}"
+    earned = "points earned in the ledger"
     by_posting = update(LedgerPosting).where(LedgerPosting.id == posting_id)
     by_act = update(PointsAct).where(PointsAct.id == act_id)
-    found = named_after(
-        by_posting.values(points=LedgerPosting.points + 1), by_posting.values(points=LedgerPosting.points - 1)
-    )
-    assert found == [(f"ledger transaction {txn}", "sum of postings (points, grams)", [1, 0], [0, 0])]
-    found = named_after(
-        by_posting.values(grams=LedgerPosting.grams - 5), by_posting.values(grams=LedgerPosting.grams + 5)
-    )
-    assert found == [(f"ledger transaction {txn}", "sum of postings (points, grams)", [0, -5], [0, 0])]
-    for where, change, undo, field, value, table in (
-        (f"points posting {posting_id}", by_posting.values(citizen_id=ghost_citizen),
-         by_posting.values(citizen_id=citizen_id), "citizen_id", ghost_citizen, "citizens"),
-        (f"points posting {posting_id}", by_posting.values(act_id=act_id + 100),
-         by_posting.values(act_id=act_id), "act_id", act_id + 100, "points_acts"),
-        (f"points act {act_id}", by_act.values(citizen_id=ghost_citizen),
-         by_act.values(citizen_id=citizen_id), "citizen_id", ghost_citizen, "citizens"),
-        (f"points act {act_id}", by_act.values(partner_id=ghost_partner),
-         by_act.values(partner_id=partner_id), "partner_id", ghost_partner, "points_partners"),
+    plus_one, minus_one = LedgerPosting.points + 1, LedgerPosting.points - 1
+    for change, undo, expected in (
+        # the law: a transaction sums to zero (and the act's earning no longer matches it)
+        (by_posting.values(points=plus_one), by_posting.values(points=minus_one), [
+            (f"ledger transaction {txn}", "sum of postings (points, grams)", [1, 0], [0, 0]),
+            (act_row, earned, points + 1, points),
+        ]),
+        (by_posting.values(grams=LedgerPosting.grams - 5), by_posting.values(grams=LedgerPosting.grams + 5), [
+            (f"ledger transaction {txn}", "sum of postings (points, grams)", [0, -5], [0, 0]),
+        ]),
+        # references to rows that do not exist
+        (by_posting.values(citizen_id=ghost), by_posting.values(citizen_id=citizen_id), [
+            (posting, "citizen_id", ghost, f"no citizens row {ghost}"),
+            (posting, "citizen_id", ghost, citizen_id),
+        ]),
+        (by_posting.values(act_id=act_id + 100), by_posting.values(act_id=act_id), [
+            (posting, "act_id", act_id + 100, f"no points_acts row {act_id + 100}"),
+            (act_row, earned, 0, points),
+        ]),
+        (by_act.values(citizen_id=ghost), by_act.values(citizen_id=citizen_id), [
+            (act_row, "citizen_id", ghost, f"no citizens row {ghost}"),
+            (posting, "citizen_id", citizen_id, ghost),
+        ]),
+        (by_act.values(partner_id=ghost_partner), by_act.values(partner_id=partner_id), [
+            (act_row, "partner_id", ghost_partner, f"no points_partners row {ghost_partner}"),
+        ]),
+        # an earning that disagrees with its act: another (real) citizen, a rejected act, points
+        (by_posting.values(citizen_id=other_id), by_posting.values(citizen_id=citizen_id), [
+            (posting, "citizen_id", other_id, citizen_id),
+        ]),
+        (by_act.values(status="rejected"), by_act.values(status="accepted"), [
+            (posting, "act's status", "rejected", "accepted (an earning's act)"),
+        ]),
+        (by_act.values(points=PointsAct.points + 1), by_act.values(points=PointsAct.points - 1), [
+            (act_row, earned, points, points + 1),
+        ]),
     ):  # fmt: skip
-        assert named_after(change, undo) == [(where, field, value, f"no {table} row {value}")]
+        assert named_after(change, undo) == expected
     assert reconcile(runtime).ok

@@ -15,6 +15,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
@@ -40,6 +41,21 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Without the keys the tables may have come to name rows that do not exist (tanhui reconcile
+    # reports them): the keys cannot come back over those, so say which before changing anything.
+    bind = op.get_bind()
+    for owner, name, target, column in FOREIGN_KEYS:
+        orphans = bind.execute(
+            sa.text(
+                f"SELECT count(*) FROM {owner} o WHERE o.{column} IS NOT NULL"
+                f" AND NOT EXISTS (SELECT 1 FROM {target} t WHERE t.id = o.{column})"
+            )
+        ).scalar_one()
+        if orphans:
+            raise RuntimeError(
+                f"cannot restore {name}: {orphans} row(s) of {owner} name a {column} that {target} does"
+                " not have (tanhui reconcile lists them); correct them first"
+            )
     for table in ("points_acts", "ledger_postings"):
         with op.batch_alter_table(table) as batch:
             for owner, name, target, column in FOREIGN_KEYS:

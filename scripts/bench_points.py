@@ -10,7 +10,7 @@ Prints, for the machine it ran on:
     per citizen, a leaf each, the Merkle tree and its root) and to anchor it on anvil;
   - the time to verify one citizen's proof (in Python, and by the contract's verifyPoints).
 
-    .venv/bin/python scripts/bench_points.py [--records 100000] [--citizens 1000000] [--workers 1]
+    .venv/bin/python scripts/bench_points.py [--records 100000] [--citizens 1000000] [--workers N ...]
         [--postgres]
 
 Targets (../shared/TARGETS.md): >= 20,000 records/s on PostgreSQL; an epoch of 1,000,000 citizens
@@ -56,7 +56,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument(
-        "--workers", type=int, default=1, help="partners sending at once, a thread each (default 1)"
+        "--workers",
+        type=int,
+        action="append",
+        help="partners sending at once, a thread each (repeatable; default: 1, then 2 — both cores)",
     )
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL server (tests/pg.py)")
     args = parser.parse_args()
@@ -71,18 +74,28 @@ def main() -> None:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='tanhui-points-bench-')) / 'points.db'}"
     db = Database(url)
     db.migrate()
+    workers = args.workers or [1, 2]
+    rates: list[float] = []
     try:
-        rate = bench_ingestion(db, args.records, args.workers)
+        for i, n in enumerate(workers):
+            # each run on a database of its own: the later run must not read the earlier's acts
+            if i:
+                db.dispose()
+                url = str(server.create_database()) if server is not None else url.replace(".db", f"-{n}.db")
+                db = Database(url)
+                db.migrate()
+            rates.append(bench_ingestion(db, args.records, n))
         build, anchor, proof_ms, contract_ms = bench_epoch(db, args.citizens)
     finally:
         db.dispose()
         if server is not None:
             server.stop()
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
-    print(
-        f"ingestion: {args.records} records in batches of {ingest.MAX_BATCH},"
-        f" {args.workers} partner(s) at once: {rate:,.0f} records/s"
-    )
+    for n, rate in zip(workers, rates, strict=True):
+        print(
+            f"ingestion: {args.records} records in batches of {ingest.MAX_BATCH},"
+            f" {n} partner(s) at once: {rate:,.0f} records/s"
+        )
     print("  (target >= 20,000 on PostgreSQL)")
     print(
         f"epoch of {args.citizens:,} citizens: built and stored in {build:.2f} s, anchored in {anchor:.2f} s:"

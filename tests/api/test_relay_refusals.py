@@ -74,6 +74,7 @@ def test_refused_for_good__cancel_fills_the_nonce_and_fails_the_operation(anvil_
     runtime.relay.cancel(op_id, "registration withdrawn")
     row = op_row(runtime, op_id)
     assert row.status == "failed" and row.result and row.result["nonce_filled_by"]
+    assert "cancelled: registration withdrawn" in (row.error or "")  # the reason stays with it
     assert runtime.client.next_nonce(operator) == row.nonce + 1  # the nonce was used by the filler
     with runtime.db.transaction() as session:
         participant = session.execute(
@@ -92,13 +93,17 @@ def test_refused_for_funds__registry_account_is_topped_up(anvil_env: dict[str, A
     done = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 7}, owner["token"])
     assert done["status"] == "confirmed"
     with runtime.db.transaction() as session:
-        kinds = [
-            op.payload.get("reason")
+        top_ups = [
+            (op.payload, op.status, op.sender)
             for op in session.execute(
                 select(ChainOperation).where(ChainOperation.kind == "fund_account")
             ).scalars()
+            if op.payload.get("reason") == "top-up"
         ]
-    assert "top-up" in kinds
+    # one top-up, of the owner's account, from the operator, confirmed
+    expected = {"participant": owner["id"], "address": owner["address"], "reason": "top-up"}
+    assert top_ups == [(expected, "confirmed", runtime.operator.address)]
+    assert runtime.client.balance(owner["address"]) > 0
     assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 7
 
 

@@ -99,11 +99,13 @@ def test_settlement__within_the_band_partial_fills_then_filled(api: Api, m: Mark
     receipt = runtime.client.w3.eth.get_transaction_receipt(trade["chain"]["tx_hash"])  # type: ignore[arg-type]
     assert receipt["status"] == 1
     assert api.get(f"/v1/trades/{trade['trade_id']}")["trade_ref"] == first["trade_ref"]
-    assert api.get(f"/v1/listings/{listing['listing_id']}")["remaining_t"] == "6.000"
+    partly = api.get(f"/v1/listings/{listing['listing_id']}")
+    assert partly["remaining_t"] == "6.000" and partly["closed_tx"] is None
     second = m.trade(listing["listing_id"], "6", REFERENCE_FEN - 600)
     assert second["status"] == "settled"
     done = api.get(f"/v1/listings/{listing['listing_id']}")
     assert done["state"] == "filled" and done["remaining_t"] == "0.000"
+    assert done["closed_tx"] == second["trade"]["chain"]["tx_hash"]  # the fill that closed it
     assert escrow_of(runtime, m.batch) == 0
     buyer = api.get("/v1/participants/me", m.buyer["token"])
     assert buyer["holdings"][0]["amount_t"] == "10.000"

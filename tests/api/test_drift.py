@@ -342,6 +342,11 @@ INVARIANTS = {
 }
 
 
+# Drift where one side has no record at all (reconcile shows it as None).
+MISSING_IN_DATABASE = {"a holding missing"}
+MISSING_ON_CHAIN: set[str] = set()
+
+
 def test_reconcile__names_every_kind_of_drift(
     world: World, runtime: Runtime, subtests: pytest.Subtests
 ) -> None:
@@ -358,8 +363,17 @@ def test_reconcile__names_every_kind_of_drift(
             named = [(d["subject"], d["field"]) for d in report.differences]
             if field == "hash":  # the block is the index's last one
                 assert any(s.startswith("block ") and f == "hash" for s, f in named), named
+                found = next(d for d in report.differences if d["field"] == "hash")
             else:
                 assert (subject(world), field) in named, named
+                found = next(
+                    d for d in report.differences if (d["subject"], d["field"]) == (subject(world), field)
+                )
+            # Both sides shown, and differing: what the database holds, what the chain says
+            # (None only where a side has no such record at all).
+            assert found["database"] != found["chain"], found
+            assert found["database"] is not None or name in MISSING_IN_DATABASE, found
+            assert found["chain"] is not None or name in MISSING_ON_CHAIN, found
             if name in INVARIANTS:
                 who, invariant = INVARIANTS[name]
                 assert (who.format(batch=world.batch_id, cert=world.certificate_id), invariant) in named, (
@@ -375,9 +389,12 @@ def test_reconcile__names_a_participants_standing(world: World, runtime: Runtime
         ).scalar_one()
         p.chain_status = "suspended"  # type: ignore[assignment]
     report = reconcile(runtime)
-    assert (f"participant {world.buyer['id']}", "chain_status") in [
-        (d["subject"], d["field"]) for d in report.differences
-    ]
+    assert {
+        "subject": f"participant {world.buyer['id']}",
+        "field": "chain_status",
+        "database": "suspended",
+        "chain": "active",
+    } in report.differences, report.differences
     assert not report.ok
 
 

@@ -307,20 +307,47 @@ def test_points__only_at_a_scene_certified_at_the_acts_time(api: Api, runtime: R
 
 
 def test_reconcile__compares_each_anchored_certificate_with_the_chain(api: Api, runtime: Runtime) -> None:
-    """A certified scene's certificate agrees with sceneCertificate on chain; a changed hash or
-    validity in the database is a difference."""
+    """Each certified scene's latest certificate agrees with sceneCertificate on chain; a changed
+    hash or validity in the database, or a revocation it lost, is a difference naming the scene,
+    the field and both values."""
     from registry.reconcile import reconcile
 
     association = api.participant(["association"])
-    certify(api, association, register(api, association["token"]))
+    first = register(api, association["token"])
+    second = register(api, association["token"])
+    certify(api, association, first)
+    certify(api, association, second)
+    certify(api, association, second)  # recertified: only its latest certificate counts
+    api.ok(f"/v1/scenes/{second['id']}/revocation", {"reason": "closed"}, association["token"])
     report = reconcile(runtime)
-    assert report.ok and report.checked["scene certificates"] == 1, report.differences
+    assert report.ok and report.checked["scene certificates"] == 2, report.differences
     with runtime.db.transaction() as session:
-        cert = session.execute(select(service.SceneCertificate)).scalar_one()
+        certs = {
+            scene_id: cert
+            for scene_id, cert in session.execute(
+                select(service.Scene.public_id, service.SceneCertificate)
+                .join(service.SceneCertificate, service.SceneCertificate.scene_id == service.Scene.id)
+                .order_by(service.SceneCertificate.id)
+            ).tuples()
+        }  # the latest of each scene
+        cert, revoked = certs[first["id"]], certs[second["id"]]
+        hash_before, until_before = cert.certificate_hash, cert.valid_until
         cert.certificate_hash = "0x" + "ab" * 32
         cert.valid_until = cert.valid_until + timedelta(days=1)
-    fields = sorted(d["field"] for d in reconcile(runtime).differences)
-    assert fields == ["certificate_hash", "valid_until"]
+        revoked.revoked_at = None  # the database lost the revocation the chain has
+    differences = sorted(
+        ((d["subject"], d["field"], d["database"], d["chain"]) for d in reconcile(runtime).differences),
+        key=lambda d: (d[0], d[1]),
+    )
+    until = int(until_before.replace(tzinfo=until_before.tzinfo or UTC).timestamp())
+    assert differences == sorted(
+        [
+            (f"scene {first['id']}", "certificate_hash", "0x" + "ab" * 32, hash_before),
+            (f"scene {first['id']}", "valid_until", until + 86_400, until),
+            (f"scene {second['id']}", "revoked", False, True),
+        ],
+        key=lambda d: (d[0], d[1]),
+    )
 
 
 def test_revocation__after_a_recertification_ends_every_certificate(api: Api, runtime: Runtime) -> None:

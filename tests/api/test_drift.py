@@ -408,10 +408,20 @@ def test_reconcile__lists_anomalies_without_failing(world: World, runtime: Runti
                 event="TransferSingle",
                 action="skipped",
                 reason="id out of range",
-                data={},
+                data={"id": str(2**255)},
             )
         )
     report = reconcile(runtime)
-    assert report.ok and [a["reason"] for a in report.anomalies] == ["id out of range"]
+    assert report.ok and report.anomalies == [
+        {
+            "block_number": 1,
+            "log_index": 0,
+            "tx_hash": None,
+            "event": "TransferSingle",
+            "action": "skipped",
+            "reason": "id out of range",
+            "data": {"id": str(2**255)},
+        }
+    ]
     with runtime.db.transaction() as session:
         session.execute(delete(ChainAnomaly))

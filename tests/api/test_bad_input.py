@@ -583,12 +583,30 @@ def test_spend__more_than_held_is_refused_and_writes_nothing(
             )
             assert error["details"] == {"available_kg": 0, "requested_kg": 1}
 
+    # A holder of two batches spends each batch's own holding, not the two together.
+    other_batch, other_owner, _ = api.issued_batch()
+    moved = api.ok(
+        "/v1/transfers",
+        {"batch_id": other_batch, "to": f.owner["id"], "amount_kg": 100},
+        other_owner["token"],
+    )
+    assert moved["status"] == "confirmed"
+    for kind in ("transfer", "retirement"):
+        with subtests.test(f"{kind} of one kilogram more than held of the other batch"):
+            path, body = spend(kind, other_batch, f.holder["id"], amount_kg=101)
+            error = refuse(
+                api, runtime, "POST", path, token=f.owner["token"], json=body, status=409,
+                code="insufficient_balance",
+            )  # fmt: skip
+            assert error["details"] == {"available_kg": 100, "requested_kg": 101}
+
     # Exactly what is held can be spent: the refusals were at the boundary.
     path, body = spend("transfer", f.batch_id, f.holder["id"], amount_kg=BOILER_NET_KG)
     assert api.ok(path, body, f.owner["token"])["status"] == "confirmed"
     path, body = spend("retirement", f.batch_id, "", amount_kg=BOILER_NET_KG)
     assert api.ok(path, body, f.holder["token"])["status"] == "confirmed"
-    assert api.get("/v1/holdings", f.owner["token"]) == api.get("/v1/holdings", f.holder["token"]) == []
+    assert api.get("/v1/holdings", f.holder["token"]) == []
+    assert [h["batch_id"] for h in api.get("/v1/holdings", f.owner["token"])] == [other_batch]
 
 
 # -- monitoring reports ---------------------------------------------------------------------------

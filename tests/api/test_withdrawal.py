@@ -4,6 +4,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from registry.models import ChainOperation
 from registry.reconcile import reconcile
 from registry.runtime import Runtime
 from tests.api.conftest import Api
@@ -41,6 +44,14 @@ def test_withdrawal__by_its_verifier_before_issuance_frees_the_period(api: Api, 
     withdrawn = api.ok(path, {"reason": "meter calibration expired"}, verifier["token"])
     assert withdrawn["status"] == "withdrawn"
     assert runtime.tanhui.is_report_withdrawn(report_hash)
+    # What the compensation would restore, were the withdrawal refused on chain: its status before.
+    with runtime.db.transaction() as session:
+        op = session.execute(
+            select(ChainOperation).where(ChainOperation.kind == "withdraw_report")
+        ).scalar_one()
+        reason = "meter calibration expired"
+        assert op.payload == {"report": report["id"], "previous": "issue_failed", "reason": reason}
+        assert op.sender == verifier["address"]  # the verifier's own signature
     again = api.post(path, {"reason": "twice"}, verifier["token"], expect=409)
     assert again.json()["error"]["code"] == "invalid_state"
 

@@ -174,8 +174,12 @@ def test_refusals__typed_and_nothing_recorded(api: Api, runtime: Runtime) -> Non
         400,
         "transaction_invalid",
     )
-    # Too little gas for the call.
-    refusal(api, token, "0x" + signer.sign({**tx, "gas": 21_000}).hex(), 400, "transaction_invalid")
+    # Too little gas for the call: the answer says how much it needs (what a wallet signs again with).
+    low = refusal(api, token, "0x" + signer.sign({**tx, "gas": 21_000}).hex(), 400, "transaction_invalid")
+    assert low["details"]["needed_gas"] > 21_000, low
+    assert (
+        low["message"] == f"a gas limit of 21000 is below the {low['details']['needed_gas']} the call needs"
+    )
     # More than the holder can spend (checked as for any holder), and nothing of it written.
     too_much = runtime.tanhui.transfer(signer.address, friend["address"], batch_id, 31)
     refusal(

@@ -52,6 +52,8 @@ def test_check_fees__refuses_a_fee_below_the_chains(
     with pytest.raises(TransactionInvalid) as refused:
         _check_fees(fields, current)
     assert refused.value.details["needed_fee"] == needed
+    offered = fields.get("gasPrice", fields.get("maxFeePerGas", 0))
+    assert refused.value.message == f"a fee of {offered} wei per gas is below the chain's {needed}"
 
 
 def test_check_fees__refuses_a_priority_fee_above_the_cap() -> None:

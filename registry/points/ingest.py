@@ -33,7 +33,7 @@ from registry.points import bulk, ledger, valuation
 from registry.scenes import CertificateCheck, certificate_check
 
 MAX_BATCH = 10_000
-#: The columns of an act's row (``_row``), in the order the ingestion streams them (PostgreSQL).
+#: The columns of an act's row (``_Act.row``), in the order the ingestion streams them (PostgreSQL).
 ACT_COLUMNS = (
     "id", "partner_id", "record_id", "citizen_id", "scene", "occurred_at", "day", "quantity", "device",
     "grams", "points", "status", "reason", "received_at",
@@ -412,21 +412,21 @@ def _one(
     device = record.get("device")
     device = str(device)[:100] if device is not None else None
     citizen = citizens.get(str(record.get("citizen", "")))
-    what = (partner, record, record_id, scene, citizen, occurred, received, device)  # of its row
+    act = _Act(partner, record, record_id, scene, citizen, occurred, received, device)
     reason = _refusal(partner, scene, citizen, occurred, received)
     if reason is not None:
-        return _rejected(*what, reason)
+        return act.rejected(reason)
     assert citizen is not None and occurred is not None  # _refusal checked both
     quantity = _parse_quantity(record.get("quantity"))
     if quantity is None:
-        return _rejected(*what, "bad_quantity")
+        return act.rejected("bad_quantity")
     value = valuation.value(scene, quantity, record.get("detail"))
     if isinstance(value, str):
         # the scene's own reason: impossible_distance, negative_quantity...
-        return _rejected(*what, value)
+        return act.rejected(value)
     if scene == "certified_purchase" and (uncertified := certified(record.get("detail"), occurred)):
         # scene_not_certified, missing_scene
-        return _rejected(*what, uncertified)
+        return act.rejected(uncertified)
     grams, points = value
     stamp = _minute(occurred)
     cid = citizen.id
@@ -443,7 +443,7 @@ def _one(
         if room <= 0:
             reason = "cap_reached"
     if reason is not None:
-        return _rejected(*what, reason)
+        return act.rejected(reason)
     if points > room:  # capped: the grams follow the points credited
         grams = grams * room // points if points else 0
         points = room
@@ -452,8 +452,8 @@ def _one(
     trips.add((cid, scene, stamp))
     if device is not None:
         device_minute[(device, stamp)] += 1
-    row = _row(*what)
-    row.update(grams=grams, points=points, status="accepted", reason=None)
+    row = act.row(None)
+    row.update(grams=grams, points=points, status="accepted")
     return Outcome(record_id, "accepted", None, points, grams), row
 
 
@@ -476,49 +476,40 @@ def _refusal(
     return None
 
 
-def _row(
-    partner: PointsPartner,
-    record: Mapping[str, Any],
-    record_id: str,
-    scene: str,
-    citizen: Citizen | None,
-    occurred: datetime | None,
-    received: datetime,
-    device: str | None,
-) -> dict[str, Any]:
-    """The act's row, as a rejection (an accepted act's caller sets its numbers and status)."""
-    at = occurred or received
-    return {
-        "partner_id": partner.id,
-        "record_id": record_id,
-        "citizen_id": citizen.id if citizen is not None else None,
-        "scene": scene,
-        "occurred_at": at,
-        "day": at.astimezone(UTC).date(),
-        "quantity": str(record.get("quantity", ""))[:40],
-        "device": device,
-        "grams": 0,
-        "points": 0,
-        "status": "rejected",
-        "reason": None,
-        "received_at": received,
-    }
+class _Act(NamedTuple):
+    """A record being valued, with what its row is made of."""
 
+    partner: PointsPartner
+    record: Mapping[str, Any]
+    record_id: str
+    scene: str
+    citizen: Citizen | None
+    occurred: datetime | None
+    received: datetime
+    device: str | None
 
-def _rejected(
-    partner: PointsPartner,
-    record: Mapping[str, Any],
-    record_id: str,
-    scene: str,
-    citizen: Citizen | None,
-    occurred: datetime | None,
-    received: datetime,
-    device: str | None,
-    reason: str,
-) -> tuple[Outcome, dict[str, Any]]:
-    row = _row(partner, record, record_id, scene, citizen, occurred, received, device)
-    row["reason"] = reason
-    return Outcome(record_id, "rejected", reason), row
+    def row(self, reason: str | None) -> dict[str, Any]:
+        """The act's row, as a rejection for `reason` (an accepted act's caller sets its numbers
+        and status)."""
+        at = self.occurred or self.received
+        return {
+            "partner_id": self.partner.id,
+            "record_id": self.record_id,
+            "citizen_id": self.citizen.id if self.citizen is not None else None,
+            "scene": self.scene,
+            "occurred_at": at,
+            "day": at.astimezone(UTC).date(),
+            "quantity": str(self.record.get("quantity", ""))[:40],
+            "device": self.device,
+            "grams": 0,
+            "points": 0,
+            "status": "rejected",
+            "reason": reason,
+            "received_at": self.received,
+        }
+
+    def rejected(self, reason: str) -> tuple[Outcome, dict[str, Any]]:
+        return Outcome(self.record_id, "rejected", reason), self.row(reason)
 
 
 def rejections(session: Session, partner: PointsPartner, limit: int = 1000) -> list[dict[str, Any]]:

@@ -217,6 +217,15 @@ def test_proof__cut_from_the_stored_leaves_once_the_kept_tree_is_gone(db: Databa
             epochs.proof(session, outsider, 31337, "0x" + "11" * 20)
 
 
+def test_act_columns__are_exactly_an_acts_row_and_its_id() -> None:
+    """PostgreSQL's COPY writes ACT_COLUMNS of each row (SQLite inserts the row's own keys): a
+    key the row gained and the list missed would be dropped on PostgreSQL alone."""
+    act = ingest._Act(
+        PointsPartner(id=1), {"quantity": "1"}, "r1", "metro", None, None, datetime.now(UTC), None
+    )
+    assert list(ingest.ACT_COLUMNS) == ["id", *act.row(None)]
+
+
 # -- the ingestion's bulk writes -----------------------------------------------------------------
 
 

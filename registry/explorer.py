@@ -607,7 +607,7 @@ def account(session: Session, address: str) -> dict[str, Any]:
     transfers = session.execute(
         select(Transfer)
         .where(or_(Transfer.sender == checksummed, Transfer.recipient == checksummed))
-        .order_by(Transfer.block_number.desc(), Transfer.log_index.desc())
+        .order_by(Transfer.block_number.desc(), Transfer.log_index.desc(), Transfer.item.desc())
         .limit(PAGE_ROWS)
     ).scalars()
     retired = session.execute(

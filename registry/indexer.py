@@ -177,10 +177,6 @@ class Indexer:
             done["events_indexed"] = self._drain(lambda: nullcontext(session), None)
             return done
 
-    def caught_up_to(self, session: Session, block: int) -> bool:
-        """Whether the index has applied every block up to `block`."""
-        return self.indexed_block(session) >= block
-
     def indexed_block(self, session: Session) -> int:
         """The last block the index has applied."""
         return _meta(session).indexed_block
@@ -433,11 +429,14 @@ class Indexer:
     def _on_TransferBatch(
         self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, rows: _Rows, **_: Any
     ) -> None:
-        for batch_id, value in zip(e.args["ids"], e.args["values"], strict=True):
-            self._move(rows, e, holdings, int(batch_id), int(value))
+        # Any holder may send one (the contracts are public): a row per batch it moves.
+        for item, (batch_id, value) in enumerate(zip(e.args["ids"], e.args["values"], strict=True)):
+            self._move(rows, e, holdings, int(batch_id), int(value), item=item)
 
     @staticmethod
-    def _move(rows: _Rows, e: ChainEvent, holdings: _HoldingCache, batch_id: int, value: int) -> None:
+    def _move(
+        rows: _Rows, e: ChainEvent, holdings: _HoldingCache, batch_id: int, value: int, *, item: int = 0
+    ) -> None:
         sender, recipient = e.args["from"], e.args["to"]
         if sender != ZERO:
             holdings.add(sender, batch_id, -value)
@@ -453,6 +452,7 @@ class Indexer:
                     "tx_hash": e.tx_hash,
                     "block_number": e.block_number,
                     "log_index": e.log_index,
+                    "item": item,
                 }
             )
 

@@ -415,7 +415,8 @@ class Holding(Base):
 
 class Transfer(Base):
     __tablename__ = "transfers"
-    __table_args__ = (UniqueConstraint("tx_hash", "log_index"),)
+    # One TransferBatch event moves several batches: `item` is the batch's place in its event.
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", "item"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(BigInteger, index=True)
@@ -425,6 +426,7 @@ class Transfer(Base):
     tx_hash: Mapped[str] = mapped_column(Hash)
     block_number: Mapped[int] = mapped_column(BigInteger)
     log_index: Mapped[int] = mapped_column(Integer)
+    item: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Retirement(Base):

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -211,5 +212,40 @@ def test_migration_0015__drops_the_points_tables_row_checks_and_puts_them_back(e
         command.downgrade(alembic_config(empty_url, engine), "0014")
         assert foreign_keys(engine) == before
         assert "ix_points_acts_citizen_id" in indexes(engine)
+    finally:
+        engine.dispose()
+
+
+def test_migration_0016__a_batch_transfers_rows_share_their_log_and_the_downgrade_says_so(
+    empty_url: str,
+) -> None:
+    from alembic import command
+
+    def insert(c: Any, batch_id: int, item: int | None) -> None:
+        columns = "batch_id, sender, recipient, amount_kg, tx_hash, block_number, log_index"
+        values = f"{batch_id}, '0x{'a' * 40}', '0x{'b' * 40}', '5', '0x{'c' * 64}', 7, 0"
+        if item is not None:
+            columns, values = columns + ", item", values + f", {item}"
+        c.execute(text(f"INSERT INTO transfers ({columns}) VALUES ({values})"))
+
+    engine = make_engine(empty_url)
+    try:
+        command.upgrade(alembic_config(empty_url, engine), "0015")
+        with engine.begin() as c:
+            insert(c, 1, None)  # a transfer indexed before: item 0 once upgraded
+        command.upgrade(alembic_config(empty_url, engine), "0016")
+        with engine.begin() as c:
+            assert c.execute(text("SELECT item FROM transfers")).scalar_one() == 0
+            insert(c, 2, 1)  # the second batch of the same TransferBatch event
+        with pytest.raises(IntegrityError), engine.begin() as c:
+            insert(c, 3, 1)  # the same item of the same log twice
+        with pytest.raises(RuntimeError, match="1 transfer row"):
+            command.downgrade(alembic_config(empty_url, engine), "0015")
+        assert revision(empty_url) == "0016"
+        with engine.begin() as c:
+            c.execute(text("DELETE FROM transfers WHERE item = 1"))
+        command.downgrade(alembic_config(empty_url, engine), "0015")
+        with pytest.raises(IntegrityError), engine.begin() as c:
+            insert(c, 2, None)  # the old key: one row a log
     finally:
         engine.dispose()

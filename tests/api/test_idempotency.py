@@ -5,11 +5,13 @@ returns the first final answer even after the resource changed."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from registry import idempotency
 from registry.errors import IdempotencyKeyReused, InvalidRequest
-from registry.models import Participant
+from registry.models import IdempotencyRecord, Participant
 from registry.runtime import Runtime, bootstrap
+from tests.api.conftest import Api
 
 
 def two_participants(runtime: Runtime) -> tuple[Participant, Participant]:
@@ -71,3 +73,28 @@ def test_request_hash__differs_by_method_path_and_body_and_ignores_method_case()
     assert len({base, idempotency.request_hash("PUT", "/v1/transfers", b"{}"),
                 idempotency.request_hash("POST", "/v1/retirements", b"{}"),
                 idempotency.request_hash("POST", "/v1/transfers", b"{ }")}) == 4  # fmt: skip
+
+
+def test_spends_with_a_key__the_record_names_the_credit_request_and_its_operation(
+    api: Api, runtime: Runtime
+) -> None:
+    """What a key created, as an operator reads it from the records: ``credit_request:<id>``."""
+    batch_id, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    moved = api.ok(
+        "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 5}, owner["token"], key="t-1"
+    )
+    retired = api.ok(
+        "/v1/retirements",
+        {"batch_id": batch_id, "amount_kg": 2, "beneficiary": "Keyed", "purpose": "voluntary"},
+        owner["token"],
+        key="r-1",
+    )
+    with runtime.db.transaction() as session:
+        records = {
+            r.key: (r.resource, r.operation_ids) for r in session.execute(select(IdempotencyRecord)).scalars()
+        }
+    assert records == {
+        "t-1": (f"credit_request:{moved['id']}", [moved["operation"]["id"]]),
+        "r-1": (f"credit_request:{retired['id']}", [retired["operation"]["id"]]),
+    }

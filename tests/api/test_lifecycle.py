@@ -214,3 +214,22 @@ def test_operator_cannot_move_holders_credits(api: Api, runtime: Runtime) -> Non
         runtime.client.transact(
             runtime.tanhui.transfer(owner["address"], other["address"], batch_id, 1), runtime.operator
         )
+
+
+def test_spends__are_signed_with_their_fixed_gas_limits(api: Api, runtime: Runtime) -> None:
+    """A transfer or retirement the index has checked is signed with a fixed limit (charged as
+    used): no gas estimate on the hot path, and a retirement's longest details still fit."""
+    from registry.retirements import RETIRE_GAS
+    from registry.transfers import TRANSFER_GAS
+
+    batch_id, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    moved = api.ok("/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 5}, owner["token"])
+    details = {"beneficiary": "长" * 200, "purpose": "voluntary", "note": "注" * 300}
+    retired = api.ok("/v1/retirements", {"batch_id": batch_id, "amount_kg": 2, **details}, owner["token"])
+    assert retired["status"] == "confirmed"
+    limits = {
+        done["kind"]: runtime.client.get_transaction(done["operation"]["tx_hash"])["gas"]
+        for done in (moved, retired)
+    }
+    assert limits == {"transfer": TRANSFER_GAS, "retirement": RETIRE_GAS}

@@ -154,6 +154,36 @@ def test_resign__a_stale_copy_does_not_sign_again(anvil_env: dict[str, Any]) -> 
         assert session.get(ChainAccount, operator.address).next_nonce == next_nonce  # type: ignore[union-attr]
 
 
+def test_resign__a_copy_from_before_another_threads_resign_does_not_sign_again(
+    anvil_env: dict[str, Any],
+) -> None:
+    """Another thread signed the operation again but has not sent it yet (still ``signed``, a
+    new hash): a thread holding the copy from before must neither sign it a third time nor take
+    another nonce."""
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
+    operator = runtime.operator
+    op_id = register_op(api, runtime, "nonce taken, re-signed once")
+    stale = op_row(runtime, op_id)
+    outside = runtime.client.prepare(
+        None, operator, to=operator.address, value=0, gas=21_000, nonce=stale.nonce
+    )
+    runtime.client.wait(runtime.client.send(outside))
+
+    assert runtime.relay._resign(stale)  # the first thread
+    resigned = op_row(runtime, op_id)
+    assert resigned.status == "signed" and resigned.tx_hash != stale.tx_hash
+    with runtime.db.transaction() as session:
+        next_nonce = session.get(ChainAccount, operator.address).next_nonce  # type: ignore[union-attr]
+    assert not runtime.relay._resign(stale)  # the second, with its copy from before
+    again = op_row(runtime, op_id)
+    assert (again.tx_hash, again.nonce) == (resigned.tx_hash, resigned.nonce)
+    with runtime.db.transaction() as session:
+        assert session.get(ChainAccount, operator.address).next_nonce == next_nonce  # type: ignore[union-attr]
+    runtime.relay.resume()
+    assert op_row(runtime, op_id).status == "confirmed"
+
+
 def test_reconcile__reports_an_operation_mined_but_recorded_pending(anvil_env: dict[str, Any]) -> None:
     """The drift a stuck relay would leave: the chain has the transaction, the outbox says pending."""
     from registry.reconcile import reconcile

@@ -502,3 +502,13 @@ def recorded_unsent(runtime: Runtime, signer: LocalSigner, raw: str) -> int:
         runtime.relay.process_all = original  # type: ignore[method-assign]
     assert answer.body["status"] == "pending", answer.body
     return int(answer.body["id"])
+
+
+def test_draft_with__a_use_case_that_sends_nothing_is_refused_not_drafted_empty() -> None:
+    """Every action a holder drafts sends a transaction; were one to send none, the holder must
+    get a typed refusal rather than an empty transaction to sign."""
+    from registry.errors import TransactionInvalid
+    from registry.outbox import draft_with
+
+    with pytest.raises(TransactionInvalid, match="makes no transaction for its holder to sign"):
+        draft_with(lambda: None)

@@ -1,0 +1,94 @@
+"""What accounts do on chain without the registry: the contracts are public, so a holder may
+move its credits with the token standard's own batch transfer, and a supervisor may withdraw a
+report directly. The index follows the chain, reconcile finds nothing amiss, and the registry's
+next transaction from that account (whose nonce the outside one took) is signed again with the
+account's own key. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hexbytes import HexBytes
+
+from chain.abi import ContractCall
+from registry import participants
+from registry.models import ChainOperation
+from registry.reconcile import reconcile
+from registry.runtime import Runtime
+from tests.api.conftest import Api
+
+
+def holdings(api: Api, who: dict[str, Any]) -> dict[int, int]:
+    return {h["batch_id"]: h["amount_kg"] for h in api.get("/v1/holdings", who["token"])}
+
+
+def test_batch_transfer_outside_the_registry__indexed_per_batch_and_the_next_nonce_resigned(
+    api: Api, runtime: Runtime
+) -> None:
+    first, first_owner, _ = api.issued_batch()
+    second, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    api.ok("/v1/transfers", {"batch_id": first, "to": owner["id"], "amount_kg": 10}, first_owner["token"])
+    # The owner's own first transaction through the registry: the registry counts its nonces.
+    api.ok("/v1/transfers", {"batch_id": second, "to": buyer["id"], "amount_kg": 1}, owner["token"])
+    before = holdings(api, owner)
+    assert before[first] == 10
+
+    with runtime.db.transaction() as session:
+        signer = runtime.outbox.signer_of(participants.get(session, owner["id"]))
+    credits = runtime.tanhui.credits
+    data = credits.encode_abi(
+        "safeBatchTransferFrom", args=[owner["address"], buyer["address"], [first, second], [3, 40], b""]
+    )
+    call = ContractCall(to=credits.address, data=bytes(HexBytes(data)), function="safeBatchTransferFrom")
+    taken = runtime.client.next_nonce(owner["address"])
+    runtime.client.transact(call, signer, nonce=taken)  # one TransferBatch event, two batches
+    runtime.indexer.sync()
+
+    assert holdings(api, buyer) == {first: 3, second: 41}
+    assert holdings(api, owner) == {first: before[first] - 3, second: before[second] - 40}
+    assert runtime.tanhui.balance_of(buyer["address"], second) == 41
+    assert reconcile(runtime).ok
+
+    # The outside transaction took the nonce the registry would give the owner's next one.
+    done = api.ok("/v1/transfers", {"batch_id": second, "to": buyer["id"], "amount_kg": 5}, owner["token"])
+    assert done["status"] == "confirmed"
+    with runtime.db.transaction() as session:
+        op = session.get(ChainOperation, done["operation"]["id"])
+        assert op is not None and op.sender == owner["address"]
+        nonce = op.nonce
+    assert op.result is None or "nonce_filled_by" not in op.result
+    assert nonce == taken + 1  # signed again after the nonce the outside transaction took
+    assert runtime.client.next_nonce(owner["address"]) == nonce + 1
+    assert runtime.tanhui.balance_of(buyer["address"], second) == 46
+    assert holdings(api, buyer) == {first: 3, second: 46}
+    assert reconcile(runtime).ok
+
+
+def test_report_withdrawn_outside_the_registry__is_withdrawn_in_the_index(api: Api, runtime: Runtime) -> None:
+    api.published_methodology_once()
+    owner, verifier = api.participant(["project_owner"]), api.participant(["verifier"])
+    project = api.registered_project(owner)
+    report = api.report(project, owner)
+    credits_pause = runtime.tanhui.pause_calls()[1]
+    runtime.client.transact(credits_pause, runtime.operator)  # recorded on chain, not issued
+    runtime.indexer.sync()
+    api.post(
+        f"/v1/reports/{report['id']}/verifications",
+        {"decision": "approve", "reason": "ok"},
+        verifier["token"],
+        expect=409,
+    )
+    assert api.get(f"/v1/reports/{report['id']}", owner["token"])["status"] == "issue_failed"
+
+    report_hash = bytes.fromhex(report["report_hash"][2:])
+    # The operator is a supervisor on chain: it withdraws the report without the registry.
+    withdrawal = runtime.tanhui.withdraw_report(report_hash, "withdrawn directly")
+    runtime.client.transact(withdrawal, runtime.operator)
+    runtime.indexer.sync()
+    assert runtime.tanhui.is_report_withdrawn(report_hash)
+    assert api.get(f"/v1/reports/{report['id']}", owner["token"])["status"] == "withdrawn"
+    again = api.post(
+        f"/v1/reports/{report['id']}/withdrawal", {"reason": "twice"}, verifier["token"], expect=409
+    )
+    assert again.json()["error"]["code"] == "invalid_state"

@@ -124,7 +124,9 @@ def facts(session: Session, participant: Participant) -> list[accounting.Fact]:
             )
         )
     transfers = session.execute(
-        select(Transfer).where(or_(Transfer.sender == address, Transfer.recipient == address))
+        select(Transfer)
+        .where(or_(Transfer.sender == address, Transfer.recipient == address))
+        .order_by(Transfer.block_number, Transfer.log_index, Transfer.item)  # a batch transfer's in its order
     ).scalars()
     for x in transfers:
         if escrow is not None and escrow in (x.sender, x.recipient):

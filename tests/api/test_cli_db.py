@@ -69,6 +69,23 @@ def test_db_upgrade__migrates_an_empty_database_to_head_once(empty_url: str) -> 
     assert now.output.strip() == f"{HEAD} (head)"
 
 
+def test_migrations__build_the_schema_the_models_declare(empty_url: str) -> None:
+    """Every column, type, key, index and constraint of the models, as the migrations make them
+    (a model changed without its migration, or the reverse, shows here)."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = make_engine(empty_url)
+    try:
+        command.upgrade(alembic_config(empty_url, engine), "head")
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert differences == []
+    finally:
+        engine.dispose()
+
+
 def test_db_current__a_database_behind_head_exits_1_and_upgrade_catches_up(empty_url: str) -> None:
     from alembic import command
 

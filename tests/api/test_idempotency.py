@@ -91,9 +91,8 @@ def test_spends_with_a_key__the_record_names_the_credit_request_and_its_operatio
         key="r-1",
     )
     with runtime.db.transaction() as session:
-        records = {
-            r.key: (r.resource, r.operation_ids) for r in session.execute(select(IdempotencyRecord)).scalars()
-        }
+        keyed = select(IdempotencyRecord).where(IdempotencyRecord.key.in_(["t-1", "r-1"]))
+        records = {r.key: (r.resource, r.operation_ids) for r in session.execute(keyed).scalars()}
     assert records == {
         "t-1": (f"credit_request:{moved['id']}", [moved["operation"]["id"]]),
         "r-1": (f"credit_request:{retired['id']}", [retired["operation"]["id"]]),

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import command
 from hexbytes import HexBytes
+from sqlalchemy import delete, select
 
 from chain.abi import ContractCall
 from registry import participants
-from registry.models import ChainOperation
+from registry.db import alembic_config
+from registry.models import ChainAnomaly, ChainOperation, Holding, Transfer
 from registry.reconcile import reconcile
 from registry.runtime import Runtime
 from tests.api.conftest import Api
@@ -42,13 +45,20 @@ def test_batch_transfer_outside_the_registry__indexed_per_batch_and_the_next_non
     )
     call = ContractCall(to=credits.address, data=bytes(HexBytes(data)), function="safeBatchTransferFrom")
     taken = runtime.client.next_nonce(owner["address"])
-    runtime.client.transact(call, signer, nonce=taken)  # one TransferBatch event, two batches
+    moved = runtime.client.transact(call, signer, nonce=taken)  # one TransferBatch event, two batches
     runtime.indexer.sync()
 
     assert holdings(api, buyer) == {first: 3, second: 41}
     assert holdings(api, owner) == {first: before[first] - 3, second: before[second] - 40}
     assert runtime.tanhui.balance_of(buyer["address"], second) == 41
-    assert reconcile(runtime).ok
+    with runtime.db.transaction() as session:
+        rows = session.execute(select(Transfer).where(Transfer.tx_hash == moved.tx_hash)).scalars()
+        assert sorted((t.item, t.batch_id, t.amount_kg, t.recipient) for t in rows) == [
+            (0, first, 3, buyer["address"]),
+            (1, second, 40, buyer["address"]),
+        ]
+    report = reconcile(runtime)
+    assert report.ok and not report.anomalies
 
     # The outside transaction took the nonce the registry would give the owner's next one.
     done = api.ok("/v1/transfers", {"batch_id": second, "to": buyer["id"], "amount_kg": 5}, owner["token"])
@@ -92,3 +102,48 @@ def test_report_withdrawn_outside_the_registry__is_withdrawn_in_the_index(api: A
         f"/v1/reports/{report['id']}/withdrawal", {"reason": "twice"}, verifier["token"], expect=409
     )
     assert again.json()["error"]["code"] == "invalid_state"
+
+
+def test_migration_0016__an_index_that_skipped_a_batch_transfer_is_rebuilt_from_the_chain(
+    api: Api, runtime: Runtime
+) -> None:
+    """Before 0016 a TransferBatch event could not be stored: the indexer skipped it (an anomaly)
+    and the holdings it moved stayed wrong. Upgrading rebuilds such an index from the chain."""
+    batch_id, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    with runtime.db.transaction() as session:
+        signer = runtime.outbox.signer_of(participants.get(session, owner["id"]))
+    credits = runtime.tanhui.credits
+    data = credits.encode_abi(
+        "safeBatchTransferFrom", args=[owner["address"], buyer["address"], [batch_id], [30], b""]
+    )
+    call = ContractCall(to=credits.address, data=bytes(HexBytes(data)), function="safeBatchTransferFrom")
+    moved = runtime.client.transact(call, signer)
+    runtime.indexer.sync()
+    right = holdings(api, owner), holdings(api, buyer)
+    assert right[1] == {batch_id: 30}
+
+    # The index as the indexer before 0016 left it: the event skipped, the holdings unmoved.
+    with runtime.db.transaction() as session:
+        session.execute(delete(Transfer).where(Transfer.tx_hash == moved.tx_hash))
+        session.execute(delete(Holding).where(Holding.address == buyer["address"]))
+        owned = session.execute(select(Holding).where(Holding.address == owner["address"])).scalar_one()
+        owned.amount_kg += 30
+        session.add(
+            ChainAnomaly(
+                block_number=moved.block_number, log_index=0, tx_hash=moved.tx_hash, event="TransferBatch",
+                action="skipped", reason="cannot be applied: IntegrityError", data={},
+            )
+        )  # fmt: skip
+    assert not reconcile(runtime).ok
+    config = alembic_config(runtime.db.url, runtime.db.engine)
+    command.downgrade(config, "0015")
+    command.upgrade(config, "0016")
+
+    runtime.indexer.sync()
+    assert (holdings(api, owner), holdings(api, buyer)) == right
+    report = reconcile(runtime)
+    assert report.ok and not report.anomalies
+    with runtime.db.transaction() as session:
+        rows = session.execute(select(Transfer).where(Transfer.tx_hash == moved.tx_hash)).scalars()
+        assert [(t.item, t.batch_id, t.amount_kg) for t in rows] == [(0, batch_id, 30)]

@@ -5,6 +5,12 @@ any holder may send one. The index records a transfer row per batch moved, so (t
 no longer names one row: ``item`` is the batch's position within its event (0 for a
 ``TransferSingle``), and the three together are unique.
 
+Before, such an event could not be stored: the indexer recorded it as a skipped anomaly and went
+on, leaving the holdings it moved wrong. A database with such an anomaly has its index rebuilt
+from the chain: its last indexed block is marked as no longer the chain's, so the service's next
+sync rewinds and indexes everything again (registry/recovery.py, as after a chain that lost
+blocks; operations the chain has are kept as they are).
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-01
@@ -20,12 +26,23 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
+#: Not the hash of any block: the index no longer matches the chain, and is rebuilt.
+REBUILD_MARK = "0x" + "00" * 32
+
 
 def upgrade() -> None:
     with op.batch_alter_table("transfers") as batch:
         batch.add_column(sa.Column("item", sa.Integer(), server_default="0", nullable=False))
         batch.drop_constraint("uq_transfers_tx_hash_log_index", type_="unique")
-        batch.create_unique_constraint("uq_transfers_tx_hash_log_index_item", ["tx_hash", "log_index", "item"])
+        batch.create_unique_constraint(
+            "uq_transfers_tx_hash_log_index_item", ["tx_hash", "log_index", "item"]
+        )
+    bind = op.get_bind()
+    skipped = bind.execute(
+        sa.text("SELECT count(*) FROM chain_anomalies WHERE event = 'TransferBatch' AND action = 'skipped'")
+    ).scalar_one()
+    if skipped:
+        bind.execute(sa.text("UPDATE registry_meta SET indexed_block_hash = :mark"), {"mark": REBUILD_MARK})
 
 
 def downgrade() -> None:

@@ -394,7 +394,8 @@ def _check_points_ledger(runtime: Parts, report: Report) -> int:
                 report.differ(subject, "act's status", status, "accepted (an earning's act)")
             else:
                 report.differ(subject, "citizen_id", citizen_id, act_citizen)
-        # An accepted act's own earning (campaign_id NULL) credits its points, no more, no less.
+        # An accepted act's own earning (campaign_id NULL) credits its points, no more, no less
+        # (an act capped to nothing has no earning: points credited for it are named too).
         credited = (
             select(postings.act_id, func.sum(postings.points).label("points"))
             .where(postings.kind == "earn", postings.citizen_id.is_not(None), postings.campaign_id.is_(None))
@@ -406,7 +407,6 @@ def _check_points_ledger(runtime: Parts, report: Report) -> int:
             .outerjoin(credited, credited.c.act_id == acts.id)
             .where(
                 acts.status == "accepted",
-                acts.points > 0,
                 func.coalesce(credited.c.points, 0) != acts.points,
             )
             .order_by(acts.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import command
+from eth_utils import keccak
 from hexbytes import HexBytes
 from sqlalchemy import delete, select
 
@@ -147,3 +148,19 @@ def test_migration_0016__an_index_that_skipped_a_batch_transfer_is_rebuilt_from_
     with runtime.db.transaction() as session:
         rows = session.execute(select(Transfer).where(Transfer.tx_hash == moved.tx_hash)).scalars()
         assert [(t.item, t.batch_id, t.amount_kg) for t in rows] == [(0, batch_id, 30)]
+
+
+def test_methodology_deprecated_outside_the_registry__is_deprecated_in_the_index(
+    api: Api, runtime: Runtime
+) -> None:
+    """The operator is the registrar on chain: a deprecation it sends directly reaches the index."""
+    old = api.published_methodology("TH-ES-001")
+    registry = runtime.tanhui.registry
+    data = registry.encode_abi("deprecateMethodology", args=[keccak(text="TH-ES-001"), 1])
+    call = ContractCall(to=registry.address, data=bytes(HexBytes(data)), function="deprecateMethodology")
+    runtime.client.transact(call, runtime.operator)
+    runtime.indexer.sync()
+    statuses = {m["id"]: m["chain_status"] for m in api.get("/v1/methodologies")}
+    assert statuses[old["id"]] == "deprecated"
+    report = reconcile(runtime)
+    assert report.ok and not report.anomalies

@@ -230,7 +230,9 @@ def test_reconcile__names_a_points_epoch_that_differs_from_the_chain(api: Api, r
 
     metro = Partner(api, "Chengdu Metro", ["metro"])
     metro.send([ride("a", citizen(api))])
-    api.ok("/v1/points/epochs", {"day": str((datetime.now(UTC) - timedelta(days=1)).date())}, api.operator)
+    for days_ago in (2, 1):  # two epochs anchored
+        day = (datetime.now(UTC) - timedelta(days=days_ago)).date()
+        api.ok("/v1/points/epochs", {"day": str(day)}, api.operator)
     assert reconcile(runtime).ok
     for field, change in (
         ("root", "0x" + "ab" * 32),
@@ -249,19 +251,24 @@ def test_reconcile__names_a_points_epoch_that_differs_from_the_chain(api: Api, r
             with runtime.db.transaction() as session:
                 setattr(session.get(PointsEpoch, 1), field, before)
         assert ("points epoch 1", field) in named, named
-    # The chain anchored an epoch the registry holds as failed (e.g. a restored database).
+    # The chain anchored an epoch the registry holds as failed (e.g. a restored database): the
+    # registry's last is the first, the chain's the second.
     from registry.models import ChainOperation
 
     with runtime.db.transaction() as session:
-        epoch = session.get(PointsEpoch, 1)
+        epoch = session.get(PointsEpoch, 2)
         assert epoch is not None
         operation = session.get(ChainOperation, epoch.operation_id)
         assert operation is not None
         operation.status = "failed"  # type: ignore[assignment]
-    named = [(d["subject"], d["field"]) for d in reconcile(runtime).differences]
-    assert ("points epochs", "last anchored") in named, named
+    found = [
+        (d["database"], d["chain"])
+        for d in reconcile(runtime).differences
+        if (d["subject"], d["field"]) == ("points epochs", "last anchored")
+    ]
+    assert found == [(1, 2)]
     with runtime.db.transaction() as session:
-        epoch = session.get(PointsEpoch, 1)
+        epoch = session.get(PointsEpoch, 2)
         assert epoch is not None
         operation = session.get(ChainOperation, epoch.operation_id)
         assert operation is not None
@@ -508,6 +515,8 @@ def test_reconcile__names_an_unbalanced_transaction_every_dangling_reference_and
         (by_act.values(points=PointsAct.points + 1), by_act.values(points=PointsAct.points - 1), [
             (act_row, earned, points, points + 1),
         ]),
+        # points credited for an act that earned none (e.g. capped to nothing)
+        (by_act.values(points=0), by_act.values(points=points), [(act_row, earned, points, 0)]),
     ):  # fmt: skip
         assert named_after(change, undo) == expected
     assert reconcile(runtime).ok

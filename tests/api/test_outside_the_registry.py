@@ -11,9 +11,10 @@ from typing import Any
 from alembic import command
 from eth_utils import keccak
 from hexbytes import HexBytes
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from chain.abi import ContractCall
+from chain.contracts import ParticipantStatus
 from registry import participants
 from registry.db import alembic_config
 from registry.models import ChainAnomaly, ChainOperation, Holding, Transfer
@@ -164,3 +165,25 @@ def test_methodology_deprecated_outside_the_registry__is_deprecated_in_the_index
     assert statuses[old["id"]] == "deprecated"
     report = reconcile(runtime)
     assert report.ok and not report.anomalies
+
+
+def test_participant_suspended_outside_the_registry__cannot_receive_credits(
+    api: Api, runtime: Runtime
+) -> None:
+    """A supervisor's suspension sent directly reaches the index: a transfer to that participant
+    is refused before anything is signed, naming the recipient."""
+    batch_id, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    suspend = runtime.tanhui.set_participant_status(buyer["address"], ParticipantStatus.SUSPENDED)
+    runtime.client.transact(suspend, runtime.operator)
+    runtime.indexer.sync()
+    with runtime.db.transaction() as session:
+        operations = session.execute(select(func.count()).select_from(ChainOperation)).scalar_one()
+    refused = api.post(
+        "/v1/transfers", {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 5}, owner["token"], expect=409
+    ).json()["error"]
+    assert refused["code"] == "recipient_not_registered"
+    assert refused["details"]["recipient"] == buyer["id"]
+    with runtime.db.transaction() as session:
+        assert session.execute(select(func.count()).select_from(ChainOperation)).scalar_one() == operations
+    assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 0

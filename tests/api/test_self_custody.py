@@ -364,6 +364,9 @@ def test_refusals__transaction_types_that_do_more_than_the_call(api: Api, runtim
     assert not runtime.client.has_code(other.address)
     legacy = {k: v for k, v in tx.items() if k not in ("maxFeePerGas", "maxPriorityFeePerGas")}
     legacy["gasPrice"] = tx.get("maxFeePerGas", tx.get("gasPrice"))
+    # A legacy price the holder cannot pay for is refused as a fee cap is (nothing recorded).
+    costly = "0x" + signer.sign({**legacy, "gasPrice": 10**20}).hex()
+    assert "cannot pay" in refusal(api, token, costly, 400, "transaction_invalid")["message"]
     assert submit(api, token, "0x" + signer.sign(legacy).hex())["status"] == "confirmed"
 
 

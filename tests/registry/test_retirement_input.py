@@ -22,6 +22,16 @@ from registry.retirements import PURPOSES, RetirementInput, event_hash
             "consumption_end",
             "give both consumption_start and consumption_end, or neither",
         ),
+        (
+            RetirementInput(
+                beneficiary="A",
+                purpose="voluntary",
+                consumption_start=date(2025, 2, 1),
+                consumption_end=date(2025, 1, 31),
+            ),
+            "consumption_start",
+            "consumption_start is after consumption_end",
+        ),
     ],
 )
 def test_to_chain__refuses_with_the_field_and_why(details: RetirementInput, field: str, message: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_utils import keccak
 from sqlalchemy import func, select
@@ -239,3 +241,27 @@ def test_spends__are_signed_with_their_fixed_gas_limits(api: Api, runtime: Runti
         for done in (moved, retired)
     }
     assert limits == {"transfer": TRANSFER_GAS, "retirement": RETIRE_GAS}
+
+
+def test_a_holders_key__is_decrypted_once_for_all_its_spends(
+    api: Api, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keystore's decryption (scrypt) takes tens of milliseconds and 16 MiB: the outbox keeps
+    the holder's signer after its first spend rather than decrypting it for every one."""
+    from registry import outbox
+
+    batch_id, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    decrypted: list[str] = []
+    real = outbox.signer_for
+
+    def counting(participant: Any, password: Any) -> Any:
+        decrypted.append(participant.address)
+        return real(participant, password)
+
+    monkeypatch.setattr(outbox, "signer_for", counting)
+    for amount in (1, 2, 3):
+        body = {"batch_id": batch_id, "to": buyer["id"], "amount_kg": amount}
+        assert api.ok("/v1/transfers", body, owner["token"])["status"] == "confirmed"
+    assert decrypted.count(owner["address"]) <= 1
+    assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 6

@@ -406,3 +406,26 @@ def test_register__coordinates_out_of_range_are_refused(api: Api, runtime: Runti
         r = api.post("/v1/scenes", {**RESTAURANT, **extra}, api.operator, expect=400)
         assert r.json()["error"]["details"]["field"] == field
     assert api.get("/v1/scenes") == []
+
+
+def test_reconcile__a_certificates_validity_on_a_server_in_another_time_zone(
+    api: Api, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored times are UTC (SQLite hands them back without a zone): a registry whose server
+    runs on Beijing time still compares a certificate's validity with the chain's unix seconds
+    as UTC, not as local time (eight hours apart)."""
+    import time
+
+    from registry.reconcile import reconcile
+
+    association = api.participant(["association"])
+    certify(api, association, register(api, association["token"]))
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert datetime(2026, 1, 1).timestamp() == datetime(2026, 1, 1, tzinfo=UTC).timestamp() - 8 * 3600
+        report = reconcile(runtime)
+        assert report.ok and report.checked["scene certificates"] == 1, report.differences
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -268,7 +268,8 @@ def test_ingest__bulk_writes_keep_awkward_text_and_link_postings_to_their_acts(d
         for i, rid in enumerate(awkward):
             act = acts[rid]
             assert act.device == rid[::-1]
-            assert act.occurred_at.astimezone(UTC) == moment + timedelta(minutes=i)
+            stored = act.occurred_at  # SQLite gives it back without its zone: UTC, not local time
+            assert (stored if stored.tzinfo else stored.replace(tzinfo=UTC)) == moment + timedelta(minutes=i)
             assert act.day == (moment + timedelta(minutes=i)).date()
             assert (act.points, act.grams, act.status, act.reason) == (7, 70, "accepted", None)
         rejected = acts["who\t?"]

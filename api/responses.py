@@ -1027,6 +1027,7 @@ class ListingOut(BaseModel):
     block_number: int
     cancelled_by: Address | None
     closed_tx: Hash | None
+    closed_block: int | None = Field(description="The block of the fill or cancellation that closed it")
     available_t: Tonnes | None = Field(
         default=None,
         exclude_if=lambda v: v is None,

@@ -199,6 +199,7 @@ def listing_view(session: Session, listing: Listing) -> dict[str, Any]:
         "block_number": listing.block_number,
         "cancelled_by": listing.cancelled_by,
         "closed_tx": listing.closed_tx,
+        "closed_block": listing.closed_block,
     }
     if listing.state == ListingState.OPEN:
         view["available_t"] = tonnes(listing.remaining_kg - pending_settlements(session, listing.id))

@@ -100,12 +100,13 @@ def test_settlement__within_the_band_partial_fills_then_filled(api: Api, m: Mark
     assert receipt["status"] == 1
     assert api.get(f"/v1/trades/{trade['trade_id']}")["trade_ref"] == first["trade_ref"]
     partly = api.get(f"/v1/listings/{listing['listing_id']}")
-    assert partly["remaining_t"] == "6.000" and partly["closed_tx"] is None
+    assert partly["remaining_t"] == "6.000" and (partly["closed_tx"], partly["closed_block"]) == (None, None)
     second = m.trade(listing["listing_id"], "6", REFERENCE_FEN - 600)
     assert second["status"] == "settled"
     done = api.get(f"/v1/listings/{listing['listing_id']}")
     assert done["state"] == "filled" and done["remaining_t"] == "0.000"
-    assert done["closed_tx"] == second["trade"]["chain"]["tx_hash"]  # the fill that closed it
+    closing = second["trade"]["chain"]  # the fill that closed it
+    assert (done["closed_tx"], done["closed_block"]) == (closing["tx_hash"], closing["block_number"])
     assert escrow_of(runtime, m.batch) == 0
     buyer = api.get("/v1/participants/me", m.buyer["token"])
     assert buyer["holdings"][0]["amount_t"] == "10.000"
@@ -204,6 +205,8 @@ def test_settlement__refusals_write_nothing(api: Api, m: Market, runtime: Runtim
     refused("trading_halted")
     cancelled = api.ok(f"/v1/listings/{lid}/cancellation", None, m.seller["token"])
     assert cancelled["state"] == "cancelled"
+    closed_in = runtime.client.get_transaction(cancelled["closed_tx"])["blockNumber"]
+    assert cancelled["closed_block"] == closed_in
     refused("listing_not_open")
     assert escrow_of(runtime, m.batch) == 0
     assert reconcile(runtime).ok
@@ -325,24 +328,34 @@ def test_reconcile__finds_escrow_and_trade_drift(api: Api, m: Market, runtime: R
     assert reconcile(runtime).ok
     with runtime.db.transaction() as session:
         session.get(Listing, listing["listing_id"]).remaining_kg = 2_000  # type: ignore[union-attr]
-    report = reconcile(runtime)
-    assert not report.ok
-    assert any("listing" in str(d) for d in report.differences)
+    lid = listing["listing_id"]
+
+    def differences() -> list[tuple[str, str, Any, Any]]:
+        return [(d["subject"], d["field"], d["database"], d["chain"]) for d in reconcile(runtime).differences]
+
+    assert (f"listing {lid}", "remaining_kg", 2_000, 3_000) in differences()
     with runtime.db.transaction() as session:
         session.get(Listing, listing["listing_id"]).remaining_kg = 3_000  # type: ignore[union-attr]
         trade = session.execute(select(Trade)).scalar_one()
         trade.price_fen_per_t += 1
-    report = reconcile(runtime)
-    assert any("trade" in str(d) for d in report.differences)
+        trade_id, price = trade.id, trade.price_fen_per_t
+    assert (f"trade {trade_id}", "price_fen_per_t", price, price - 1) in differences()
     with runtime.db.transaction() as session:
         session.execute(select(Trade)).scalar_one().price_fen_per_t -= 1
+    # The index lost the trade: the chain counts one more.
+    with runtime.db.transaction() as session:
+        row = session.execute(select(Trade)).scalar_one()
+        kept = {column.key: getattr(row, column.key) for column in Trade.__mapper__.column_attrs}
+        session.delete(row)
+    assert ("trades", "count", 0, 1) in differences()
+    with runtime.db.transaction() as session:
+        session.add(Trade(**kept))
+    assert reconcile(runtime).ok
+    with runtime.db.transaction() as session:
         # The index lost the open listing (recorded cancelled): the escrow still holds its 3 t,
         # which no open listing of the index accounts for.
         session.get(Listing, listing["listing_id"]).state = "cancelled"  # type: ignore[union-attr]
-    differences = [
-        (d["subject"], d["field"], d["database"], d["chain"]) for d in reconcile(runtime).differences
-    ]
-    assert (f"escrow batch {m.batch}", "open listings' remaining_kg", 0, 3_000) in differences, differences
+    assert (f"escrow batch {m.batch}", "open listings' remaining_kg", 0, 3_000) in differences()
     with runtime.db.transaction() as session:
         session.get(Listing, listing["listing_id"]).state = "open"  # type: ignore[union-attr]
     assert reconcile(runtime).ok

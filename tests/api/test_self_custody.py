@@ -515,3 +515,17 @@ def test_draft_with__a_use_case_that_sends_nothing_is_refused_not_drafted_empty(
 
     with pytest.raises(TransactionInvalid, match="makes no transaction for its holder to sign"):
         draft_with(lambda: None)
+
+
+def test_refusals__a_gas_limit_up_to_the_blocks_is_taken_above_it_refused(api: Api, runtime: Runtime) -> None:
+    """A limit above the block's could never be mined (refused, nothing recorded); the block's
+    own limit can."""
+    signer, holder, batch_id, _ = holder_with(api, runtime, 10)
+    token = holder["token"]
+    tx = draft_tx(api, token, {"action": "list", "batch_id": batch_id, "amount_kg": 1})
+    limit = runtime.client.block("latest")["gasLimit"]
+    above = refusal(
+        api, token, "0x" + signer.sign({**tx, "gas": limit + 1}).hex(), 400, "transaction_invalid"
+    )
+    assert f"above the block's {limit}" in above["message"]
+    assert submit(api, token, "0x" + signer.sign({**tx, "gas": limit}).hex())["status"] == "confirmed"

@@ -210,6 +210,12 @@ class Indexer:
         range twice.
         """
         meta = _meta(session, lock=True)
+        if recovery.must_rebuild(meta):
+            # Whoever indexes next (the relay confirming an operation, a request, reconcile)
+            # rebuilds it first, in its own transaction as check_chain does: no reader sees a
+            # half-built index, and nothing is applied on top of the index to be replaced.
+            recovery.rewind(session, self._client, meta)
+            return self._drain(lambda: nullcontext(session), target, known_hashes), True
         first = meta.indexed_block + 1
         if first > target:
             return 0, True

@@ -189,6 +189,8 @@ def _check_index_block(runtime: Parts) -> Report | None:
     with runtime.db.transaction() as session:
         meta = session.get(RegistryMeta, 1)
         assert meta is not None
+        if recovery.must_rebuild(meta):
+            return None  # not the chain's doing: the sync that follows rebuilds the index first
         if not recovery.has_diverged(client, meta):
             return None
         indexed, indexed_hash = meta.indexed_block, meta.indexed_block_hash

@@ -73,8 +73,21 @@ INDEX_TABLES = (
 )
 
 
+#: Put in place of the last indexed block's hash to have the index rebuilt from the chain (no
+#: block has it): migration 0016 marks an index that skipped events it can now store.
+REBUILD_MARK = "0x" + "00" * 32
+
+
+def must_rebuild(meta: RegistryMeta) -> bool:
+    """Whether the index is marked to be rebuilt (see :data:`REBUILD_MARK`)."""
+    return meta.indexed_block_hash == REBUILD_MARK
+
+
 def has_diverged(client: ChainClient, meta: RegistryMeta) -> bool:
-    """Whether the chain lost, or replaced, the last block the index applied."""
+    """Whether the chain lost, or replaced, the last block the index applied (or the index is
+    marked to be rebuilt)."""
+    if must_rebuild(meta):
+        return True
     if meta.indexed_block < meta.deployed_block or meta.indexed_block_hash is None:
         return False
     if client.block_number() < meta.indexed_block:
@@ -111,6 +124,7 @@ def rewind(session: Session, client: ChainClient, meta: RegistryMeta) -> dict[st
     """Brings the registry back to what the chain has (see the module's description), in the
     caller's transaction, which holds the index mark's lock. Returns what it did."""
     was = meta.indexed_block
+    marked = must_rebuild(meta)
     common = common_block(session, client, meta)
     resent: list[int] = []
     lost = session.execute(
@@ -181,11 +195,14 @@ def rewind(session: Session, client: ChainClient, meta: RegistryMeta) -> dict[st
     meta.credits_paused = False
     session.flush()
     session.expire_all()
-    log.warning(
-        "the chain no longer has block %s as indexed: rewound to block %s, %s operations to send again, "
-        "index rebuilt from the chain",
-        was,
-        common,
-        len(resent),
-    )
+    if marked:
+        log.warning("the index was marked to be rebuilt (by a migration): rebuilt from the chain")
+    else:
+        log.warning(
+            "the chain no longer has block %s as indexed: rewound to block %s, %s operations to send "
+            "again, index rebuilt from the chain",
+            was,
+            common,
+            len(resent),
+        )
     return {"common_block": common, "operations_resent": len(resent)}

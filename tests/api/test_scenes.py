@@ -420,7 +420,9 @@ def test_reconcile__a_certificates_validity_on_a_server_in_another_time_zone(
 
     association = api.participant(["association"])
     certify(api, association, register(api, association["token"]))
-    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    if not hasattr(time, "tzset"):
+        pytest.skip("the process's time zone cannot be changed on this platform")
+    monkeypatch.setenv("TZ", "CST-8")  # POSIX: eight hours ahead of UTC, no zone files needed
     time.tzset()
     try:
         assert datetime(2026, 1, 1).timestamp() == datetime(2026, 1, 1, tzinfo=UTC).timestamp() - 8 * 3600

@@ -6,10 +6,11 @@ no longer names one row: ``item`` is the batch's position within its event (0 fo
 ``TransferSingle``), and the three together are unique.
 
 Before, such an event could not be stored: the indexer recorded it as a skipped anomaly and went
-on, leaving the holdings it moved wrong. A database with such an anomaly has its index rebuilt
-from the chain: its last indexed block is marked as no longer the chain's, so the service's next
-sync rewinds and indexes everything again (registry/recovery.py, as after a chain that lost
-blocks; operations the chain has are kept as they are).
+on, leaving the holdings it moved wrong. A database with such an anomaly has its index marked to
+be rebuilt from the chain: whatever indexes next (the service's sync, the relay confirming an
+operation, ``tanhui reconcile``) first rewinds and indexes everything again, in one transaction
+(registry/recovery.py, as after a chain that lost blocks; operations the chain has mined are kept
+as they are).
 
 Revision ID: 0016
 Revises: 0015
@@ -26,7 +27,8 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-#: Not the hash of any block: the index no longer matches the chain, and is rebuilt.
+#: registry.recovery.REBUILD_MARK (a migration keeps its own copy of what it writes): not the
+#: hash of any block, so whoever indexes next rebuilds the index from the chain first.
 REBUILD_MARK = "0x" + "00" * 32
 
 

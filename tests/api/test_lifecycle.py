@@ -241,6 +241,13 @@ def test_spends__are_signed_with_their_fixed_gas_limits(api: Api, runtime: Runti
         for done in (moved, retired)
     }
     assert limits == {"transfer": TRANSFER_GAS, "retirement": RETIRE_GAS}
+    # What each operation records of its request (the outbox's own account of what it sent).
+    with runtime.db.transaction() as session:
+        payloads = [session.get(ChainOperation, done["operation"]["id"]).payload for done in (moved, retired)]  # type: ignore[union-attr]
+    assert payloads == [
+        {"from": owner["id"], "to": buyer["id"], "batch_id": batch_id, "amount_kg": 5},
+        {"holder": owner["id"], "batch_id": batch_id, "amount_kg": 2},
+    ]
 
 
 def test_a_holders_key__is_decrypted_once_for_all_its_spends(

@@ -174,6 +174,11 @@ def test_refusals__typed_and_nothing_recorded(api: Api, runtime: Runtime) -> Non
         400,
         "transaction_invalid",
     )
+    # The call the draft makes, with bytes after it that the contract would ignore (not the call
+    # the registry checked): the answer says where the transaction to sign comes from.
+    extra = tx["data"] + "00" * 32
+    odd = refusal(api, token, "0x" + signer.sign({**tx, "data": extra}).hex(), 400, "transaction_invalid")
+    assert odd["message"].endswith("sign the draft the registry gives (POST /v1/transactions/drafts)"), odd
     # Too little gas for the call: the answer says how much it needs (what a wallet signs again with).
     low = refusal(api, token, "0x" + signer.sign({**tx, "gas": 21_000}).hex(), 400, "transaction_invalid")
     assert low["details"]["needed_gas"] > 21_000, low

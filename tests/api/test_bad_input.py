@@ -582,6 +582,9 @@ def test_spend__more_than_held_is_refused_and_writes_nothing(
                 code="insufficient_balance",
             )
             assert error["details"] == {"available_kg": 0, "requested_kg": 1}
+            assert (
+                error["message"] == f"{f.holder['id']} can spend 0.000 t of batch {f.batch_id}, not 0.001 t"
+            )
 
     # A holder of two batches spends each batch's own holding, not the two together.
     other_batch, other_owner, _ = api.issued_batch()

@@ -45,11 +45,14 @@ def test_embedded_chain_killed_after_confirmed_work__restarted_service_heals(tmp
     first.wait(timeout=30)
 
     started = time.monotonic()
-    second = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, text=True, env=env
-    )
+    log = tmp_path / "second.log"  # what the restarted service said, shown if it does not come up
+    with log.open("w") as out:
+        second = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
     try:
-        wait_healthy(url, second, timeout=60)
+        try:
+            wait_healthy(url, second, timeout=60)
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}\n{log.read_text()[-6000:]}") from None
         assert time.monotonic() - started < 60
         deadline = time.monotonic() + 60
         while True:

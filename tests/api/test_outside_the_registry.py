@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from alembic import command
 from eth_utils import keccak
-from hexbytes import HexBytes
 from sqlalchemy import delete, func, select
 
 from chain.abi import ContractCall
@@ -22,6 +21,12 @@ from registry.models import ChainAnomaly, ChainOperation, Holding, Transfer
 from registry.reconcile import reconcile
 from registry.runtime import Runtime
 from tests.api.conftest import Api
+
+
+def direct(runtime: Runtime, function: str, *args: Any, contract: str = "credits") -> ContractCall:
+    """A call of the contracts' public API that the registry itself never makes (encoded as the
+    registry encodes its own calls)."""
+    return runtime.tanhui._encode(getattr(runtime.tanhui, contract), function, *args)
 
 
 def holdings(api: Api, who: dict[str, Any]) -> dict[int, int]:
@@ -42,11 +47,9 @@ def test_batch_transfer_outside_the_registry__indexed_per_batch_and_the_next_non
 
     with runtime.db.transaction() as session:
         signer = runtime.outbox.signer_of(participants.get(session, owner["id"]))
-    credits = runtime.tanhui.credits
-    data = credits.encode_abi(
-        "safeBatchTransferFrom", args=[owner["address"], buyer["address"], [first, second], [3, 40], b""]
+    call = direct(
+        runtime, "safeBatchTransferFrom", owner["address"], buyer["address"], [first, second], [3, 40], b""
     )
-    call = ContractCall(to=credits.address, data=bytes(HexBytes(data)), function="safeBatchTransferFrom")
     taken = runtime.client.next_nonce(owner["address"])
     moved = runtime.client.transact(call, signer, nonce=taken)  # one TransferBatch event, two batches
     runtime.indexer.sync()
@@ -119,11 +122,7 @@ def test_migration_0016__an_index_that_skipped_a_batch_transfer_is_rebuilt_from_
     buyer = api.participant(["holder"])
     with runtime.db.transaction() as session:
         signer = runtime.outbox.signer_of(participants.get(session, owner["id"]))
-    credits = runtime.tanhui.credits
-    data = credits.encode_abi(
-        "safeBatchTransferFrom", args=[owner["address"], buyer["address"], [batch_id], [30], b""]
-    )
-    call = ContractCall(to=credits.address, data=bytes(HexBytes(data)), function="safeBatchTransferFrom")
+    call = direct(runtime, "safeBatchTransferFrom", owner["address"], buyer["address"], [batch_id], [30], b"")
     moved = runtime.client.transact(call, signer)
     runtime.indexer.sync()
     right = holdings(api, owner), holdings(api, buyer)
@@ -168,9 +167,7 @@ def test_methodology_deprecated_outside_the_registry__is_deprecated_in_the_index
 ) -> None:
     """The operator is the registrar on chain: a deprecation it sends directly reaches the index."""
     old = api.published_methodology("TH-ES-001")
-    registry = runtime.tanhui.registry
-    data = registry.encode_abi("deprecateMethodology", args=[keccak(text="TH-ES-001"), 1])
-    call = ContractCall(to=registry.address, data=bytes(HexBytes(data)), function="deprecateMethodology")
+    call = direct(runtime, "deprecateMethodology", keccak(text="TH-ES-001"), 1, contract="registry")
     runtime.client.transact(call, runtime.operator)
     runtime.indexer.sync()
     statuses = {m["id"]: m["chain_status"] for m in api.get("/v1/methodologies")}

@@ -41,6 +41,19 @@ def register_op(api: Api, runtime: Runtime, name: str) -> int:
         return ops[0].id
 
 
+def registered_with_its_nonce_taken(api: Api, runtime: Runtime, name: str) -> tuple[int, ChainOperation]:
+    """A registration queued by the operator, and a transaction the registry did not send that
+    takes its nonce first: (its op id, the operation as recorded before)."""
+    op_id = register_op(api, runtime, name)
+    stale = op_row(runtime, op_id)
+    operator = runtime.operator
+    outside = runtime.client.prepare(
+        None, operator, to=operator.address, value=0, gas=21_000, nonce=stale.nonce
+    )
+    runtime.client.wait(runtime.client.send(outside))
+    return op_id, stale
+
+
 def test_refused_for_funds__stays_pending_with_its_nonce_then_completes(anvil_env: dict[str, Any]) -> None:
     runtime: Runtime = anvil_env["runtime"]
     api: Api = anvil_env["api"]
@@ -136,12 +149,7 @@ def test_resign__a_stale_copy_does_not_sign_again(anvil_env: dict[str, Any]) -> 
     runtime: Runtime = anvil_env["runtime"]
     api: Api = anvil_env["api"]
     operator = runtime.operator
-    op_id = register_op(api, runtime, "nonce taken")
-    stale = op_row(runtime, op_id)
-    outside = runtime.client.prepare(
-        None, operator, to=operator.address, value=0, gas=21_000, nonce=stale.nonce
-    )
-    runtime.client.wait(runtime.client.send(outside))  # a transaction the registry did not send
+    op_id, stale = registered_with_its_nonce_taken(api, runtime, "nonce taken")
 
     runtime.relay.process(op_id, timeout=10)
     row = op_row(runtime, op_id)
@@ -163,12 +171,7 @@ def test_resign__a_copy_from_before_another_threads_resign_does_not_sign_again(
     runtime: Runtime = anvil_env["runtime"]
     api: Api = anvil_env["api"]
     operator = runtime.operator
-    op_id = register_op(api, runtime, "nonce taken, re-signed once")
-    stale = op_row(runtime, op_id)
-    outside = runtime.client.prepare(
-        None, operator, to=operator.address, value=0, gas=21_000, nonce=stale.nonce
-    )
-    runtime.client.wait(runtime.client.send(outside))
+    op_id, stale = registered_with_its_nonce_taken(api, runtime, "nonce taken, re-signed once")
 
     assert runtime.relay._resign(stale)  # the first thread
     resigned = op_row(runtime, op_id)

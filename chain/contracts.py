@@ -305,6 +305,10 @@ class Deployment:
     deployer: ChecksumAddress
     admin_delay: int
     extra: dict[str, Any] = field(default_factory=dict)
+    # The deployment's signed transactions (0x-hex), in the order they were sent: a chain that
+    # lost them (an embedded chain restarted from an old or unreadable state) can be sent them
+    # again (chain.deploy.restore). Empty for a deployment recorded before they were kept.
+    transactions: tuple[str, ...] = ()
 
     @property
     def registry(self) -> ChecksumAddress:
@@ -330,6 +334,7 @@ class Deployment:
             deployer=Web3.to_checksum_address(data["deployer"]),
             admin_delay=int(data.get("admin_delay", 0)),
             extra=dict(data.get("extra", {})),
+            transactions=tuple(str(raw) for raw in data.get("transactions", ())),
         )
 
     def save(self, path: Path) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from hexbytes import HexBytes
 
 from chain.abi import ContractCall
-from chain.client import ChainClient
+from chain.client import ChainClient, Receipt, SignedTransaction
 from chain.compiler import compile_contracts
 from chain.contracts import Deployment
 from chain.errors import ChainError
@@ -35,40 +36,38 @@ def deploy(
     supervisor, pauser) to `signer` at once; later grants of those roles wait `role_grant_delay`
     seconds after being scheduled. No account gets the verifier role: the registry grants it to
     each verification body's own account (never to the admin, which may not verify).
+
+    The deployment keeps its four signed transactions, for :func:`restore`.
     """
     artifacts = compile_contracts(solc=solc)
     admin = signer.address
-    registry_receipt = client.wait(
-        client.send(
-            client.prepare(
-                None,
-                signer,
-                deploy=(artifacts["TanhuiRegistry"], (admin_delay, admin, role_grant_delay, admin)),
-            )
+    sent: list[str] = []
+
+    def run(signed: SignedTransaction) -> Receipt:
+        sent.append("0x" + signed.raw.hex())
+        return client.wait(client.send(signed))
+
+    registry_receipt = run(
+        client.prepare(
+            None, signer, deploy=(artifacts["TanhuiRegistry"], (admin_delay, admin, role_grant_delay, admin))
         )
     )
     registry = registry_receipt.contract_address
     if registry is None:
         raise ChainError("the registry deployment returned no contract address")
-    credits_receipt = client.wait(
-        client.send(client.prepare(None, signer, deploy=(artifacts["TanhuiCredits"], (registry, uri))))
-    )
+    credits_receipt = run(client.prepare(None, signer, deploy=(artifacts["TanhuiCredits"], (registry, uri))))
     credits = credits_receipt.contract_address
     if credits is None:
         raise ChainError("the credits deployment returned no contract address")
-    exchange_receipt = client.wait(
-        client.send(client.prepare(None, signer, deploy=(artifacts["TanhuiExchange"], (registry, credits))))
+    exchange_receipt = run(
+        client.prepare(None, signer, deploy=(artifacts["TanhuiExchange"], (registry, credits)))
     )
     exchange = exchange_receipt.contract_address
     if exchange is None:
         raise ChainError("the exchange deployment returned no contract address")
     credits_contract = client.contract("TanhuiCredits", credits)
     call = credits_contract.encode_abi("setMarket", args=[exchange])
-    client.wait(
-        client.send(
-            client.prepare(ContractCall(to=credits, data=bytes(HexBytes(call)), function="setMarket"), signer)
-        )
-    )
+    run(client.prepare(ContractCall(to=credits, data=bytes(HexBytes(call)), function="setMarket"), signer))
 
     return Deployment(
         chain_id=client.chain_id,
@@ -76,7 +75,26 @@ def deploy(
         block_number=registry_receipt.block_number,
         deployer=admin,
         admin_delay=admin_delay,
+        transactions=tuple(sent),
     )
+
+
+def restore(client: ChainClient, deployment: Deployment) -> Deployment:
+    """Sends the chain again, in their order, the deployment's recorded transactions it has no
+    receipt for (an embedded chain restarted from a state written before them, or from none),
+    and returns the deployment with the block it now starts at (the earlier of the two, so that
+    nothing between them is left unread). They are signed with their original nonces, so they
+    only go through on a chain where the deployer has sent nothing else since: elsewhere the
+    typed refusal is raised (:class:`chain.errors.NonceTaken`, ...). Raises ChainError if the
+    deployment recorded no transactions."""
+    if not deployment.transactions:
+        raise ChainError("the deployment recorded no transactions to send again")
+    blocks = []
+    for raw in deployment.transactions:
+        signed = SignedTransaction.from_raw(raw)
+        found = client.find_receipt(signed.tx_hash)
+        blocks.append(int(found["blockNumber"]) if found else client.wait(client.send(signed)).block_number)
+    return replace(deployment, block_number=min(blocks[0], deployment.block_number))
 
 
 def deployment_path(data_dir: Path, chain_id: int) -> Path:

@@ -190,6 +190,47 @@ def free_port(host: str = DEFAULT_HOST) -> int:
         return int(s.getsockname()[1])
 
 
+def _listening(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds the socket listening on TCP `port` of this host, where /proc
+    tells (None elsewhere). Another process may answer on a port a moment after it was found
+    free: parallel test workers each start chains on free ports."""
+    inodes: set[str] = set()
+    tables = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        tables += 1
+        for line in lines:
+            fields = line.split()  # sl local_address rem_address st ... uid timeout inode
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    if not tables:
+        return None
+    try:
+        links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    except PermissionError:
+        return None
+    except OSError:  # gone, or a descriptor closed while reading
+        return False
+    return bool(inodes & links)
+
+
+def _await_node(process: subprocess.Popen[bytes], url: str, port: int, timeout: float, log: str) -> bool:
+    """Waits until `process` answers at `url`, on a socket of its own. Returns False if it exited
+    first (e.g. another process took the port); raises ChainUnavailable after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            return False
+        if _answers(url) and _listening(process.pid, port) is not False and process.poll() is None:
+            return True
+        if time.monotonic() > deadline:
+            raise ChainUnavailable(f"anvil did not answer at {url} within {timeout:.0f}s{log}")
+        time.sleep(0.05)
+
+
 def status(data_dir: Path) -> LocalChain | None:
     """The chain started for `data_dir`, if it is running and answering."""
     info = _read_info(data_dir)
@@ -243,6 +284,7 @@ def start(
     directory = chain_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(cache_dir(data_dir), ignore_errors=True)  # left by a chain that was killed
+    chosen = port is None
     if port is None:
         port = DEFAULT_PORT if port_free(host, DEFAULT_PORT) else free_port(host)
     elif not port_free(host, port):
@@ -253,35 +295,39 @@ def start(
     binary = node_tool("anvil")
     if not binary.exists():
         raise ChainError(ANVIL_MISSING)
-    args = [
-        str(binary),
-        "--host", host,
-        "--port", str(port),
-        "--chain-id", str(chain_id),
-        "--state", str(state_file),
-        "--state-interval", "1",
-        "--gas-price", str(gas_price),
-        "--block-base-fee-per-gas", str(gas_price),
-        "--disable-min-priority-fee",
-        "--cache-path", str(cache_dir(data_dir)),
-    ]  # fmt: skip
-    with open(log_file, "ab") as log, open(os.devnull, "rb") as devnull:
-        process = subprocess.Popen(
-            args, stdin=devnull, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True
-        )
-    url = f"http://{host}:{port}"
-    deadline = time.monotonic() + timeout
-    try:
-        while not _answers(url):
-            if process.poll() is not None:
-                raise ChainError(f"anvil exited with status {process.returncode}; see {log_file}")
-            if time.monotonic() > deadline:
-                raise ChainUnavailable(f"anvil did not answer at {url} within {timeout:.0f}s; see {log_file}")
-            time.sleep(0.05)
-    except BaseException:  # not recorded yet: nothing else could stop it
-        if process.poll() is None:
-            process.terminate()
-        raise
+    for attempt in range(3):  # a port found free may be taken before anvil binds it
+        args = [
+            str(binary),
+            "--host", host,
+            "--port", str(port),
+            "--chain-id", str(chain_id),
+            "--state", str(state_file),
+            "--state-interval", "1",
+            "--gas-price", str(gas_price),
+            "--block-base-fee-per-gas", str(gas_price),
+            "--disable-min-priority-fee",
+            "--cache-path", str(cache_dir(data_dir)),
+        ]  # fmt: skip
+        with open(log_file, "ab") as log, open(os.devnull, "rb") as devnull:
+            process = subprocess.Popen(
+                args,
+                stdin=devnull,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+            )
+        url = f"http://{host}:{port}"
+        try:
+            if _await_node(process, url, port, timeout, f"; see {log_file}"):
+                break
+        except BaseException:  # not recorded yet: nothing else could stop it
+            if process.poll() is None:
+                process.terminate()
+            raise
+        if not chosen or attempt == 2 or port_free(host, port):
+            raise ChainError(f"anvil exited with status {process.returncode}; see {log_file}")
+        port = free_port(host)
     info = {
         "url": url,
         "pid": process.pid,
@@ -367,24 +413,25 @@ def spawn_anvil(*extra_args: str, host: str = DEFAULT_HOST, timeout: float = 30.
     binary = node_tool("anvil")
     if not binary.exists():
         raise ChainError(ANVIL_MISSING)
-    port = free_port(host)
-    # Not created here: anvil creates it once it has states to write (most nodes never do).
-    cache = Path(tempfile.gettempdir()) / f"tanhui-anvil-cache-{secrets.token_hex(8)}"
-    args = [str(binary), "--host", host, "--port", str(port), "--silent", "--cache-path", str(cache)]
-    process = subprocess.Popen(
-        [*args, *extra_args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    node = AnvilProcess(f"http://{host}:{port}", process, cache)
-    deadline = time.monotonic() + timeout
-    while not _answers(node.url):
-        if process.poll() is not None:
-            shutil.rmtree(cache, ignore_errors=True)
-            raise ChainError(f"anvil exited with status {process.returncode} (arguments {extra_args})")
-        if time.monotonic() > deadline:
+    for attempt in range(3):  # a port found free may be taken before anvil binds it
+        port = free_port(host)
+        # Not created here: anvil creates it once it has states to write (most nodes never do).
+        cache = Path(tempfile.gettempdir()) / f"tanhui-anvil-cache-{secrets.token_hex(8)}"
+        args = [str(binary), "--host", host, "--port", str(port), "--silent", "--cache-path", str(cache)]
+        process = subprocess.Popen(
+            [*args, *extra_args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        node = AnvilProcess(f"http://{host}:{port}", process, cache)
+        try:
+            if _await_node(process, node.url, port, timeout, ""):
+                return node
+        except BaseException:
             node.stop()
-            raise ChainUnavailable(f"anvil did not answer at {node.url} within {timeout:.0f}s")
-        time.sleep(0.05)
-    return node
+            raise
+        shutil.rmtree(cache, ignore_errors=True)
+        if attempt == 2 or port_free(host, port):  # it did not exit for want of its port
+            break
+    raise ChainError(f"anvil exited with status {process.returncode} (arguments {extra_args})")

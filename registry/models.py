@@ -124,6 +124,9 @@ class RegistryMeta(Base):
     indexed_block_hash: Mapped[str | None] = mapped_column(Hash, nullable=True)
     registry_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     credits_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The deployment's signed transactions (0x-hex, in order), sent again to a chain that lost
+    # them (chain.deploy.restore); None in a database bound before they were kept.
+    deployment_txs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 # -- participants ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ deployment the database indexes, the operator's signer, the relay and the indexe
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,8 +13,8 @@ from web3 import Web3
 
 from chain.client import ChainClient
 from chain.contracts import Deployment, Tanhui
-from chain.deploy import deploy, deployment_path
-from chain.errors import DeploymentNotFound
+from chain.deploy import deploy, deployment_path, restore
+from chain.errors import ChainError, ChainUnavailable, DeploymentNotFound
 from chain.signers import Signer
 from registry import campaigns, claims, mall, methodology_review, participants, projects, scenes, verification
 from registry.commands import Commands
@@ -24,6 +25,7 @@ from registry.indexer import Indexer
 from registry.models import RegistryMeta
 from registry.outbox import Outbox
 from registry.points import epochs
+from registry.recovery import REBUILD_MARK
 from registry.relay import FailureHandler, Relay
 from registry.settings import Settings
 
@@ -44,6 +46,9 @@ FAILURE_HANDLERS: Mapping[str, FailureHandler] = {
     "anchor_points": epochs.anchoring_failed,
     "revoke_scene": scenes.revocation_failed,
 }
+
+
+log = logging.getLogger("tanhui.runtime")
 
 
 class DeploymentMismatch(Conflict):
@@ -134,13 +139,18 @@ class Runtime:
                     block_number=meta.deployed_block,
                     deployer=operator.address,
                     admin_delay=settings.admin_delay,
+                    transactions=tuple(meta.deployment_txs or ()),
                 )
-                if meta.chain_id != client.chain_id or not Tanhui(client, bound).is_live():
+                mismatch = (
+                    f"the database indexes contracts {meta.credits_address} on chain {meta.chain_id}, "
+                    f"which the chain at hand does not have"
+                )
+                if meta.chain_id != client.chain_id:
                     raise DeploymentMismatch(
-                        f"the database indexes contracts {meta.credits_address} on chain {meta.chain_id}, "
-                        f"which the chain at hand does not have; use another database or chain",
-                        chain_id=meta.chain_id,
+                        f"{mismatch}; use another database or chain", chain_id=meta.chain_id
                     )
+                if not Tanhui(client, bound).is_live():
+                    bound = _restore(settings, client, meta, bound, mismatch)
                 return cls(settings, db, client, bound, operator)
         if not bind:
             raise DeploymentMismatch(
@@ -168,6 +178,7 @@ class Runtime:
                     exchange_address=deployment.exchange,
                     deployed_block=deployment.block_number,
                     indexed_block=deployment.block_number - 1,
+                    deployment_txs=list(deployment.transactions) or None,
                 )
             )
         return cls(settings, db, client, deployment, operator)
@@ -187,6 +198,43 @@ class Runtime:
             "rpc_url": self.client.rpc_url,
             "operator": self.operator.address,
         }
+
+
+def _restore(
+    settings: Settings, client: ChainClient, meta: RegistryMeta, bound: Deployment, mismatch: str
+) -> Deployment:
+    """The database's deployment sent again to a chain that lost it (see chain.deploy.restore),
+    in the caller's transaction; the index is then marked to be rebuilt, and the relay sends
+    again the operations the chain lost (registry/recovery.py). Raises DeploymentMismatch when
+    the deployment's transactions were not kept or the chain refuses them (another chain with
+    the same id, where the deployer's nonces are taken)."""
+    if not bound.transactions:
+        raise DeploymentMismatch(f"{mismatch}; use another database or chain", chain_id=meta.chain_id)
+    try:
+        restored = restore(client, bound)
+    except ChainUnavailable:
+        raise
+    except (ChainError, ValueError) as err:
+        raise DeploymentMismatch(
+            f"{mismatch}, and refuses its deployment sent again ({err}); use another database or chain",
+            chain_id=meta.chain_id,
+        ) from None
+    if not Tanhui(client, restored).is_live():
+        raise DeploymentMismatch(f"{mismatch}; use another database or chain", chain_id=meta.chain_id)
+    log.warning(
+        "the chain had lost the registry's contracts: their deployment was sent again (from block %d);"
+        " the operations the chain lost follow",
+        restored.block_number,
+    )
+    meta.deployed_block = restored.block_number
+    meta.indexed_block_hash = REBUILD_MARK
+    path = deployment_path(settings.data_dir, client.chain_id)
+    try:
+        if Deployment.load(path).contracts == restored.contracts:
+            restored.save(path)
+    except (DeploymentNotFound, ValueError, KeyError, TypeError):
+        pass
+    return restored
 
 
 def bootstrap(runtime: Runtime, *, catch_up: bool = True) -> str | None:

@@ -1,22 +1,26 @@
 """A chain that loses its last blocks after the registry confirmed them (a node restarted from a
 state snapshot a second old, a reorganisation): the registry notices, rewinds its index, sends
 what was lost again in its original order, and comes back into agreement by itself. On anvil
-(whose snapshots take the chain back), on SQLite and PostgreSQL."""
+(whose snapshots take the chain back), on SQLite and PostgreSQL; and a chain that lost the
+deployment itself (on the in-process EVM, whose snapshot at genesis takes everything back)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from registry.models import ChainOperation
+from api.app import create_app
+from chain import ChainClient
+from registry.models import ChainOperation, RegistryMeta
 from registry.reconcile import reconcile
-from registry.runtime import Runtime
+from registry.runtime import DeploymentMismatch, Runtime, bootstrap
+from registry.settings import Settings
 from registry.states import OperationStatus
-from tests.api.conftest import Api
-
-pytestmark = pytest.mark.anvil
+from tests.api.conftest import KEYSTORE_SECRET, Api
 
 
 def statuses(runtime: Runtime, *ids: int) -> list[str]:
@@ -24,6 +28,7 @@ def statuses(runtime: Runtime, *ids: int) -> list[str]:
         return [str(session.get(ChainOperation, i).status) for i in ids]  # type: ignore[union-attr]
 
 
+@pytest.mark.anvil
 def test_chain_loses_confirmed_blocks__registry_rewinds_resends_and_agrees_again(
     anvil_env: dict[str, Any],
 ) -> None:
@@ -71,6 +76,7 @@ def test_chain_loses_confirmed_blocks__registry_rewinds_resends_and_agrees_again
     assert report.ok, report.differences
 
 
+@pytest.mark.anvil
 def test_sent_transaction_the_node_lost__is_sent_again_not_waited_for(anvil_env: dict[str, Any]) -> None:
     """A transaction recorded as sent that the node no longer has (it restarted): waiting for
     its receipt would take the whole timeout for nothing; the relay sends it again."""
@@ -92,3 +98,83 @@ def test_sent_transaction_the_node_lost__is_sent_again_not_waited_for(anvil_env:
         op = session.execute(select(ChainOperation).where(ChainOperation.id == op_id)).scalar_one()
         assert runtime.client.find_receipt(op.tx_hash) is not None
     assert api.get("/v1/participants", api.operator)
+
+
+def _open(client: ChainClient, data_dir: Path, database_url: str) -> Runtime:
+    settings = Settings(data_dir=data_dir, database_url=database_url, keystore_secret=KEYSTORE_SECRET)
+    runtime = Runtime.open(settings, client)
+    runtime.receipt_timeout = 10
+    return runtime
+
+
+def test_chain_loses_the_deployment_itself__it_is_sent_again_then_the_operations(
+    tmp_path: Path, database_url: str
+) -> None:
+    """An embedded chain killed before its first state write after the deployment, or whose
+    state file is unreadable with no good copy, restarts empty. The database is bound to
+    contracts the chain no longer has: the registry sends the deployment's signed transactions
+    again (same nonces, so the same addresses), then the operations the chain lost."""
+    client = ChainClient.in_process()
+    genesis = client.dev.snapshot()
+    runtime = _open(client, tmp_path, database_url)
+    deployment = runtime.deployment
+    assert len(deployment.transactions) == 4
+    token = bootstrap(runtime)
+    assert token is not None
+    with TestClient(create_app(runtime, background=False)) as http:
+        api = Api(http, token)
+        batch_id, owner, _ = api.issued_batch()
+        holder = api.participant(["holder"])
+        api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": 250}, owner["token"])
+    runtime.close()
+
+    client.dev.revert(genesis)  # the chain as a restart from no state leaves it: empty
+    assert client.block_number() == 0 and not client.has_code(deployment.credits)
+
+    again = _open(client, tmp_path, database_url)  # refused before: "the chain at hand does not have"
+    try:
+        assert again.deployment.contracts == deployment.contracts and again.tanhui.is_live()
+        assert again.indexer.check_chain() is not None  # marked: the index is rebuilt
+        again.relay.resume()
+        again.indexer.sync()
+        assert again.tanhui.balance_of(holder["address"], batch_id) == 250
+        report = reconcile(again)
+        assert report.ok, report.differences
+        with TestClient(create_app(again, background=False)) as http:
+            assert Api(http, token).get(f"/v1/participants/{holder['id']}", token)["chain_status"] == "active"
+    finally:
+        again.close()
+
+
+def test_chain_lost_the_deployment_and_its_nonces_are_taken__refused_with_the_reason(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Another chain with the same id, where the deployer has sent other transactions: the
+    deployment's transactions are refused (their nonces are taken), and so is the database."""
+    client = ChainClient.in_process()
+    genesis = client.dev.snapshot()
+    _open(client, tmp_path, database_url).close()
+    client.dev.revert(genesis)
+    operator = client.default_signer(Settings(data_dir=tmp_path).operator_private_key())
+    client.wait(client.send(client.prepare(None, operator, to=operator.address, value=1)))
+
+    with pytest.raises(DeploymentMismatch, match="refuses its deployment sent again"):
+        _open(client, tmp_path, database_url)
+
+
+def test_database_bound_before_the_deployment_was_kept__refused_as_before(
+    tmp_path: Path, database_url: str
+) -> None:
+    client = ChainClient.in_process()
+    genesis = client.dev.snapshot()
+    runtime = _open(client, tmp_path, database_url)
+    with runtime.db.transaction() as session:
+        meta = session.get(RegistryMeta, 1)
+        assert meta is not None and len(meta.deployment_txs or ()) == 4
+        meta.deployment_txs = None  # as migration 0017 leaves a database bound before it
+    runtime.close()
+    client.dev.revert(genesis)
+
+    with pytest.raises(DeploymentMismatch, match="use another database or chain"):
+        _open(client, tmp_path, database_url)
+    assert client.block_number() == 0  # nothing sent

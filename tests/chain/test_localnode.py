@@ -74,6 +74,56 @@ def test_local_chain__taken_port_is_refused(tmp_path: Path) -> None:
         localnode.stop(tmp_path / "a")
 
 
+def test_local_chain__port_taken_between_its_check_and_the_start__another_one_not_the_other_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parallel workers start chains on ports found free: another's node may answer on the port
+    ours failed to bind. The chain started is our own process, on another port."""
+    other = localnode.spawn_anvil()
+    try:
+        taken = int(other.url.rsplit(":", 1)[1])
+        real = localnode.port_free
+        calls: list[int] = []
+
+        def lies_once(host: str, port: int) -> bool:
+            calls.append(port)
+            return True if len(calls) == 1 else real(host, port)
+
+        monkeypatch.setattr(localnode, "DEFAULT_PORT", taken)
+        monkeypatch.setattr(localnode, "port_free", lies_once)
+        chain = localnode.start(tmp_path)
+        try:
+            assert chain.url != other.url
+            assert localnode._listening(chain.pid, int(chain.url.rsplit(":", 1)[1])) is True
+            assert localnode._listening(chain.pid, taken) is False
+        finally:
+            localnode.stop(tmp_path)
+        assert other.process.poll() is None  # the other node untouched
+    finally:
+        other.stop()
+
+
+def test_spawned_node__port_taken_before_it_binds__retried_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = localnode.spawn_anvil()
+    try:
+        taken = int(other.url.rsplit(":", 1)[1])
+        real = localnode.free_port
+        ports = [taken]
+        monkeypatch.setattr(
+            localnode, "free_port", lambda host="127.0.0.1": ports.pop() if ports else real(host)
+        )
+        node = localnode.spawn_anvil()
+        try:
+            assert node.url != other.url
+            assert localnode._listening(node.process.pid, int(node.url.rsplit(":", 1)[1])) is True
+        finally:
+            node.stop()
+    finally:
+        other.stop()
+
+
 def test_local_chain__stop_without_chain_reports_nothing_running(tmp_path: Path) -> None:
     assert localnode.stop(tmp_path) is False
 

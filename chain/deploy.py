@@ -12,7 +12,7 @@ from chain.abi import ContractCall
 from chain.client import ChainClient, Receipt, SignedTransaction
 from chain.compiler import compile_contracts
 from chain.contracts import Deployment
-from chain.errors import ChainError
+from chain.errors import ChainError, NonceTaken, TransactionRefused
 from chain.signers import Signer
 
 DEFAULT_ADMIN_DELAY = 24 * 3600
@@ -83,17 +83,36 @@ def restore(client: ChainClient, deployment: Deployment) -> Deployment:
     """Sends the chain again, in their order, the deployment's recorded transactions it has no
     receipt for (an embedded chain restarted from a state written before them, or from none),
     and returns the deployment with the block it now starts at (the earlier of the two, so that
-    nothing between them is left unread). They are signed with their original nonces, so they
-    only go through on a chain where the deployer has sent nothing else since: elsewhere the
-    typed refusal is raised (:class:`chain.errors.NonceTaken`, ...). Raises ChainError if the
-    deployment recorded no transactions."""
+    nothing between them is left unread).
+
+    They are signed with their original nonces, so each is sent only where the deployer's next
+    nonce is its own: a nonce the chain has used for another transaction raises NonceTaken (a
+    different chain with the same id, or the deployer has sent since), and a nonce ahead of the
+    deployer's raises TransactionRefused (the node would hold it until the gap is filled, and a
+    later transaction of the deployer's would then find its nonce taken). Raises ChainError if
+    the deployment recorded no transactions."""
     if not deployment.transactions:
         raise ChainError("the deployment recorded no transactions to send again")
     blocks = []
     for raw in deployment.transactions:
         signed = SignedTransaction.from_raw(raw)
         found = client.find_receipt(signed.tx_hash)
-        blocks.append(int(found["blockNumber"]) if found else client.wait(client.send(signed)).block_number)
+        if found is None:
+            expected = client.next_nonce(signed.sender)
+            if expected > signed.nonce:
+                raise NonceTaken(
+                    f"nonce {signed.nonce} of {signed.sender} is used on this chain by another transaction",
+                    tx_hash=signed.tx_hash,
+                )
+            if expected < signed.nonce:
+                raise TransactionRefused(
+                    f"{signed.sender} has sent only {expected} transactions on this chain, and the "
+                    f"deployment's nonce is {signed.nonce}: not sent",
+                    tx_hash=signed.tx_hash,
+                )
+            blocks.append(client.wait(client.send(signed)).block_number)
+        else:
+            blocks.append(int(found["blockNumber"]))
     return replace(deployment, block_number=min(blocks[0], deployment.block_number))
 
 

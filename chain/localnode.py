@@ -204,17 +204,40 @@ def _listening(pid: int, port: int) -> bool | None:
         tables += 1
         for line in lines:
             fields = line.split()  # sl local_address rem_address st ... uid timeout inode
-            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{fields[9]}]")
+            if len(fields) <= 9 or fields[3] != "0A":  # 0A: listening
+                continue
+            try:
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+            except ValueError:
+                continue
     if not tables:
         return None
-    try:
-        links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
-    except PermissionError:
-        return None
-    except OSError:  # gone, or a descriptor closed while reading
-        return False
+    links: set[str] = set()
+    for member in _family(pid):  # anvil itself, or the real one an npm launcher runs as its child
+        try:
+            links |= {os.readlink(f"/proc/{member}/fd/{fd}") for fd in os.listdir(f"/proc/{member}/fd")}
+        except PermissionError:
+            return None
+        except OSError:  # gone, or a descriptor closed while reading
+            continue
     return bool(inodes & links)
+
+
+def _family(pid: int) -> list[int]:
+    """Process `pid` and its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _proc_stat(int(entry))
+            if fields and len(fields) > 1 and fields[1].isdigit():
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    family, queue = [], [pid]
+    while queue:
+        member = queue.pop()
+        family.append(member)
+        queue.extend(children.get(member, []))
+    return family
 
 
 def _await_node(process: subprocess.Popen[bytes], url: str, port: int, timeout: float, log: str) -> bool:

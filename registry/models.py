@@ -125,8 +125,9 @@ class RegistryMeta(Base):
     registry_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     credits_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The deployment's signed transactions (0x-hex, in order), sent again to a chain that lost
-    # them (chain.deploy.restore); None in a database bound before they were kept.
-    deployment_txs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # them (chain.deploy.restore); None in a database bound before they were kept. About 100 kB
+    # (the contracts' code): loaded only when read, not with every read of this row.
+    deployment_txs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, deferred=True)
 
 
 # -- participants ---------------------------------------------------------------------------

@@ -74,7 +74,8 @@ INDEX_TABLES = (
 
 
 #: Put in place of the last indexed block's hash to have the index rebuilt from the chain (no
-#: block has it): migration 0016 marks an index that skipped events it can now store.
+#: block has it): migration 0016 marks an index that skipped events it can now store, and the
+#: runtime one whose deployment it sent again to a chain that had lost it.
 REBUILD_MARK = "0x" + "00" * 32
 
 
@@ -196,7 +197,10 @@ def rewind(session: Session, client: ChainClient, meta: RegistryMeta) -> dict[st
     session.flush()
     session.expire_all()
     if marked:
-        log.warning("the index was marked to be rebuilt (by a migration): rebuilt from the chain")
+        log.warning(
+            "the index was marked to be rebuilt (by a migration, or after the deployment was sent"
+            " again): rebuilt from the chain"
+        )
     else:
         log.warning(
             "the chain no longer has block %s as indexed: rewound to block %s, %s operations to send "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from web3 import Web3
@@ -111,10 +111,15 @@ class Runtime:
         reuse_deployment_file: bool = True,
         migrate: bool = True,
         bind: bool = True,
+        restore_deployment: bool = False,
     ) -> Runtime:
         """Opens the database (migrating it) and binds it to a deployment: the one it is bound
         to; else, when `reuse_deployment_file`, the live deployment recorded in the data
-        directory; else a new one, deployed now with the operator as admin."""
+        directory; else a new one, deployed now with the operator as admin.
+
+        With `restore_deployment`, a chain without the contracts the database is bound to (the
+        data directory's own chain, restarted empty) is sent their deployment again (see
+        :func:`_restore`); without it, such a chain is refused."""
         settings.check_production()
         db = Database(settings.resolved_database_url())
         if migrate:
@@ -139,7 +144,6 @@ class Runtime:
                     block_number=meta.deployed_block,
                     deployer=operator.address,
                     admin_delay=settings.admin_delay,
-                    transactions=tuple(meta.deployment_txs or ()),
                 )
                 mismatch = (
                     f"the database indexes contracts {meta.credits_address} on chain {meta.chain_id}, "
@@ -150,6 +154,13 @@ class Runtime:
                         f"{mismatch}; use another database or chain", chain_id=meta.chain_id
                     )
                 if not Tanhui(client, bound).is_live():
+                    if not restore_deployment:
+                        hint = ""
+                        if meta.deployment_txs:
+                            hint = " (on a data directory's own chain, `tanhui serve` deploys it again)"
+                        raise DeploymentMismatch(
+                            f"{mismatch}{hint}; use another database or chain", chain_id=meta.chain_id
+                        )
                     bound = _restore(settings, client, meta, bound, mismatch)
                 return cls(settings, db, client, bound, operator)
         if not bind:
@@ -208,10 +219,10 @@ def _restore(
     again the operations the chain lost (registry/recovery.py). Raises DeploymentMismatch when
     the deployment's transactions were not kept or the chain refuses them (another chain with
     the same id, where the deployer's nonces are taken)."""
-    if not bound.transactions:
+    if not meta.deployment_txs:
         raise DeploymentMismatch(f"{mismatch}; use another database or chain", chain_id=meta.chain_id)
     try:
-        restored = restore(client, bound)
+        restored = restore(client, replace(bound, transactions=tuple(meta.deployment_txs)))
     except ChainUnavailable:
         raise
     except (ChainError, ValueError) as err:
@@ -227,14 +238,15 @@ def _restore(
         restored.block_number,
     )
     meta.deployed_block = restored.block_number
-    meta.indexed_block_hash = REBUILD_MARK
+    meta.indexed_block_hash = REBUILD_MARK  # rebuilt from the deployment's block, whatever the heights
     path = deployment_path(settings.data_dir, client.chain_id)
     try:
-        if Deployment.load(path).contracts == restored.contracts:
-            restored.save(path)
+        recorded = Deployment.load(path)
+        if recorded.contracts == restored.contracts:
+            replace(recorded, block_number=restored.block_number).save(path)
     except (DeploymentNotFound, ValueError, KeyError, TypeError):
         pass
-    return restored
+    return replace(restored, transactions=())
 
 
 def bootstrap(runtime: Runtime, *, catch_up: bool = True) -> str | None:

@@ -54,7 +54,8 @@ def serve(
     from registry.runtime import bootstrap
 
     with unwinding_on_sigterm(), local_chain_held(settings, "tanhui serve"):
-        runtime = open_runtime(settings)
+        # The data directory's own chain, restarted empty, is sent the deployment again.
+        runtime = open_runtime(settings, restore_deployment=settings.rpc_url is None)
         try:
             token = bootstrap(runtime, catch_up=False)
             base = f"http://{settings.host}:{settings.port}"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from chain import ChainClient
+from chain.client import SignedTransaction
 from registry.models import ChainOperation, RegistryMeta
 from registry.reconcile import reconcile
 from registry.runtime import DeploymentMismatch, Runtime, bootstrap
@@ -100,11 +101,16 @@ def test_sent_transaction_the_node_lost__is_sent_again_not_waited_for(anvil_env:
     assert api.get("/v1/participants", api.operator)
 
 
-def _open(client: ChainClient, data_dir: Path, database_url: str) -> Runtime:
+def _open(client: ChainClient, data_dir: Path, database_url: str, *, restore: bool = True) -> Runtime:
     settings = Settings(data_dir=data_dir, database_url=database_url, keystore_secret=KEYSTORE_SECRET)
-    runtime = Runtime.open(settings, client)
+    runtime = Runtime.open(settings, client, restore_deployment=restore)
     runtime.receipt_timeout = 10
     return runtime
+
+
+def _send_from(client: ChainClient, signer: Any, count: int) -> None:
+    for _ in range(count):
+        client.wait(client.send(client.prepare(None, signer, to=signer.address, value=1)))
 
 
 def test_chain_loses_the_deployment_itself__it_is_sent_again_then_the_operations(
@@ -116,9 +122,10 @@ def test_chain_loses_the_deployment_itself__it_is_sent_again_then_the_operations
     again (same nonces, so the same addresses), then the operations the chain lost."""
     client = ChainClient.in_process()
     genesis = client.dev.snapshot()
+    _send_from(client, client.dev_signers()[1], 3)  # someone else's blocks before the deployment
     runtime = _open(client, tmp_path, database_url)
     deployment = runtime.deployment
-    assert len(deployment.transactions) == 4
+    assert len(deployment.transactions) == 4 and deployment.block_number == 4
     token = bootstrap(runtime)
     assert token is not None
     with TestClient(create_app(runtime, background=False)) as http:
@@ -131,9 +138,16 @@ def test_chain_loses_the_deployment_itself__it_is_sent_again_then_the_operations
     client.dev.revert(genesis)  # the chain as a restart from no state leaves it: empty
     assert client.block_number() == 0 and not client.has_code(deployment.credits)
 
+    with pytest.raises(DeploymentMismatch, match="`tanhui serve` deploys it again"):
+        _open(client, tmp_path, database_url, restore=False)  # e.g. `tanhui reconcile`: it sends nothing
+    assert client.block_number() == 0
+
     again = _open(client, tmp_path, database_url)  # refused before: "the chain at hand does not have"
     try:
         assert again.deployment.contracts == deployment.contracts and again.tanhui.is_live()
+        assert again.deployment.block_number == 1  # earlier now: the index starts there
+        with again.db.transaction() as session:
+            assert session.get(RegistryMeta, 1).deployed_block == 1  # type: ignore[union-attr]
         assert again.indexer.check_chain() is not None  # marked: the index is rebuilt
         again.relay.resume()
         again.indexer.sync()
@@ -156,10 +170,49 @@ def test_chain_lost_the_deployment_and_its_nonces_are_taken__refused_with_the_re
     _open(client, tmp_path, database_url).close()
     client.dev.revert(genesis)
     operator = client.default_signer(Settings(data_dir=tmp_path).operator_private_key())
-    client.wait(client.send(client.prepare(None, operator, to=operator.address, value=1)))
+    _send_from(client, operator, 1)
 
-    with pytest.raises(DeploymentMismatch, match="refuses its deployment sent again"):
+    with pytest.raises(DeploymentMismatch, match=r"refuses its deployment sent again.*is used on this chain"):
         _open(client, tmp_path, database_url)
+
+
+def test_chain_lost_part_of_the_deployment__the_rest_is_sent(tmp_path: Path, database_url: str) -> None:
+    client = ChainClient.in_process()
+    genesis = client.dev.snapshot()
+    runtime = _open(client, tmp_path, database_url)
+    transactions = runtime.deployment.transactions
+    runtime.close()
+    client.dev.revert(genesis)
+    for raw in transactions[:2]:  # the chain kept the registry and the credits, not the rest
+        client.wait(client.send(SignedTransaction.from_raw(raw)))
+
+    again = _open(client, tmp_path, database_url)
+    try:
+        assert again.tanhui.is_live() and client.block_number() == 4
+        again.indexer.check_chain()
+        again.indexer.sync()
+        report = reconcile(again)
+        assert report.ok, report.differences
+    finally:
+        again.close()
+
+
+def test_chain_lost_the_deployment_and_the_deployers_earlier_nonces__not_sent_to_wait_in_a_gap(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The deployment was not the deployer's first transaction, and the chain lost those too:
+    sent now, it would wait in the node for the gap to fill (and take a nonce the deployer's
+    next transaction needs). It is not sent; the database is refused with the reason."""
+    client = ChainClient.in_process()
+    genesis = client.dev.snapshot()
+    operator = client.default_signer(Settings(data_dir=tmp_path).operator_private_key())
+    _send_from(client, operator, 1)
+    _open(client, tmp_path, database_url).close()
+    client.dev.revert(genesis)
+
+    with pytest.raises(DeploymentMismatch, match="has sent only 0 transactions"):
+        _open(client, tmp_path, database_url)
+    assert client.block_number() == 0 and client.next_nonce(operator.address) == 0
 
 
 def test_database_bound_before_the_deployment_was_kept__refused_as_before(

@@ -124,6 +124,26 @@ def test_spawned_node__port_taken_before_it_binds__retried_on_another(
         other.stop()
 
 
+def test_spawned_node__through_the_npm_launcher__its_child_holds_the_port_and_counts_as_ours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An installed package may find only the npm launcher (Node.js running the real anvil as its
+    child): the listening socket is the child's, and still the node is ours."""
+    from chain.paths import NODE_MODULES
+
+    launcher = NODE_MODULES / ".bin" / "anvil"
+    if not launcher.exists():
+        pytest.skip("no npm launcher in this checkout")  # scripts/setup installs it
+    monkeypatch.setattr(localnode, "node_tool", lambda name: launcher)
+    node = localnode.spawn_anvil(timeout=20)
+    try:
+        port = int(node.url.rsplit(":", 1)[1])
+        assert localnode._listening(node.process.pid, port) is True
+        assert ChainClient.connect(node.url).block_number() == 0
+    finally:
+        node.stop()
+
+
 def test_local_chain__stop_without_chain_reports_nothing_running(tmp_path: Path) -> None:
     assert localnode.stop(tmp_path) is False
 

@@ -136,8 +136,7 @@ class EventDecoder:
                 elif len(topic) != 32:
                     return None
                 else:
-                    (value,) = abi_decode([arg_type], topic)
-                    args[arg_name] = _checksum(arg_type, value)
+                    args[arg_name] = _topic_value(arg_type, topic)
             data = bytes(HexBytes(log.get("data") or b""))
             problems: list[str] = []
             if plain:
@@ -173,6 +172,26 @@ class EventDecoder:
         """The events of `logs`, in their order; logs that do not decode are skipped."""
         events = (self.decode(dict(log)) for log in logs)
         return [e for e in events if e is not None]
+
+
+def _topic_value(arg_type: str, topic: bytes) -> Any:
+    """The value of a 32-byte topic of a static type: addresses, unsigned integers and bytes32
+    read directly (the types the contracts index), anything else through eth_abi. Raises
+    DecodingError, as eth_abi would, for padding that is not zero (a value out of its type's
+    range)."""
+    if arg_type == "address":
+        if any(topic[:12]):
+            raise DecodingError("an address topic with non-zero padding")
+        return checksummed("0x" + topic[12:].hex())
+    if arg_type == "bytes32":
+        return topic
+    if arg_type.startswith("uint"):
+        value = int.from_bytes(topic, "big")
+        if value >> int(arg_type[4:] or 256):
+            raise DecodingError(f"a {arg_type} topic out of range")
+        return value
+    (value,) = abi_decode([arg_type], topic)
+    return _checksum(arg_type, value)
 
 
 def _int(value: Any) -> int:

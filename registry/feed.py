@@ -58,6 +58,7 @@ from sqlalchemy import (
     UniqueConstraint,
     exists,
     func,
+    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
@@ -112,6 +113,8 @@ class FeedEntry(Base):
         # (same block, log index and kind) is a new entry.
         UniqueConstraint("generation", "block_number", "log_index", "kind"),
         Index("ix_feed_entries_kind_seq", "kind", "seq"),
+        # The indexer looks up the entries its events already have by block (see append_all).
+        Index("ix_feed_entries_block_number", "block_number"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -161,21 +164,20 @@ def _voided() -> ColumnElement[bool]:
     )
 
 
-def append(
-    session: Session,
-    *,
-    kind: str,
-    payload: dict[str, Any],
-    block_number: int,
-    log_index: int,
-    tx_hash: str | None,
-) -> FeedEntry:
-    """Appends the entry of a chain event (in the indexer's transaction). The same event
-    (block, log index, kind) appended again answers the entry it already has, unless a rewind
-    voided that entry since."""
-    if kind == REWOUND or not 1 <= len(kind) <= 40:
-        raise ValueError(f"a feed entry cannot be of kind {kind!r}")
-    existing = session.execute(
+@dataclass(frozen=True)
+class NewEntry:
+    """The entry of one chain event, to append (see :func:`append_all`)."""
+
+    kind: str
+    payload: dict[str, Any]
+    block_number: int
+    log_index: int
+    tx_hash: str | None
+
+
+def _live(session: Session, block_number: int, log_index: int, kind: str) -> FeedEntry | None:
+    """The entry of an event a rewind has not voided since, if there is one."""
+    return session.execute(
         select(FeedEntry)
         .where(
             FeedEntry.block_number == block_number,
@@ -186,19 +188,64 @@ def append(
         .order_by(FeedEntry.seq.desc())
         .limit(1)
     ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    entry = FeedEntry(
-        kind=kind,
-        payload=payload,
-        block_number=block_number,
-        log_index=log_index,
-        tx_hash=tx_hash,
-        generation=_generation(session),
-        created_at=clock.now(),
-    )
-    session.add(entry)
-    session.flush()
+
+
+def append_all(session: Session, entries: list[NewEntry]) -> None:
+    """Appends the entries of chain events, in order (in the indexer's transaction): one read of
+    the entries these events already have and one multi-row insert, whatever their number. The
+    same event (block, log index, kind) appended again keeps the entry it already has, unless a
+    rewind voided that entry since."""
+    for e in entries:
+        if e.kind == REWOUND or not 1 <= len(e.kind) <= 40:
+            raise ValueError(f"a feed entry cannot be of kind {e.kind!r}")
+    if not entries:
+        return
+    blocks = [e.block_number for e in entries]
+    have = {
+        (row.block_number, row.log_index, row.kind)
+        for row in session.execute(
+            select(FeedEntry.block_number, FeedEntry.log_index, FeedEntry.kind).where(
+                FeedEntry.block_number.between(min(blocks), max(blocks)),
+                FeedEntry.kind != REWOUND,
+                ~_voided(),
+            )
+        )
+    }
+    generation, moment, rows = _generation(session), clock.now(), []
+    for e in entries:
+        key = (e.block_number, e.log_index, e.kind)
+        if key in have:
+            continue
+        have.add(key)
+        rows.append(
+            {
+                "kind": e.kind,
+                "payload": e.payload,
+                "block_number": e.block_number,
+                "log_index": e.log_index,
+                "tx_hash": e.tx_hash,
+                "generation": generation,
+                "created_at": moment,
+            }
+        )
+    if rows:
+        session.execute(insert(FeedEntry), rows)
+
+
+def append(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    block_number: int,
+    log_index: int,
+    tx_hash: str | None,
+) -> FeedEntry:
+    """Appends the entry of one chain event (see :func:`append_all`) and answers it: the new
+    entry, or the one the event already has."""
+    append_all(session, [NewEntry(kind, payload, block_number, log_index, tx_hash)])
+    entry = _live(session, block_number, log_index, kind)
+    assert entry is not None
     return entry
 
 

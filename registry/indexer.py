@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from eth_utils.crypto import keccak
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
@@ -325,22 +325,37 @@ class Indexer:
         # Transfers and retirements, written together after the handlers (one multi-row insert
         # each) instead of one ORM object per event.
         rows: _Rows = {Transfer: [], Retirement: []}
+        # The report hashes of the batches issued, marked issued in one statement after the
+        # handlers (loading each report would load its verifications too).
+        issued: list[str] = []
         for e in events:
             handler = getattr(self, f"_on_{e.name}", None)
             if handler is not None:
-                handler(session, e, holdings=holdings, batches=batches, timestamps=timestamps, rows=rows)
-        holdings.flush()
-        for e in events:
-            entry = feed_entry(e)
-            if entry is not None:
-                feed.append(
+                handler(
                     session,
-                    kind=entry[0],
-                    payload=entry[1],
-                    block_number=e.block_number,
-                    log_index=e.log_index,
-                    tx_hash=e.tx_hash,
+                    e,
+                    holdings=holdings,
+                    batches=batches,
+                    timestamps=timestamps,
+                    rows=rows,
+                    issued=issued,
                 )
+        holdings.flush()
+        for start in range(0, len(issued), 500):  # bounded IN lists
+            session.execute(
+                update(MonitoringReport)
+                .where(MonitoringReport.report_hash.in_(issued[start : start + 500]))
+                .values(status=ReportStatus.ISSUED)
+            )
+        entries = [(e, feed_entry(e)) for e in events]
+        feed.append_all(
+            session,
+            [
+                feed.NewEntry(entry[0], entry[1], e.block_number, e.log_index, e.tx_hash)
+                for e, entry in entries
+                if entry is not None
+            ],
+        )
         if rows[Transfer] or rows[Retirement]:
             session.flush()  # the batches they refer to first
             for model, values in rows.items():
@@ -402,7 +417,7 @@ class Indexer:
         _set_project(session, e.args["projectId"], status)
 
     def _on_CreditsIssued(
-        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], **_: Any
+        self, session: Session, e: ChainEvent, *, batches: dict[int, Batch], issued: list[str], **_: Any
     ) -> None:
         a = e.args
         batch = Batch(
@@ -421,11 +436,7 @@ class Indexer:
         )
         session.add(batch)
         batches[batch.id] = batch
-        report = session.execute(
-            select(MonitoringReport).where(MonitoringReport.report_hash == batch.report_hash)
-        ).scalar_one_or_none()
-        if report is not None:
-            report.status = ReportStatus.ISSUED
+        issued.append(batch.report_hash)  # the reports: one statement for the step (see _apply_all)
 
     def _on_TransferSingle(
         self, session: Session, e: ChainEvent, *, holdings: _HoldingCache, rows: _Rows, **_: Any

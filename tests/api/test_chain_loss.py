@@ -16,6 +16,7 @@ from sqlalchemy import select
 from api.app import create_app
 from chain import ChainClient
 from chain.client import SignedTransaction
+from registry import feed
 from registry.models import ChainOperation, RegistryMeta
 from registry.reconcile import reconcile
 from registry.runtime import DeploymentMismatch, Runtime, bootstrap
@@ -75,6 +76,14 @@ def test_chain_loses_confirmed_blocks__registry_rewinds_resends_and_agrees_again
     assert api.get(f"/v1/participants/{late['id']}", api.operator)["chain_status"] == "active"
     report = reconcile(runtime)
     assert report.ok, report.differences
+
+    # The feed: the issuance (in a block the chain kept) once, the lost retirement voided by a
+    # chain_rewound entry, and its event's entry again after it (the index rebuilt them all).
+    with runtime.db.reading() as session:
+        kinds = [(e.kind, e.payload.get("certificate_id")) for e in feed.entries(session, 0, 1000)]
+    assert kinds.count(("issuance", None)) == 1, kinds
+    rewound = kinds.index(("chain_rewound", None))
+    assert ("retirement", certificate) in kinds[:rewound] and ("retirement", certificate) in kinds[rewound:]
 
 
 @pytest.mark.anvil

@@ -135,3 +135,30 @@ def test_revert_data__malformed_body_is_an_unknown_error_not_an_exception() -> N
     assert isinstance(decoded, CreditsInsufficientBalance) and decoded.arguments["needed"] == 3
     broken = errors.decode(selector + body[:40])
     assert type(broken) is ContractRevert and broken.name == "UnknownError"
+
+
+@pytest.mark.parametrize("arg_type", ["address", "uint256", "uint64", "uint8", "bytes32"])
+def test_topic_read_directly__the_value_or_the_refusal_eth_abi_gives(arg_type: str) -> None:
+    """Indexed topics of the types the contracts index are read without eth_abi (the indexer's
+    hot path): every value, and every out-of-range padding, as eth_abi decodes it."""
+    import random
+
+    from eth_abi import decode as abi_decode
+    from eth_abi.exceptions import DecodingError
+
+    from chain.events import _checksum, _topic_value
+
+    rng = random.Random(7)
+    topics = [bytes(32), b"\xff" * 32, bytes(12) + b"\xff" * 20, bytes(24) + b"\xff" * 8, bytes(31) + b"\x01"]
+    topics += [bytes(rng.choice([0, 12, 24, 31])) for _ in range(200)]
+    topics = [t + rng.randbytes(32 - len(t)) for t in topics]
+    for topic in topics:
+        try:
+            expected: Any = _checksum(arg_type, abi_decode([arg_type], topic)[0])
+        except DecodingError:
+            expected = DecodingError
+        if expected is DecodingError:
+            with pytest.raises(DecodingError):
+                _topic_value(arg_type, topic)
+        else:
+            assert _topic_value(arg_type, topic) == expected, topic.hex()

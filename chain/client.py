@@ -56,6 +56,7 @@ from web3.exceptions import (
 )
 from web3.types import RPCEndpoint
 
+from chain import keepalive
 from chain.abi import ContractCall, canonical_type, selector
 from chain.compiler import Artifact, load_artifact
 from chain.errors import (
@@ -464,7 +465,10 @@ class ChainClient:
     def connect(cls, rpc_url: str, *, confirmations: int = 0, timeout: float = 30.0) -> ChainClient:
         """A JSON-RPC node: anvil here, a Besu QBFT network in production. Raises
         :class:`ChainUnavailable` if nothing answers there as an Ethereum node."""
-        w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        provider = Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout})
+        if keepalive.applies(rpc_url):  # web3's own requests path costs more than the node
+            provider._request_session_manager = keepalive.KeepAlive(rpc_url, timeout=timeout)  # type: ignore[assignment]
+        w3 = Web3(provider)
         try:
             with _reaching(rpc_url):
                 client_version = w3.client_version
@@ -804,7 +808,7 @@ class ChainClient:
         """Waits for the receipt and the configured confirmations; raises the typed error of a
         reverted transaction."""
         deadline = time.monotonic() + (self.receipt_timeout if timeout is None else timeout)
-        delay = 0.005
+        delay = 0.001  # a local node mines on receipt: its receipt is there within a millisecond or two
         while True:
             raw = self.find_receipt(tx_hash)
             if raw is not None and self.is_confirmed(raw):

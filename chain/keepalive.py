@@ -8,28 +8,31 @@ retries, caching and errors are unchanged; only the HTTP exchange is plain ``htt
 
 Failures are raised as `requests` would raise them (ConnectionError, ReadTimeout, HTTPError),
 so web3's retry rules and the chain layer's one translation of transport errors
-(``chain.client._reaching``) see what they always saw. A kept-alive connection the node has
-closed in the meantime is opened again once. Used for plain ``http://`` URLs without
-credentials; other URLs keep `requests` (certificates, proxies, authentication).
+(``chain.client._reaching``) see what they always saw. A kept-alive connection that the node
+has closed while it was idle is replaced before a request is sent on it; a request once sent
+is never sent again here. Used for plain ``http://`` URLs without credentials or a proxy;
+other URLs keep `requests` (certificates, proxies, authentication).
 """
 
 from __future__ import annotations
 
 import http.client
+import select
+import socket
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-#: A reused connection the node closed while it was idle: the request did not reach it.
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
-
 
 def applies(url: str) -> bool:
-    """Whether :class:`KeepAlive` serves `url` (plain HTTP, no credentials)."""
+    """Whether :class:`KeepAlive` serves `url`: plain HTTP, no credentials, no proxy for it in
+    the environment (``HTTP_PROXY``, ``NO_PROXY``)."""
     parts = urlsplit(url)
-    return parts.scheme == "http" and parts.hostname is not None and parts.username is None
+    if parts.scheme != "http" or parts.hostname is None or parts.username is not None:
+        return False
+    return not requests.utils.get_environ_proxies(url)
 
 
 class KeepAlive:
@@ -58,31 +61,40 @@ class KeepAlive:
         """The body of the node's answer to `data` (web3's session manager's signature)."""
         timeout = float(kwargs.get("timeout") or self._timeout)
         headers = dict(kwargs.get("headers") or {"Content-Type": "application/json"})
-        for attempt in range(2):
-            connection = self._connection(timeout)
-            reused = connection.sock is not None
-            try:
-                connection.request("POST", self._path, body=data, headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-            except _STALE as err:
-                connection.close()
-                if reused and attempt == 0:
-                    continue  # the node closed it while idle: once more, on a new connection
-                raise requests.exceptions.ConnectionError(str(err) or type(err).__name__) from err
-            except TimeoutError as err:
-                connection.close()
-                raise requests.exceptions.ReadTimeout(str(err) or "timed out") from err
-            except (OSError, http.client.HTTPException) as err:
-                connection.close()
-                raise requests.exceptions.ConnectionError(str(err) or type(err).__name__) from err
-            if response.will_close:
-                connection.close()
-            if response.status >= 400:
-                answer = requests.Response()
-                answer.status_code, answer.reason, answer._content = response.status, response.reason, body
-                raise requests.exceptions.HTTPError(
-                    f"{response.status} {response.reason} for {endpoint_uri}", response=answer
-                )
-            return body
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+        connection = self._connection(timeout)
+        if connection.sock is not None and _readable(connection.sock):
+            # Idle, yet readable: the node closed it (or sent something unasked, e.g. a 408),
+            # so it cannot carry a request. Checked before sending, as urllib3 does: a request
+            # once sent is never sent again here (it may have been taken).
+            connection.close()
+        try:
+            connection.request("POST", self._path, body=data, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+        except TimeoutError as err:
+            connection.close()
+            raise requests.exceptions.ReadTimeout(str(err) or "timed out") from err
+        except (OSError, http.client.HTTPException) as err:
+            connection.close()
+            raise requests.exceptions.ConnectionError(str(err) or type(err).__name__) from err
+        except BaseException:  # e.g. KeyboardInterrupt mid-answer: the connection is unusable
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        if response.status >= 400:
+            answer = requests.Response()
+            answer.status_code, answer.reason, answer._content = response.status, response.reason, body
+            raise requests.exceptions.HTTPError(
+                f"{response.status} {response.reason} for {endpoint_uri}", response=answer
+            )
+        return body
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Whether a socket has something to read (or its end is closed) right now."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed under us
+        return True
+    return bool(readable)

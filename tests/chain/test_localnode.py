@@ -124,8 +124,8 @@ def test_spawned_node__port_taken_before_it_binds__retried_on_another(
         other.stop()
 
 
-def test_spawned_node__through_the_npm_launcher__its_child_holds_the_port_and_counts_as_ours(
-    monkeypatch: pytest.MonkeyPatch,
+def test_node_through_the_npm_launcher__its_child_holds_the_port_and_is_stopped_with_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """An installed package may find only the npm launcher (Node.js running the real anvil as its
     child): the listening socket is the child's, and still the node is ours."""
@@ -140,8 +140,20 @@ def test_spawned_node__through_the_npm_launcher__its_child_holds_the_port_and_co
         port = int(node.url.rsplit(":", 1)[1])
         assert localnode._listening(node.process.pid, port) is True
         assert ChainClient.connect(node.url).block_number() == 0
+        family = localnode._family(node.process.pid)
+        assert len(family) >= 2  # the launcher and the anvil it runs
     finally:
         node.stop()
+    time.sleep(0.2)
+    assert not [pid for pid in family if localnode._alive(pid)]  # the anvil it ran too, not orphaned
+
+    chain = localnode.start(tmp_path, port=localnode.free_port())  # the data directory's chain too
+    family = localnode._family(chain.pid)
+    assert len(family) >= 2
+    assert localnode.stop(tmp_path)
+    time.sleep(0.2)
+    assert not [pid for pid in family if localnode._alive(pid)]
+    assert chain.state_file.exists()  # written on the way out
 
 
 def test_local_chain__stop_without_chain_reports_nothing_running(tmp_path: Path) -> None:

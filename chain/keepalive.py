@@ -92,8 +92,13 @@ class KeepAlive:
 
 
 def _readable(sock: socket.socket) -> bool:
-    """Whether a socket has something to read (or its end is closed) right now."""
+    """Whether a socket has something to read (or its end is closed) right now. poll, where
+    there is one: select refuses descriptors above 1023."""
     try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
         readable, _, _ = select.select([sock], [], [], 0)
     except (OSError, ValueError):  # closed under us
         return True

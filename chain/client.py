@@ -394,6 +394,31 @@ def _hex(value: Any) -> str:
     return "0x" + bytes(HexBytes(value)).hex()
 
 
+def _hex_int(value: Any) -> int | None:
+    """A JSON-RPC quantity ("0x1a") as an int; None for anything else."""
+    if isinstance(value, str) and value.startswith("0x"):
+        try:
+            return int(value, 16)
+        except ValueError:
+            return None
+    return None
+
+
+#: The quantities of a receipt that callers read as integers (as web3's formatters give them).
+_RECEIPT_QUANTITIES = ("blockNumber", "status", "gasUsed", "cumulativeGasUsed", "transactionIndex")
+
+
+def _json_receipt(result: dict[str, Any]) -> dict[str, Any]:
+    """A receipt as the node's JSON has it, with its quantities as integers (its logs stay as
+    JSON: the event decoder reads them so)."""
+    receipt = dict(result)
+    for key in _RECEIPT_QUANTITIES:
+        value = _hex_int(receipt.get(key))
+        if value is not None:
+            receipt[key] = value
+    return receipt
+
+
 # -- the client ----------------------------------------------------------------------------------
 
 
@@ -779,6 +804,37 @@ class ChainClient:
         except TESTER_REFUSALS as err:  # eth-tester reports duplicates and refusals this way
             return self._refused(signed, err, revert_data=False)
         return signed.tx_hash
+
+    def send_for_receipt(self, signed: SignedTransaction) -> dict[str, Any] | None:
+        """Broadcasts a signed transaction (as :meth:`send`, with its refusals) and returns its
+        raw receipt when the node has mined it by the time it answers, else None.
+
+        A node that mines each transaction as it takes it (anvil with automine) answers
+        ``eth_sendRawTransactionSync`` (EIP-7966) with the receipt: one round trip instead of
+        a send and polls for the receipt. Any other node, or any refusal, takes the plain path
+        (a refused transaction is sent again there, harmlessly, for the typed refusal)."""
+        if self._mines_on_send:
+            with self._reaching():
+                response = self.w3.provider.make_request(
+                    RPCEndpoint("eth_sendRawTransactionSync"), ["0x" + signed.raw.hex()]
+                )
+            result = response.get("result")
+            if isinstance(result, dict) and _hex_int(result.get("blockNumber")) is not None:
+                return _json_receipt(result)
+            error = response.get("error")
+            if isinstance(error, dict) and error.get("code") == -32601:  # not a method of this node
+                self._mines_on_send = False
+        self.send(signed)
+        return self.find_receipt(signed.tx_hash)
+
+    @cached_property
+    def _mines_on_send(self) -> bool:
+        """Whether the node mines a transaction as it takes it: anvil with automine."""
+        if self.kind != "anvil":
+            return False
+        with self._reaching():
+            response = self.w3.provider.make_request(RPCEndpoint("anvil_getAutomine"), [])
+        return response.get("result") is True
 
     def _refused(self, signed: SignedTransaction, err: BaseException, *, revert_data: bool) -> str:
         """The hash of a transaction the node turned down but already has; else raises the

@@ -13,6 +13,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from eth_abi.abi import encode as abi_encode
+from eth_abi.exceptions import EncodingError
 from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
@@ -20,6 +22,7 @@ from web3 import Web3
 from web3.contract import Contract
 
 from chain.abi import ContractCall as ContractCall  # defined with the ABI helpers, public here
+from chain.abi import canonical_type, selector
 from chain.client import ChainClient
 from chain.errors import DeploymentNotFound
 
@@ -361,6 +364,15 @@ class DecodedCall:
     args: dict[str, Any]
 
 
+def _plan(abi: Any, function: str) -> tuple[bytes, list[str]] | tuple[()]:
+    """The selector and input types of the one function of `abi` named `function`; () when
+    there are several (or none: web3 then names the error)."""
+    items = [i for i in abi if i.get("type") == "function" and i.get("name") == function]
+    if len(items) != 1:
+        return ()
+    return selector(items[0]), [canonical_type(p) for p in items[0]["inputs"]]
+
+
 class Tanhui:
     """The deployed contracts on one chain."""
 
@@ -372,6 +384,9 @@ class Tanhui:
         self.exchange = client.contract(
             "TanhuiExchange", deployment.contracts.get("TanhuiExchange", deployment.credits)
         )
+        # Per (address, function): its selector and input types, or () when the name is
+        # overloaded (see _encode).
+        self._plans: dict[tuple[str, str], tuple[bytes, list[str]] | tuple[()]] = {}
 
     def is_live(self) -> bool:
         """Whether the three contracts have code on this chain and point at each other."""
@@ -407,10 +422,22 @@ class Tanhui:
             "TanhuiExchange": self.exchange,
         }
 
-    @staticmethod
-    def _encode(contract: Contract, function: str, *args: Any) -> ContractCall:
-        data = contract.encode_abi(function, args=list(args))
-        return ContractCall(to=contract.address, data=bytes(HexBytes(data)), function=function)
+    def _encode(self, contract: Contract, function: str, *args: Any) -> ContractCall:
+        """The call's data: the function's selector and its arguments encoded by eth_abi (web3's
+        `encode_abi` looks the function up among every ABI item, hashing each, on every call);
+        an overloaded name, or arguments eth_abi takes only after web3's normalising, go
+        through web3."""
+        plan = self._plans.get((contract.address, function))
+        if plan is None:
+            plan = self._plans[(contract.address, function)] = _plan(contract.abi, function)
+        if plan:
+            try:
+                data = plan[0] + abi_encode(plan[1], args)
+            except (EncodingError, TypeError, ValueError):
+                data = bytes(HexBytes(contract.encode_abi(function, args=list(args))))
+        else:
+            data = bytes(HexBytes(contract.encode_abi(function, args=list(args))))
+        return ContractCall(to=contract.address, data=data, function=function)
 
     # -- roles -------------------------------------------------------------------------------
 

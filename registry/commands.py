@@ -26,7 +26,7 @@ from registry import idempotency as keys
 from registry.db import Database
 from registry.errors import ChainRejected
 from registry.models import ChainOperation, Participant
-from registry.relay import Index, Relay, serialised
+from registry.relay import Index, Relay
 from registry.states import PENDING_OPERATIONS, OperationStatus
 
 
@@ -81,9 +81,20 @@ Render = Callable[[Session, Resource], dict[str, Any]]
 class Commands:
     """Runs use cases' actions with idempotency, the outbox and the relay."""
 
-    def __init__(self, db: Database, relay: Relay, client: ChainClient, index: Index) -> None:
+    def __init__(
+        self,
+        db: Database,
+        relay: Relay,
+        client: ChainClient,
+        index: Index,
+        *,
+        prepare: Callable[[Participant], None] | None = None,
+    ) -> None:
         self._db = db
-        self._transaction = serialised(db)
+        # Run for the actor before the command's transaction: work that needs no database and
+        # would otherwise be done holding its write lock (decrypting the actor's key).
+        self._prepare = prepare
+        self._transaction = db.transaction
         self._relay = relay
         self._client = client
         self._index = index
@@ -121,6 +132,8 @@ class Commands:
         if idempotency is not None:
             keys.check_key(idempotency.key)
         self._after_outage()
+        if self._prepare is not None:
+            self._prepare(actor)
         record_id: int | None = None
         replayed = False
         created: list[ChainOperation | None] = []
@@ -167,7 +180,8 @@ class Commands:
 
         self._relay.process_all([op for op in created if op is not None] or op_ids, unsent=unsent)
 
-        with self._transaction() as session:
+        # Rendered from a read (no write lock) unless the answer is stored under its key.
+        with self._transaction() if record_id is not None else self._db.reading() as session:
             ops = [session.get(ChainOperation, op_id) for op_id in op_ids]
             view = render(session, resource)
             failed = [op for op in ops if op is not None and op.status == OperationStatus.FAILED]

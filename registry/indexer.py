@@ -167,7 +167,14 @@ class Indexer:
 
     def check_chain(self) -> dict[str, int] | None:
         """Rewinds the registry if the chain no longer has the last block the index applied;
-        returns what the rewind did, or None when the chain is as indexed."""
+        returns what the rewind did, or None when the chain is as indexed.
+
+        The common case (the chain as indexed) is checked from a read, without the write lock:
+        the node's answers are not awaited while every writer waits. A divergence is checked
+        again under the lock before the rewind (another thread may have rewound already)."""
+        with self._db.reading() as session:
+            if not recovery.has_diverged(self._client, _meta(session)):
+                return None
         with self._db.transaction() as session:
             meta = _meta(session, lock=True)
             if not recovery.has_diverged(self._client, meta):

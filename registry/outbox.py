@@ -97,6 +97,17 @@ class Outbox:
             self._signers[participant.address] = signer
         return signer
 
+    def warm(self, participant: Participant) -> None:
+        """Decrypts the keystore of a participant whose key the registry keeps, unless done
+        already: a command calls it before its transaction, so the decryption (scrypt, tens of
+        milliseconds) does not hold the database's write lock at a holder's first spend."""
+        if (
+            participant.custody == Custody.KEYSTORE
+            and participant.keystore is not None
+            and participant.address not in self._signers
+        ):
+            self.signer_of(participant)
+
     def signer_for_address(self, session: Session, address: str) -> Signer:
         if address == self.operator.address:
             return self.operator

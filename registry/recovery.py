@@ -91,9 +91,7 @@ def has_diverged(client: ChainClient, meta: RegistryMeta) -> bool:
         return True
     if meta.indexed_block < meta.deployed_block or meta.indexed_block_hash is None:
         return False
-    if client.block_number() < meta.indexed_block:
-        return True
-    try:
+    try:  # a chain behind the index has no such block
         block = client.block(meta.indexed_block)
     except ChainError as err:
         if "no block" in str(err).lower() or "not found" in str(err).lower():

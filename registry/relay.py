@@ -25,9 +25,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import weakref
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -56,6 +55,10 @@ from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
 log = logging.getLogger("tanhui.relay")
 
+#: How many blocks behind an operation's block the index may be for the relay to index them in
+#: the commit that records the operation (more: indexed first, in transactions of their own).
+BACKLOG_IN_COMMIT = 64
+
 #: A domain's compensation for a failed operation, run in the transaction that records the failure.
 FailureHandler = Callable[[Session, ChainOperation], None]
 
@@ -71,29 +74,6 @@ class Index(Protocol):
     def sync(self, to_block: int | None = None) -> int: ...
 
     def check_chain(self) -> dict[str, int] | None: ...
-
-
-_writers: weakref.WeakKeyDictionary[Database, threading.RLock] = weakref.WeakKeyDictionary()
-_writers_guard = threading.Lock()
-
-
-def serialised(db: Database) -> Callable[[], AbstractContextManager[Session]]:
-    """`db.transaction`, queued behind an in-process lock on SQLite: every transaction there
-    takes the database's write lock (``BEGIN IMMEDIATE``), and SQLite's own busy handler makes
-    a waiting writer sleep (1, 2, 5, 10 … 100 ms), so under concurrent commands most of the
-    time went to sleeping; the lock hands the database over at once. (Other processes, and the
-    transactions of views and the indexer, still wait in SQLite's busy handler.)"""
-    if not db.url.startswith("sqlite"):
-        return db.transaction
-    with _writers_guard:
-        lock = _writers.setdefault(db, threading.RLock())
-
-    @contextmanager
-    def transaction() -> Iterator[Session]:
-        with lock, db.transaction() as session:
-            yield session
-
-    return transaction
 
 
 class _Sent(StrEnum):
@@ -123,7 +103,7 @@ class Relay:
         receipt_timeout: float = 60.0,
     ) -> None:
         self._db = db
-        self._transaction = serialised(db)
+        self._transaction = db.transaction
         self._client = client
         self._outbox = outbox
         self._index = index
@@ -301,14 +281,13 @@ class Relay:
             if raw is None and not self._client.knows_transaction(op.tx_hash):
                 # The node lost it (a restart from an older state): send it again.
                 log.warning("operation %s: the node no longer has its transaction; sending it again", op.id)
-                outcome = self._send(op)
+                outcome, raw = self._send(op)
                 if outcome != _Sent.SENT:
                     return outcome == _Sent.RESIGNED
         if op.status == OperationStatus.SIGNED:
-            outcome = self._send(op)
+            outcome, raw = self._send(op)
             if outcome != _Sent.SENT:
                 return outcome == _Sent.RESIGNED
-            raw = self._client.find_receipt(op.tx_hash)
             if raw is None:
                 self._mark_sent(op)
         self._confirm(op, raw=raw, timeout=timeout)
@@ -340,14 +319,15 @@ class Relay:
             session.expunge(op)
             return op
 
-    def _send(self, op: ChainOperation) -> _Sent:
-        """Broadcasts the operation's transaction."""
+    def _send(self, op: ChainOperation) -> tuple[_Sent, dict[str, Any] | None]:
+        """Broadcasts the operation's transaction; with its receipt when the node mined it by
+        the time it answered."""
         try:
-            self._client.send(signed_transaction(op))
+            raw = self._client.send_for_receipt(signed_transaction(op))
         except (ContractRevert, TransactionRefused) as err:
-            return self._refused(op, err)
+            return self._refused(op, err), None
         crash_point("after-send")
-        return _Sent.SENT
+        return _Sent.SENT, raw
 
     def _refused(self, op: ChainOperation, err: ChainError) -> _Sent:
         """The node did not take the transaction, so its nonce is still free and must be used,
@@ -484,45 +464,61 @@ class Relay:
         result: dict[str, Any] | None = None,
     ) -> None:
         """Records the final state and, in the same transaction, indexes the chain up to the
-        transaction's block (a failure runs the domain's compensation). A backlog before that
-        block is indexed first, so the confirmation and its block's index still share one commit
-        (a spend checked in between would otherwise see neither the pending spend nor its effect)."""
-        if block_number is not None and block_number > 0:
+        transaction's block (a failure runs the domain's compensation). A short backlog before
+        that block is indexed in that commit too (a spend checked in between would otherwise see
+        neither the pending spend nor its effect); a long one (a service that was down) first, in
+        transactions of its own, so the write lock is not held for all of it at once."""
+        while True:
             with self._transaction() as session:
-                behind = (self._index.indexed_block(session) or 0) < block_number - 1
-            if behind:
-                self._index.sync(to_block=block_number - 1)
-        with self._transaction() as session:
-            row = session.get(ChainOperation, op.id)
-            assert row is not None
-            if row.status not in PENDING_OPERATIONS:
-                return
-            row.status = status
-            row.finished_at = now()
-            row.sent_at = row.sent_at or row.finished_at
-            row.block_number = block_number
-            row.result = result
-            row.error = None
-            if error is not None:
-                row.error_code = getattr(error, "name", None) or type(error).__name__
-                row.error = str(error)
-                if block_number is None and getattr(error, "tx_hash", None):
-                    receipt = self._client.find_receipt(row.tx_hash)
-                    row.block_number = int(receipt["blockNumber"]) if receipt else None
-            if status == OperationStatus.FAILED and row.kind in self._handlers:
-                self._handlers[row.kind](session, row)
-            block = row.block_number
-            # Mined in a block the index has already applied: the chain may have lost blocks
-            # (or several transactions share the block); the index checks, after this commit.
-            indexed = self._index.indexed_block(session) if block is not None else None
-            suspect = block is not None and indexed is not None and indexed >= block
-            if block is not None and not suspect and indexed == block - 1:
-                self._index.sync_within(session, block, block_hash=block_hash)
-                block = None
+                row = session.get(ChainOperation, op.id)
+                assert row is not None
+                if row.status not in PENDING_OPERATIONS:
+                    return
+                indexed = self._index.indexed_block(session)
+                if block_number is not None and indexed < block_number - 1 - BACKLOG_IN_COMMIT:
+                    backlog = True  # nothing written: index it, then record
+                else:
+                    backlog = False
+                    suspect, block = self._record(session, row, status, error, block_number, result, indexed)
+                    if block is not None and not suspect:
+                        self._index.sync_within(session, block, block_hash=block_hash)
+            if not backlog:
+                break
+            assert block_number is not None
+            self._index.sync(to_block=block_number - 1)
+        # Mined in a block the index has already applied: the chain may have lost blocks (or
+        # several transactions share the block); the index checks, after this commit.
         if suspect:
             self._index.check_chain()
-        if block is not None:  # a backlog first: index it in its own transactions
-            self._index.sync(to_block=block)
+
+    def _record(
+        self,
+        session: Session,
+        row: ChainOperation,
+        status: OperationStatus,
+        error: BaseException | None,
+        block_number: int | None,
+        result: dict[str, Any] | None,
+        indexed: int,
+    ) -> tuple[bool, int | None]:
+        """Writes the outcome on `row`; returns whether its block is one the index has applied
+        already (suspect), and the block."""
+        row.status = status
+        row.finished_at = now()
+        row.sent_at = row.sent_at or row.finished_at
+        row.block_number = block_number
+        row.result = result
+        row.error = None
+        if error is not None:
+            row.error_code = getattr(error, "name", None) or type(error).__name__
+            row.error = str(error)
+            if block_number is None and getattr(error, "tx_hash", None):
+                receipt = self._client.find_receipt(row.tx_hash)
+                row.block_number = int(receipt["blockNumber"]) if receipt else None
+        if status == OperationStatus.FAILED and row.kind in self._handlers:
+            self._handlers[row.kind](session, row)
+        block = row.block_number
+        return block is not None and indexed >= block, block
 
     def _resign(self, op: ChainOperation) -> bool:
         """The operation's nonce was taken by a transaction outside the registry, so its own

@@ -91,7 +91,7 @@ class Runtime:
             max_logs_range=self.settings.max_logs_range,
         )
         self.relay = Relay(self.db, self.client, self.deployment, self.outbox, self.indexer, FAILURE_HANDLERS)
-        self.commands = Commands(self.db, self.relay, self.client, self.indexer)
+        self.commands = Commands(self.db, self.relay, self.client, self.indexer, prepare=self.outbox.warm)
         self.webhooks = WebhookDeliverer(self.db)
 
     @property

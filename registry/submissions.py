@@ -29,7 +29,6 @@ from registry.db import Database
 from registry.errors import Forbidden, NotFound, RecipientNotRegistered, TransactionInvalid
 from registry.models import ChainOperation, CreditRequest, Participant
 from registry.outbox import Draft, HolderSignedOutbox, Outbox, describe, draft_with
-from registry.relay import serialised
 from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
 #: The largest raw transaction taken (bytes): a retirement with the longest details is ~1.5 kB.
@@ -120,7 +119,7 @@ def draft(db: Database, outbox: Outbox, actor: Participant, action: Action) -> d
     a submission, nothing is recorded."""
     _holder(actor)
     try:
-        with serialised(db)() as session:
+        with db.transaction() as session:
             me = session.get(Participant, actor.id)
             assert me is not None
             holder_outbox = HolderSignedOutbox(outbox, me.address, None)
@@ -172,7 +171,7 @@ def reopen_mined(db: Database, outbox: Outbox, commands: Commands, address: str)
     sent, or cancelled) stays valid: the holder (or anyone holding its bytes) can still have it
     mined. One that was mined is put back to ``sent`` and confirmed from its receipt, so its
     request says what the chain did."""
-    with serialised(db)() as session:
+    with db.transaction() as session:
         failed = session.execute(
             select(ChainOperation)
             .where(

@@ -44,6 +44,8 @@ from eth_account import Account
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from web3.types import RPCEndpoint  # noqa: E402
+
 from chain import ChainClient  # noqa: E402
 from chain.contracts import Deployment, Tanhui  # noqa: E402
 from chain.deploy import deployment_path  # noqa: E402
@@ -394,7 +396,7 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
         nonces = [client.next_nonce(s.address) for s in signers]
         raw_clients = [ChainClient.connect(node.url) for _ in signers]
 
-        def raw_transfer(k: int, i: object) -> None:
+        def raw_transfer(k: int, i: object, sync: bool = False) -> None:
             signer, c = signers[k], raw_clients[k]
             fn = tanhui.transfer(signer.address, buyer["address"], batch, 10)
             tx = {
@@ -402,6 +404,13 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
                 "nonce": nonces[k], "gas": 200_000, "chainId": client.chain_id, **fees,
             }  # fmt: skip
             nonces[k] += 1
+            if sync:  # one round trip: the node answers with the receipt (anvil, automine)
+                answer = c.w3.provider.make_request(
+                    RPCEndpoint("eth_sendRawTransactionSync"), ["0x" + signer.sign(tx).hex()]
+                )
+                if int(answer["result"]["status"], 16) != 1:
+                    raise SystemExit(f"raw transfer failed: {answer}")
+                return
             tx_hash = c.w3.eth.send_raw_transaction(signer.sign(tx))
             c.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
 
@@ -412,6 +421,15 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
         raw_rate_16 = concurrently(
             [[None] * per_client for _ in range(CLIENTS)], lambda k, i: raw_transfer(k + 1, i)
         )
+        api.post(
+            "/v1/transfers",
+            {"batch_id": batch, "to": raw_holders[0]["id"], "amount_kg": 10 * n},
+            owner["token"],
+        )
+        t = time.perf_counter()
+        for i in range(n):
+            raw_transfer(0, i, sync=True)
+        raw_sync_rate = rate(n, time.perf_counter() - t)
         rss = peak_rss_mib(service.pid)
     finally:
         service.send_signal(signal.SIGINT)
@@ -445,6 +463,10 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
     print(f"database: {database}; chain: anvil (local, automine); {n} operations of each kind")
     print(f"raw signed transfers (web3, sign + send + receipt), 1 sender:  {raw_rate:8.1f} tx/s")
     print(f"raw signed transfers, {CLIENTS} concurrent senders ({per_client} each): {raw_rate_16:8.1f} tx/s")
+    print(
+        f"raw signed transfers with eth_sendRawTransactionSync (the relay's path on anvil), "
+        f"1 sender: {raw_sync_rate:8.1f} tx/s"
+    )
     print("registry operations (ratio = ops/s x chain transactions per op / raw tx/s; target >= 0.8):")
     for name, txs, one, many in (
         ("issuance (verify: record + issue)", 2, issuance, issuance_16),

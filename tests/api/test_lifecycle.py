@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from eth_utils import keccak
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from chain import errors
 from registry.models import ChainOperation
@@ -267,8 +268,40 @@ def test_a_holders_key__is_decrypted_once_for_all_its_spends(
         return real(participant, password)
 
     monkeypatch.setattr(outbox, "signer_for", counting)
+    runtime.outbox._signers.clear()  # as after a restart: the owner's earlier commands kept it
     for amount in (1, 2, 3):
         body = {"batch_id": batch_id, "to": buyer["id"], "amount_kg": amount}
         assert api.ok("/v1/transfers", body, owner["token"])["status"] == "confirmed"
     assert decrypted.count(owner["address"]) == 1  # at its first spend, then kept
     assert runtime.tanhui.balance_of(buyer["address"], batch_id) == 6
+
+
+def test_a_holders_key_is_decrypted_before_the_write_transaction(
+    api: Api, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decryption takes tens of milliseconds: a command does it before its transaction, so
+    other writers (on SQLite, every writer of the process) do not wait for it."""
+    from registry import outbox
+
+    batch_id, owner, _ = api.issued_batch()
+    buyer = api.participant(["holder"])
+    writes: list[bool] = []
+    real = outbox.signer_for
+
+    def decrypting(participant: Any, password: Any) -> Any:
+        def write() -> None:
+            with runtime.db.transaction() as session:
+                session.execute(text("SELECT 1"))
+            writes.append(True)
+
+        other = threading.Thread(target=write, daemon=True)
+        other.start()
+        other.join(timeout=5)  # a command holding the write lock would keep it waiting
+        writes.append(not other.is_alive())
+        return real(participant, password)
+
+    monkeypatch.setattr(outbox, "signer_for", decrypting)
+    runtime.outbox._signers.clear()
+    body = {"batch_id": batch_id, "to": buyer["id"], "amount_kg": 1}
+    assert api.ok("/v1/transfers", body, owner["token"])["status"] == "confirmed"
+    assert writes[:2] == [True, True]  # another writer got through during the decryption

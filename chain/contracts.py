@@ -430,12 +430,13 @@ class Tanhui:
         plan = self._plans.get((contract.address, function))
         if plan is None:
             plan = self._plans[(contract.address, function)] = _plan(contract.abi, function)
+        data = None
         if plan:
             try:
                 data = plan[0] + abi_encode(plan[1], args)
             except (EncodingError, TypeError, ValueError):
-                data = bytes(HexBytes(contract.encode_abi(function, args=list(args))))
-        else:
+                pass  # web3's to normalise (or to refuse, as it did)
+        if data is None:
             data = bytes(HexBytes(contract.encode_abi(function, args=list(args))))
         return ContractCall(to=contract.address, data=data, function=function)
 

@@ -26,7 +26,17 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def is_memory_sqlite(url: str) -> bool:
+    """An in-memory SQLite database: it lives in one engine's connections only."""
+    if not url.startswith("sqlite"):
+        return False
+    return url.rstrip("/").endswith(("sqlite:", ":memory:")) or "mode=memory" in url
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for `url`. On SQLite, `read_only` makes an engine whose every connection is
+    ``PRAGMA query_only`` and whose transactions begin without the write lock (``BEGIN``): the
+    readers of a file database (:meth:`Database.reading`)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **kwargs)
 
@@ -38,17 +48,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=60000")
+            if read_only:
+                cursor.execute("PRAGMA query_only=1")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # A reading transaction (Database.reading) needs no write lock: under WAL it reads
-            # one consistent snapshot while a writer commits.
-            read_only = bool(conn.get_execution_options().get("tanhui_read_only", False))
-            if conn.info.get("query_only", False) != read_only:  # kept per pooled connection
-                conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
-                conn.info["query_only"] = read_only
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if read_only:
+                # Under WAL a reader needs no lock: it reads one consistent snapshot while a
+                # writer commits.
+                conn.exec_driver_sql("BEGIN")
+                return
+            # An in-memory database has one engine, for its writers and its readers alike: a
+            # reading transaction is marked by an execution option, its connection query_only.
+            reading = bool(conn.get_execution_options().get("tanhui_read_only", False))
+            if conn.info.get("query_only", False) != reading:  # kept per pooled connection
+                conn.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+                conn.info["query_only"] = reading
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -66,7 +83,15 @@ class Database:
             threading.RLock() if url.startswith("sqlite") else nullcontext()
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        readers = self.engine.execution_options(tanhui_read_only=True)
+        # Readers of a SQLite file have an engine of their own, its connections read-only once
+        # and for all (switching a pooled connection between reading and writing cost two
+        # statements per switch); an in-memory database has only the one engine.
+        self._read_engine: Engine | None = None
+        if url.startswith("sqlite") and not is_memory_sqlite(url):
+            self._read_engine = make_engine(url, read_only=True)
+            readers: Engine = self._read_engine
+        else:
+            readers = self.engine.execution_options(tanhui_read_only=True)
         self._readers = sessionmaker(readers, expire_on_commit=False)
 
     @contextmanager
@@ -99,6 +124,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_engine is not None:
+            self._read_engine.dispose()
 
 
 def alembic_config(url: str, engine: Engine | None = None) -> Any:

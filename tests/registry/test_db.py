@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
 from registry.db import Database
@@ -59,3 +59,44 @@ def test_reading__refuses_a_write(db: Database) -> None:
         session.flush()
     with db.transaction() as session:
         assert session.execute(text("SELECT v FROM t")).scalar_one() == 1
+
+
+def test_reading_and_writing_in_turn__switch_no_connection_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Readers of a SQLite file have connections of their own, read-only from the start:
+    switching a pooled connection between reading and writing (PRAGMA query_only) made every
+    command pay for two more statements and cost a registry operation several milliseconds."""
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    statements: list[str] = []
+    try:
+        with db.transaction() as session:
+            session.execute(text("CREATE TABLE t (v INTEGER)"))
+        for engine in (db.engine, db._read_engine):
+            assert engine is not None
+            event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        for _ in range(3):
+            with db.transaction() as session:
+                session.execute(text("INSERT INTO t VALUES (1)"))
+            with db.reading() as session:
+                assert session.execute(text("SELECT count(*) FROM t")).scalar_one() >= 1
+        assert not [s for s in statements if s.upper().startswith("PRAGMA")]
+        assert statements.count("BEGIN IMMEDIATE") == 3 and statements.count("BEGIN") == 3
+    finally:
+        db.dispose()
+
+
+def test_an_in_memory_database__reads_and_writes_on_its_one_engine() -> None:
+    db = Database("sqlite://")
+    try:
+        with db.transaction() as session:
+            session.execute(text("CREATE TABLE t (v INTEGER)"))
+            session.execute(text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(DBAPIError), db.reading() as session:
+            session.execute(text("UPDATE t SET v = 3"))
+        with db.reading() as session:
+            assert session.execute(text("SELECT v FROM t")).scalar_one() == 1
+        with db.transaction() as session:  # the connection writes again after a read
+            session.execute(text("UPDATE t SET v = 2"))
+        with db.reading() as session:
+            assert session.execute(text("SELECT v FROM t")).scalar_one() == 2
+    finally:
+        db.dispose()

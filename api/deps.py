@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.schemas import MAX_SERIAL_ID, MAX_TOKEN_ID
 from registry import participants
 from registry.models import Participant
 from registry.runtime import Runtime
 
+# The cheap dependencies are coroutines: a plain function dependency is run in the thread pool,
+# and the hops there and back (one per dependency, a request has three or four) cost more than
+# the functions themselves. Anything that may wait on the database stays in the thread pool.
 
-def get_runtime(request: Request) -> Runtime:
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -73,17 +78,22 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str | None
     return _bearer(credentials)
 
 
-def current_participant(
+async def current_participant(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Participant:
+    """The participant of the request's token: from the cache of recently authenticated tokens,
+    else from the database (in the thread pool)."""
     token = _bearer(credentials)
     if token:
-        key = participants.hash_token(token)
         with _tokens_lock:
-            cached = _tokens.get(key)
+            cached = _tokens.get(participants.hash_token(token))
         if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
             return cached[1]
+    return await run_in_threadpool(_authenticate, runtime, token)
+
+
+def _authenticate(runtime: Runtime, token: str | None) -> Participant:
     with _tokens_lock:
         generation = _forgotten
     with runtime.db.reading() as session:
@@ -95,17 +105,17 @@ def current_participant(
                 return participant
             if len(_tokens) > 10_000:
                 _tokens.clear()
-            _tokens[key] = (time.monotonic(), participant)
+            _tokens[participants.hash_token(token)] = (time.monotonic(), participant)
     return participant
 
 
 CurrentParticipant = Annotated[Participant, Depends(current_participant)]
 
 
-def requires(*roles: str) -> Callable[[Participant], Participant]:
+def requires(*roles: str) -> Callable[[Participant], Awaitable[Participant]]:
     """A dependency admitting participants with one of `roles` (401 without a token, 403 without the role)."""
 
-    def check(participant: CurrentParticipant) -> Participant:
+    async def check(participant: CurrentParticipant) -> Participant:
         participants.require_role(participant, *roles)
         return participant
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
 from registry import idempotency as keys
-from registry.db import Database
+from registry.db import Database, loaded
 from registry.errors import ChainRejected
 from registry.models import ChainOperation, Participant
 from registry.relay import Index, Relay
@@ -149,7 +149,7 @@ class Commands:
                     done = action(session, me)
                     resource, op_ids = done.resource, list(done.operations)
                     # The operations just written, handed to the relay without reading them again.
-                    created = [session.get(ChainOperation, op_id) for op_id in op_ids]
+                    created = [loaded(session, ChainOperation, op_id) for op_id in op_ids]
                     # And the sender's earlier nonces still unsent, read now rather than by the
                     # relay in a transaction of its own.
                     unsent = {

@@ -18,10 +18,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.base import instance_state
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -71,6 +74,16 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+def loaded(session: Session, model: type[T], ident: Any) -> T | None:
+    """``session.get(model, ident)``, from the session's identity map when it holds the row (and
+    has not expired it): ``Session.get`` builds a statement even when it needs none, which cost
+    more than the rest of a lookup the relay and the indexer make several times a commit."""
+    found = session.identity_map.get((model, (ident,), None))
+    if found is not None and not instance_state(found).expired:
+        return found
+    return session.get(model, ident)
 
 
 class Database:

@@ -24,7 +24,7 @@ from chain.contracts import Deployment, RetirementPurpose, trading_day
 from chain.errors import ChainError
 from chain.events import ChainEvent, EventDecoder, decoder_for, fetch_events
 from registry import feed, recovery
-from registry.db import Database
+from registry.db import Database, loaded
 from registry.models import (
     Batch,
     BlockTime,
@@ -832,11 +832,32 @@ def _record_block_times(session: Session, timestamps: dict[int, int]) -> None:
         session.execute(insert(BlockTime), new)
 
 
+_META_LOCKED = (
+    select(RegistryMeta)
+    .where(RegistryMeta.id == 1)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def _meta(session: Session, *, lock: bool = False) -> RegistryMeta:
-    query = select(RegistryMeta).where(RegistryMeta.id == 1)
-    if lock:
-        query = query.with_for_update()
-    meta = session.execute(query).scalar_one_or_none()
+    """The registry's one meta row; with `lock`, locked until the transaction ends.
+
+    On SQLite a writing transaction holds the database's write lock from its start (``BEGIN
+    IMMEDIATE``), so the row the session has loaded is current and is taken from the session
+    (the relay reads it three times a commit). On PostgreSQL the lock is taken once per
+    transaction, reading the row afresh."""
+    transaction = session.get_transaction()
+    if (
+        lock
+        and session.get_bind().dialect.name != "sqlite"
+        and (session.info.get("meta_locked") is not transaction or session.in_nested_transaction())
+    ):
+        meta = session.execute(_META_LOCKED).scalar_one_or_none()
+        if not session.in_nested_transaction():  # a savepoint rolled back releases its locks
+            session.info["meta_locked"] = transaction
+    else:
+        meta = loaded(session, RegistryMeta, 1)
     if meta is None:
         raise LookupError("the database is not bound to a deployment")
     return meta

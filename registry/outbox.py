@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_typing import ChecksumAddress
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -50,6 +50,10 @@ from registry.states import PENDING_OPERATIONS, Custody, OperationStatus
 
 #: How long fee fields are reused before the node is asked again.
 FEES_TTL_SECONDS = 5.0
+
+
+#: A sender's nonce row, locked until the transaction ends (built once: see lock_account).
+_ACCOUNT_LOCKED = select(ChainAccount).where(ChainAccount.address == bindparam("address")).with_for_update()
 
 
 class Outbox:
@@ -138,8 +142,15 @@ class Outbox:
         """The sender's nonce row, locked until the transaction ends (created at the chain's
         count if new). A command takes it before checking a balance, so two concurrent spends of
         one holder are checked one after the other."""
-        query = select(ChainAccount).where(ChainAccount.address == address).with_for_update()
-        account = session.execute(query).scalar_one_or_none()
+        # Locked once per transaction: a command locks its sender first, then takes its nonce.
+        transaction, locked = session.info.get("locked_accounts", (None, {}))
+        if transaction is not session.get_transaction():
+            locked = {}
+            session.info["locked_accounts"] = (session.get_transaction(), locked)
+        account: ChainAccount | None = locked.get(address)
+        if account is not None and account in session:
+            return account
+        account = session.execute(_ACCOUNT_LOCKED, {"address": address}).scalar_one_or_none()
         if account is None:
             start = self._client.next_nonce(address)
             dialect = session.get_bind().dialect.name
@@ -149,7 +160,11 @@ class Outbox:
                 .values(address=address, next_nonce=start)
                 .on_conflict_do_nothing(index_elements=["address"])
             )
-            account = session.execute(query.execution_options(populate_existing=True)).scalar_one()
+            account = session.execute(
+                _ACCOUNT_LOCKED.execution_options(populate_existing=True), {"address": address}
+            ).scalar_one()
+        if not session.in_nested_transaction():  # a savepoint rolled back releases its locks
+            locked[address] = account
         return account
 
     def take_nonce(self, session: Session, address: str, *, at_least: int = 0) -> int:

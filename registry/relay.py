@@ -84,6 +84,18 @@ class _Sent(StrEnum):
     HELD = "held"  # refused for now (retried later), or failed for good
 
 
+class _Held:
+    """An operation's lock, how many threads hold or wait for it, and the final status the
+    holder recorded (for those that waited)."""
+
+    __slots__ = ("final", "lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.final: OperationStatus | None = None
+
+
 def crash_point(name: str) -> None:
     if os.environ.get("TANHUI_CRASH_AT") == name:
         log.warning("crash point %s reached: exiting as if killed", name)
@@ -113,7 +125,7 @@ class Relay:
         self._guard = threading.Lock()
         # Per-operation locks, each with how many threads hold or wait for it: dropped when none
         # does, so the table holds only operations being processed.
-        self._locks: dict[int, tuple[threading.Lock, list[int]]] = {}
+        self._locks: dict[int, _Held] = {}
         # The operations this thread is driving: a top-up (processed while its operation's lock
         # is held) may lead back to that operation through the operator's earlier nonces and
         # their dependencies; it must find it busy, not wait for itself.
@@ -126,22 +138,32 @@ class Relay:
         return held
 
     @contextmanager
-    def _lock(self, op_id: int) -> Iterator[None]:
+    def _lock(self, op_id: int) -> Iterator[_Held]:
         with self._guard:
-            lock, users = self._locks.setdefault(op_id, (threading.Lock(), [0]))
-            users[0] += 1
+            held = self._locks.get(op_id)
+            if held is None:
+                held = self._locks[op_id] = _Held()
+            held.users += 1
         try:
-            with lock:
+            with held.lock:
                 self._held().add(op_id)
                 try:
-                    yield
+                    yield held
                 finally:
                     self._held().discard(op_id)
         finally:
             with self._guard:
-                users[0] -= 1
-                if users[0] == 0:
+                held.users -= 1
+                if held.users == 0:
                     del self._locks[op_id]
+
+    def _finished(self, op_id: int, status: OperationStatus) -> None:
+        """Hands a final outcome just committed to the threads waiting for the operation's lock
+        (they need not read it again)."""
+        with self._guard:
+            held = self._locks.get(op_id)
+            if held is not None:
+                held.final = status
 
     # -- driving operations ----------------------------------------------------------------------
 
@@ -152,7 +174,7 @@ class Relay:
         timeout: float | None = None,
         unsent: list[int] | None = None,
         earlier_walked: bool = False,
-    ) -> None:
+    ) -> OperationStatus | None:
         """Sends and confirms one operation (after its dependency has a receipt). A node that
         does not answer, or does not take the transaction yet, leaves it pending for the
         background loop.
@@ -162,13 +184,16 @@ class Relay:
         which spares reading them again. The operation may still have been sent or finished by
         another thread since: a resend of it is harmless, a nonce the chain has used is not
         signed again for an operation no longer ``signed`` (see ``_resign``), and an outcome is
-        recorded only for an operation still pending (see ``_finish``)."""
+        recorded only for an operation still pending (see ``_finish``).
+
+        Returns the operation's final status when this thread knows it (it finished it, found it
+        finished, or was handed it by the thread it waited for), else None: the caller reads it."""
         crash_point("after-commit")
         op_id = operation if isinstance(operation, int) else operation.id
         if op_id in self._held():
-            return  # this thread is driving it already (see _mine): it stays pending for now
+            return None  # this thread is driving it already (see _mine): it stays pending for now
         if isinstance(operation, ChainOperation) and operation.status not in PENDING_OPERATIONS:
-            return
+            return OperationStatus(operation.status)
         known = None
         if isinstance(operation, ChainOperation) and operation.depends_on_id is None and unsent is not None:
             known = (operation, None, unsent)
@@ -176,13 +201,15 @@ class Relay:
         # which would grow exponentially with a queue of refused transactions.
         earlier_done = earlier_walked
         while True:
-            with self._lock(op_id):
+            with self._lock(op_id) as held:
+                if held.final is not None:
+                    return held.final  # finished by the thread this one waited for
                 # Fresh under the lock (another thread may have moved it), with the sender's
                 # lower nonces not sent yet, in one read (or as the caller just read them).
                 op, dependency, earlier = known or self._load_for_send(op_id, earlier=not earlier_done)
                 known = None
                 if op.status not in PENDING_OPERATIONS:
-                    return
+                    return OperationStatus(op.status)
                 if dependency is None and not earlier:
                     try:
                         resigned = self._drive(op, timeout)
@@ -192,16 +219,17 @@ class Relay:
                     break
             # Outside the lock: the dependency first, then the sender's earlier nonces.
             if dependency is not None:
-                self.process(dependency, timeout=timeout)
-                if self._load(dependency).status in PENDING_OPERATIONS:
-                    return  # sent now, it would revert for nothing: wait for the dependency's receipt
+                status = self.process(dependency, timeout=timeout) or self._load(dependency).status
+                if status in PENDING_OPERATIONS:
+                    return None  # sent now, it would revert for nothing: wait for the dependency's receipt
             for earlier_id in earlier:  # the node mines a sender's nonces in order
-                self.process(earlier_id, timeout=timeout, earlier_walked=True)
-                if self._load(earlier_id).status == OperationStatus.SIGNED:
-                    return  # still not taken by the node: ours would wait behind it; retried later
+                known_status = self.process(earlier_id, timeout=timeout, earlier_walked=True)
+                if (known_status or self._load(earlier_id).status) == OperationStatus.SIGNED:
+                    return None  # still not taken by the node: ours would wait behind it; retried later
             earlier_done = True
         if resigned:  # signed again with a new nonce: send that (after the sender's earlier ones)
-            self.process(op.id, timeout=timeout)
+            return self.process(op.id, timeout=timeout)
+        return held.final
 
     def process_all(
         self, operations: list[int] | list[ChainOperation], *, unsent: Mapping[int, list[int]] | None = None
@@ -473,6 +501,7 @@ class Relay:
                 row = session.get(ChainOperation, op.id)
                 assert row is not None
                 if row.status not in PENDING_OPERATIONS:
+                    self._finished(op.id, OperationStatus(row.status))
                     return
                 indexed = self._index.indexed_block(session)
                 if block_number is not None and indexed < block_number - 1 - BACKLOG_IN_COMMIT:
@@ -487,9 +516,12 @@ class Relay:
             assert block_number is not None
             self._index.sync(to_block=block_number - 1)
         # Mined in a block the index has already applied: the chain may have lost blocks (or
-        # several transactions share the block); the index checks, after this commit.
+        # several transactions share the block); the index checks, after this commit (and may
+        # rewind the operation: its outcome is not handed on then).
         if suspect:
             self._index.check_chain()
+        else:
+            self._finished(op.id, status)
 
     def _record(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from chain.contracts import ContractCall
@@ -20,6 +20,7 @@ from registry import views
 from registry.amounts import MAX_KG, tonnes
 from registry.clock import now
 from registry.commands import Resource
+from registry.db import loaded
 from registry.errors import Forbidden, Frozen, InsufficientBalance, InvalidRequest, NotFound, Paused
 from registry.models import (
     Batch,
@@ -49,9 +50,14 @@ def available(session: Session, address: str, batch_id: int) -> int:
     indexes its block in one transaction, and two statements could see the holding before it
     and the operation after it (PostgreSQL's read committed takes a snapshot per statement),
     counting that spend neither as pending nor as spent."""
+    row = session.execute(_AVAILABLE, {"address": address, "batch_id": batch_id}).one()
+    return int(row[0] or 0) - int(row[1])
+
+
+def _available_statement() -> Select[tuple[int | None, int]]:
     held = (
         select(Holding.amount_kg)
-        .where(Holding.address == address, Holding.batch_id == batch_id)
+        .where(Holding.address == bindparam("address"), Holding.batch_id == bindparam("batch_id"))
         .scalar_subquery()
     )
     pending = (
@@ -59,18 +65,23 @@ def available(session: Session, address: str, batch_id: int) -> int:
         .join(ChainOperation, ChainOperation.id == CreditRequest.operation_id)
         .join(Participant, Participant.id == CreditRequest.participant_id)
         .where(
-            Participant.address == address,
-            CreditRequest.batch_id == batch_id,
+            Participant.address == bindparam("address"),
+            CreditRequest.batch_id == bindparam("batch_id"),
             ChainOperation.status.in_(PENDING_OPERATIONS),
         )
         .scalar_subquery()
     )
-    row = session.execute(select(held, pending)).one()
-    return int(row[0] or 0) - int(row[1])
+    return select(held, pending)
+
+
+# The hot statements of a spend, built once (building one and its cache key cost more than
+# running it): executed with their parameters.
+_AVAILABLE = _available_statement()
+_FROZEN = select(FrozenAccount.address).where(FrozenAccount.address == bindparam("address"))
 
 
 def check_frozen(session: Session, participant: Participant) -> None:
-    if session.get(FrozenAccount, participant.address) is not None:
+    if session.execute(_FROZEN, {"address": participant.address}).first() is not None:
         raise Frozen(f"the account of {participant.public_id} is frozen", participant=participant.public_id)
 
 
@@ -78,7 +89,7 @@ def check_spend(session: Session, actor: Participant, batch_id: int, amount_kg: 
     """Every condition the contract checks of the sender, from the index."""
     if amount_kg <= 0 or amount_kg > MAX_KG:
         raise InvalidRequest("the amount must be a positive number of kilograms", field="amount_kg")
-    meta = session.get(RegistryMeta, 1)
+    meta = loaded(session, RegistryMeta, 1)
     if meta is not None and meta.credits_paused:
         raise Paused("the credits contract is paused")
     row = views.get_batch(session, batch_id)

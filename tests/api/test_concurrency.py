@@ -332,3 +332,52 @@ def test_listings__concurrent_listings_by_one_holder_stop_exactly_at_the_balance
     assert (len(done), len(refused)) == (5, THREADS - 5), outcomes
     assert runtime.tanhui.balance_of(runtime.deployment.exchange, batch_id) == 500
     assert runtime.tanhui.listing_count() == 5
+
+
+def test_issuances__concurrent_ones_of_one_operator_each_read_their_queue_once(
+    anvil_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent issuances are two operator transactions each, in the operator's one nonce
+    sequence: a command waits for the sender's earlier nonces, sent by the other commands' threads.
+    A thread that waited for an operation is handed its outcome by the thread that finished it;
+    reading each earlier operation again (twice, per waiting thread) made the reads grow with
+    the square of the commands in flight. Every batch is still issued, in nonce order."""
+    runtime: Runtime = anvil_env["runtime"]
+    api: Api = anvil_env["api"]
+    api.published_methodology_once()
+    owner = api.participant(["project_owner"])
+    project = api.registered_project(owner)
+    verifiers = [me(runtime, api.participant(["verifier"])["id"]) for _ in range(THREADS)]
+    reports = [api.report(project, owner, f"{2014 + i}-01-01", f"{2014 + i}-03-31") for i in range(THREADS)]
+    batches = runtime.tanhui.batch_count()
+    reads = {"n": 0}
+    relay = type(runtime.relay)
+    for name in ("_load_for_send", "_load"):
+        original = getattr(relay, name)
+
+        def counted(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            reads["n"] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(relay, name, counted)
+
+    def decide(i: int) -> Answer:
+        return verification.verify_command(
+            runtime.commands, runtime.outbox, verifiers[i], reports[i]["id"],
+            decision="approve", reason="ok", idempotency=None,
+        )  # fmt: skip
+
+    outcomes = at_once(THREADS, decide)
+    assert all(isinstance(o, Answer) and o.outcome == Outcome.CONFIRMED for o in outcomes), outcomes
+    assert runtime.tanhui.batch_count() == batches + THREADS
+    with runtime.db.transaction() as session:
+        operations = session.execute(
+            select(ChainOperation).where(ChainOperation.sender == runtime.operator.address)
+            .order_by(ChainOperation.nonce)
+        ).scalars().all()  # fmt: skip
+        assert all(op.status == "confirmed" for op in operations)
+        blocks = [op.block_number for op in operations]
+        assert blocks == sorted(blocks)  # mined in nonce order
+    # Two operations per command, each with its sender's earlier ones to wait for: a few reads
+    # per operation (THREADS = 12: 24 operations); reading each earlier one again took ~10x more.
+    assert reads["n"] <= 3 * 2 * THREADS, reads

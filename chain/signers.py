@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import coincurve
-import rlp  # type: ignore[import-untyped]
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
+from rlp.codec import encode_raw  # type: ignore[import-untyped]
 from web3 import Web3
 
 from chain.errors import ChainError, NoSigner
@@ -124,7 +124,17 @@ class LocalSigner:
 
 
 def _rlp(items: list[Any]) -> bytes:
-    return bytes(rlp.encode(items))
+    """RLP of a list of integers, byte strings and lists, without rlp's type inference (its
+    encoder infers a serializer for every item, the cost of half a signature)."""
+    return bytes(encode_raw(_raw(items)))
+
+
+def _raw(item: Any) -> Any:
+    if isinstance(item, int):
+        return item.to_bytes((item.bit_length() + 7) // 8, "big")
+    if isinstance(item, list):
+        return [_raw(i) for i in item]
+    return item
 
 
 def _word(value: bytes) -> int:

@@ -140,7 +140,7 @@ class Commands:
         unsent: dict[int, list[int]] = {}
         try:
             with self._transaction() as session:
-                me = session.get(Participant, actor.id)
+                me = loaded(session, Participant, actor.id)
                 assert me is not None
                 replay = None
                 if idempotency is not None:
@@ -182,7 +182,7 @@ class Commands:
 
         # Rendered from a read (no write lock) unless the answer is stored under its key.
         with self._transaction() if record_id is not None else self._db.reading() as session:
-            ops = [session.get(ChainOperation, op_id) for op_id in op_ids]
+            ops = [loaded(session, ChainOperation, op_id) for op_id in op_ids]
             view = render(session, resource)
             failed = [op for op in ops if op is not None and op.status == OperationStatus.FAILED]
             pending = [op for op in ops if op is not None and op.status in PENDING_OPERATIONS]

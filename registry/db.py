@@ -20,8 +20,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, Select, bindparam, create_engine, event, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapper, Session, sessionmaker
 from sqlalchemy.orm.base import instance_state
 
 T = TypeVar("T")
@@ -77,13 +78,27 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
 
 
 def loaded(session: Session, model: type[T], ident: Any) -> T | None:
-    """``session.get(model, ident)``, from the session's identity map when it holds the row (and
-    has not expired it): ``Session.get`` builds a statement even when it needs none, which cost
-    more than the rest of a lookup the relay and the indexer make several times a commit."""
+    """``session.get(model, ident)`` (a row by its primary key, None if there is none), cheaper:
+    from the session's identity map when it holds the row (and has not expired it), else with a
+    statement built once per model. ``Session.get`` builds its statement anew on every call,
+    even when it needs none, which cost more than the lookup itself on the hot paths (the
+    commands, the relay and the indexer make a dozen a registry operation)."""
     found = session.identity_map.get((model, (ident,), None))
     if found is not None and not instance_state(found).expired:
         return found
-    return session.get(model, ident)
+    statement = _BY_KEY.get(model)
+    if statement is None:
+        mapper: Mapper[T] | None = sa_inspect(model)
+        keys = mapper.primary_key if mapper is not None else ()
+        if len(keys) != 1:
+            return session.get(model, ident)
+        statement = _BY_KEY[model] = select(model).where(keys[0] == bindparam("ident"))
+    found = session.execute(statement, {"ident": ident}).scalar_one_or_none()
+    return found
+
+
+#: The statement of `loaded`, by model.
+_BY_KEY: dict[type[Any], Select[Any]] = {}
 
 
 class Database:

@@ -13,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from eth_utils.crypto import keccak
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
@@ -312,8 +314,8 @@ class Indexer:
         )
 
     def _apply_all(self, session: Session, events: list[ChainEvent], timestamps: dict[int, int]) -> None:
-        session.execute(
-            insert(ChainEventRecord),
+        session.connection().execute(
+            _INSERT_EVENTS,
             [
                 {
                     "block_number": e.block_number,
@@ -367,7 +369,7 @@ class Indexer:
             session.flush()  # the batches they refer to first
             for model, values in rows.items():
                 if values:
-                    session.execute(insert(model), values)
+                    session.connection().execute(_INSERT_ROWS[model], values)
 
     def _timestamps(self, events: list[ChainEvent]) -> dict[int, int]:
         """Block times of `events`: from the logs when the node gives them, else from the blocks."""
@@ -378,7 +380,7 @@ class Indexer:
 
     @staticmethod
     def _batch(session: Session, batches: dict[int, Batch], batch_id: int) -> Batch:
-        batch = batches.get(batch_id) or session.get(Batch, batch_id)
+        batch = batches.get(batch_id) or loaded(session, Batch, batch_id)
         if batch is None:
             raise LookupError(f"event for batch {batch_id} before its issuance")
         batches[batch_id] = batch
@@ -533,14 +535,14 @@ class Indexer:
         )
 
     def _on_AccountFrozen(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        row = session.get(FrozenAccount, e.args["account"])
+        row = loaded(session, FrozenAccount, e.args["account"])
         if row is None:
             session.add(
                 FrozenAccount(address=e.args["account"], reason=e.args["reason"], block_number=e.block_number)
             )
 
     def _on_AccountUnfrozen(self, session: Session, e: ChainEvent, **_: Any) -> None:
-        row = session.get(FrozenAccount, e.args["account"])
+        row = loaded(session, FrozenAccount, e.args["account"])
         if row is not None:
             session.delete(row)
 
@@ -582,7 +584,7 @@ class Indexer:
 
     @staticmethod
     def _listing(session: Session, listing_id: int) -> Listing:
-        listing = session.get(Listing, listing_id)
+        listing = loaded(session, Listing, listing_id)
         if listing is None:
             raise LookupError(f"event for listing {listing_id} before its listing")
         return listing
@@ -636,7 +638,7 @@ class Indexer:
     def _on_BandPosted(self, session: Session, e: ChainEvent, **_: Any) -> None:
         kind, day = int(e.args["projectType"]), int(e.args["day"])
         low, high, block_low, block_high, block_min = (int(v) for v in e.args["band"])
-        row = session.get(MarketBand, (kind, day))
+        row = loaded(session, MarketBand, (kind, day))
         if row is None:
             row = MarketBand(project_type=kind, day=day)
             session.add(row)
@@ -654,7 +656,7 @@ class Indexer:
     def _setting(
         session: Session, e: ChainEvent, kind: str, key: str, value: int, reason: str | None
     ) -> None:
-        row = session.get(MarketSetting, (kind, key))
+        row = loaded(session, MarketSetting, (kind, key))
         if row is None:
             row = MarketSetting(kind=kind, key=key)
             session.add(row)
@@ -819,17 +821,28 @@ def feed_entry(e: ChainEvent) -> tuple[str, dict[str, Any]] | None:
 
 
 def _record_block_times(session: Session, timestamps: dict[int, int]) -> None:
-    """Keeps the time of each block with events (for journals and the explorer)."""
+    """Keeps the time of each block with events (for journals and the explorer); a block whose
+    time is kept already keeps it."""
     if not timestamps:
         return
-    known = set(
-        session.execute(
-            select(BlockTime.block_number).where(BlockTime.block_number.in_(list(timestamps)))
-        ).scalars()
+    session.connection().execute(
+        _BLOCK_TIMES[session.get_bind().dialect.name == "postgresql"],
+        [{"block_number": n, "timestamp": t} for n, t in timestamps.items()],
     )
-    new = [{"block_number": n, "timestamp": t} for n, t in timestamps.items() if n not in known]
-    if new:
-        session.execute(insert(BlockTime), new)
+
+
+# The index's inserts, as Core statements built once: they insert plain rows (no object is kept
+# in the session), and the ORM's bulk path costs more than the rows.
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_BLOCK_TIMES = (
+    sqlite_insert(_table(BlockTime)).on_conflict_do_nothing(index_elements=["block_number"]),
+    postgresql_insert(_table(BlockTime)).on_conflict_do_nothing(index_elements=["block_number"]),
+)
+_INSERT_EVENTS = insert(_table(ChainEventRecord))
+_INSERT_ROWS = {Transfer: insert(_table(Transfer)), Retirement: insert(_table(Retirement))}
 
 
 _META_LOCKED = (

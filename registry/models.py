@@ -249,7 +249,7 @@ class Document(Base):
     __tablename__ = "documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -262,7 +262,7 @@ class ProjectReview(Base):
     __tablename__ = "project_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     decision: Mapped[str] = mapped_column(String(20))  # approve | reject | request_changes
     reason: Mapped[str] = mapped_column(Text)
@@ -277,7 +277,7 @@ class MonitoringReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)  # inclusive
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -295,7 +295,7 @@ class Verification(Base):
     __tablename__ = "verifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"))
+    report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"), index=True)
     verifier_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     decision: Mapped[str] = mapped_column(String(20))  # approve | reject | request_changes
     reason: Mapped[str] = mapped_column(Text)
@@ -328,6 +328,8 @@ class ChainOperation(Base):
     __table_args__ = (
         UniqueConstraint("sender", "nonce"),
         Index("ix_chain_operations_status", "status"),
+        # A sender's operations not sent yet, below a nonce (see Relay.unsent_before).
+        Index("ix_chain_operations_sender_status_nonce", "sender", "status", "nonce"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -368,6 +370,8 @@ class CreditRequest(Base):
     """A transfer or a retirement a holder asked for, and its chain operation."""
 
     __tablename__ = "credit_requests"
+    # What a holder's pending spends of a batch take (see spending.available).
+    __table_args__ = (Index("ix_credit_requests_participant_id_batch_id", "participant_id", "batch_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[CreditRequestKind] = mapped_column(State(CreditRequestKind, 20))
@@ -387,7 +391,7 @@ class Batch(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # the token id
     report_hash: Mapped[str] = mapped_column(Hash, unique=True)
-    project_hash: Mapped[str] = mapped_column(Hash)
+    project_hash: Mapped[str] = mapped_column(Hash, index=True)
     recipient: Mapped[str] = mapped_column(Address)
     period_start: Mapped[int] = mapped_column(Uint64())
     period_end: Mapped[int] = mapped_column(Uint64())
@@ -413,7 +417,7 @@ class Holding(Base):
     __tablename__ = "holdings"
 
     address: Mapped[str] = mapped_column(Address, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     amount_kg: Mapped[int] = mapped_column(Uint64())
 
 

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from web3 import Web3
@@ -76,17 +76,20 @@ def require_role(participant: Participant, *roles: str) -> None:
         )
 
 
+#: A participant by public id, by address (built once: they are read by most commands).
+_BY_PUBLIC_ID = select(Participant).where(Participant.public_id == bindparam("public_id"))
+_BY_ADDRESS = select(Participant).where(Participant.address == bindparam("address"))
+
+
 def get(session: Session, public_id: str) -> Participant:
-    participant = session.execute(
-        select(Participant).where(Participant.public_id == public_id)
-    ).scalar_one_or_none()
+    participant = session.execute(_BY_PUBLIC_ID, {"public_id": public_id}).scalar_one_or_none()
     if participant is None:
         raise NotFound(f"no participant {public_id}", participant=public_id)
     return participant
 
 
 def by_address(session: Session, address: str) -> Participant | None:
-    return session.execute(select(Participant).where(Participant.address == address)).scalar_one_or_none()
+    return session.execute(_BY_ADDRESS, {"address": address}).scalar_one_or_none()
 
 
 def register(

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from chain.client import ChainClient
@@ -47,7 +47,7 @@ from chain.errors import (
 )
 from chain.events import decoder_for, receipt_facts
 from registry.clock import now
-from registry.db import Database
+from registry.db import Database, loaded
 from registry.errors import InvalidState
 from registry.models import ChainOperation, Participant
 from registry.outbox import Outbox, pending_operations, signed_by_holder, signed_transaction
@@ -82,6 +82,18 @@ class _Sent(StrEnum):
     SENT = "sent"  # the node took it (or had it already)
     RESIGNED = "resigned"  # its nonce was taken: signed again with a new one
     HELD = "held"  # refused for now (retried later), or failed for good
+
+
+#: A sender's operations below a nonce that are not sent yet, in nonce order (built once).
+_UNSENT_BEFORE = (
+    select(ChainOperation.id)
+    .where(
+        ChainOperation.sender == bindparam("sender"),
+        ChainOperation.status == OperationStatus.SIGNED,
+        ChainOperation.nonce < bindparam("nonce"),
+    )
+    .order_by(ChainOperation.nonce)
+)
 
 
 class _Held:
@@ -244,17 +256,7 @@ class Relay:
     @staticmethod
     def unsent_before(session: Session, op: ChainOperation) -> list[int]:
         """The sender's operations with lower nonces than `op` that are not sent yet."""
-        return list(
-            session.execute(
-                select(ChainOperation.id)
-                .where(
-                    ChainOperation.sender == op.sender,
-                    ChainOperation.nonce < op.nonce,
-                    ChainOperation.status == OperationStatus.SIGNED,
-                )
-                .order_by(ChainOperation.nonce)
-            ).scalars()
-        )
+        return list(session.execute(_UNSENT_BEFORE, {"sender": op.sender, "nonce": op.nonce}).scalars())
 
     def resume(self) -> int:
         """Processes every pending operation, oldest first. Returns how many were pending."""
@@ -325,7 +327,7 @@ class Relay:
         """The operation; its dependency while that is still pending; and (if `earlier`) the
         sender's operations with lower nonces that are not sent yet — in one transaction."""
         with self._transaction() as session:
-            op = session.get(ChainOperation, op_id)
+            op = loaded(session, ChainOperation, op_id)
             if op is None:
                 raise LookupError(f"no chain operation {op_id}")
             session.expunge(op)
@@ -341,7 +343,7 @@ class Relay:
 
     def _load(self, op_id: int) -> ChainOperation:
         with self._transaction() as session:
-            op = session.get(ChainOperation, op_id)
+            op = loaded(session, ChainOperation, op_id)
             if op is None:
                 raise LookupError(f"no chain operation {op_id}")
             session.expunge(op)
@@ -398,7 +400,7 @@ class Relay:
     def _note(self, op: ChainOperation, err: BaseException) -> None:
         log.warning("operation %s: the node refused its transaction for now: %s", op.id, err)
         with self._transaction() as session:
-            row = session.get(ChainOperation, op.id)
+            row = loaded(session, ChainOperation, op.id)
             if row is not None and row.status in PENDING_OPERATIONS:
                 row.error = f"refused by the node (will retry): {err}"
 
@@ -431,7 +433,7 @@ class Relay:
         with self._transaction() as session:
             signer = self._outbox.signer_for_address(session, op.sender)
             filler = self._client.nonce_filler(signer, nonce=op.nonce, fees=self._outbox.fees())
-            row = session.get(ChainOperation, op.id)
+            row = loaded(session, ChainOperation, op.id)
             assert row is not None
             # Recorded before it is sent, like every transaction of the registry: after a crash
             # the relay knows the nonce went to the filler (see _refused), not to someone else.
@@ -455,7 +457,7 @@ class Relay:
 
     def _mark_sent(self, op: ChainOperation) -> None:
         with self._transaction() as session:
-            row = session.get(ChainOperation, op.id)
+            row = loaded(session, ChainOperation, op.id)
             assert row is not None
             if row.status == OperationStatus.SIGNED:
                 row.status = OperationStatus.SENT
@@ -498,7 +500,7 @@ class Relay:
         transactions of its own, so the write lock is not held for all of it at once."""
         while True:
             with self._transaction() as session:
-                row = session.get(ChainOperation, op.id)
+                row = loaded(session, ChainOperation, op.id)
                 assert row is not None
                 if row.status not in PENDING_OPERATIONS:
                     self._finished(op.id, OperationStatus(row.status))
@@ -556,7 +558,7 @@ class Relay:
         """The operation's nonce was taken by a transaction outside the registry, so its own
         transaction can never be mined: sign the same call again with a fresh nonce."""
         with self._transaction() as session:
-            row = session.get(ChainOperation, op.id)
+            row = loaded(session, ChainOperation, op.id)
             assert row is not None
             if row.status != OperationStatus.SIGNED or row.tx_hash != op.tx_hash:
                 return False  # already re-signed (or finished) by another thread or process

@@ -21,6 +21,7 @@ from registry import methodology_review, projects, views
 from registry.amounts import tonnes
 from registry.clock import PERIOD_FLOOR, day_start, iso, now
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
+from registry.db import loaded
 from registry.errors import (
     InvalidRequest,
     InvalidState,
@@ -170,7 +171,7 @@ def submit(
 
 
 def view(session: Session, report: MonitoringReport) -> dict[str, Any]:
-    project = session.get(Project, report.project_id)
+    project = loaded(session, Project, report.project_id)
     assert project is not None
     batch = session.execute(select(Batch).where(Batch.report_hash == report.report_hash)).scalar_one_or_none()
     q = report.quantification

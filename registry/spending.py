@@ -151,9 +151,9 @@ def spend(
 
 
 def request_view(session: Session, request: CreditRequest) -> dict[str, Any]:
-    op = session.get(ChainOperation, request.operation_id)
+    op = loaded(session, ChainOperation, request.operation_id)
     assert op is not None
-    actor = session.get(Participant, request.participant_id)
+    actor = loaded(session, Participant, request.participant_id)
     pending = op.status in PENDING_OPERATIONS
     view: dict[str, Any] = {
         "id": request.id,
@@ -170,7 +170,7 @@ def request_view(session: Session, request: CreditRequest) -> dict[str, Any]:
         certificate_id = op.result.get("certificate_id")
         if certificate_id is not None:
             view["certificate_id"] = certificate_id
-            cert = session.get(Retirement, certificate_id)
+            cert = loaded(session, Retirement, certificate_id)
             if cert is not None:
                 view["certificate"] = views.retirement_view(session, cert)
     return view
@@ -178,7 +178,7 @@ def request_view(session: Session, request: CreditRequest) -> dict[str, Any]:
 
 def get_request(session: Session, actor: Participant, request_id: int) -> dict[str, Any]:
     """A credit request, for its requester or the registrar."""
-    request = session.get(CreditRequest, request_id)
+    request = loaded(session, CreditRequest, request_id)
     if request is None:
         raise NotFound(f"no credit request {request_id}")
     if request.participant_id != actor.id and "registrar" not in actor.role_names:
@@ -187,6 +187,6 @@ def get_request(session: Session, actor: Participant, request_id: int) -> dict[s
 
 
 def render(session: Session, resource: Resource) -> dict[str, Any]:
-    request = session.get(CreditRequest, int(resource.id))
+    request = loaded(session, CreditRequest, int(resource.id))
     assert request is not None
     return request_view(session, request)

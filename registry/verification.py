@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from registry import reports
 from registry.clock import now
 from registry.commands import Answer, Commands, Done, IdempotencyKey, Resource
+from registry.db import loaded
 from registry.errors import Forbidden, InvalidRequest, InvalidState
 from registry.models import Batch, ChainOperation, MonitoringReport, Participant, Project, Verification
 from registry.outbox import Outbox
@@ -43,7 +44,7 @@ def decide(
             f"report {report.public_id} is {report.status}, not awaiting verification",
             status=str(report.status),
         )
-    project = session.get(Project, report.project_id)
+    project = loaded(session, Project, report.project_id)
     assert project is not None
     if project.owner_id == actor.id:
         raise Forbidden("a project owner cannot verify its own report")

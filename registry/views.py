@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from registry.amounts import tonnes
 from registry.clock import from_unix, iso
+from registry.db import loaded
 from registry.errors import NotFound
 from registry.models import (
     Batch,
@@ -51,7 +52,7 @@ def decisions(
 
 
 def _meta(session: Session) -> RegistryMeta:
-    meta = session.get(RegistryMeta, 1)
+    meta = loaded(session, RegistryMeta, 1)
     assert meta is not None
     return meta
 
@@ -63,30 +64,38 @@ def _day(seconds: int) -> str:
 def _batch_context(session: Session, batch: Batch) -> tuple[Any, Any, Any]:
     """The project (public id, name, location), its methodology (code, version) and the
     report (public id) behind `batch`, in one query."""
-    report = (
-        select(MonitoringReport.public_id)
-        .where(MonitoringReport.report_hash == batch.report_hash)
-        .scalar_subquery()
-    )
     row = session.execute(
-        select(
-            Project.public_id,
-            Project.name,
-            Project.location,
-            Methodology.code,
-            Methodology.version,
-            report,
-        )
-        .select_from(Project)
-        .outerjoin(Methodology, Methodology.id == Project.methodology_id)
-        .where(Project.onchain_id == batch.project_hash)
+        _BATCH_CONTEXT, {"report_hash": batch.report_hash, "project_hash": batch.project_hash}
     ).one_or_none()
     if row is None:  # no such project in the database: the report alone
-        report_id = session.execute(select(report)).scalar_one_or_none()
+        report_id = session.execute(_BATCH_REPORT, {"report_hash": batch.report_hash}).scalar_one_or_none()
         return None, None, report_id
     project = {"id": row[0], "name": row[1], "location": row[2]}
     methodology = {"code": row[3], "version": row[4]} if row[3] is not None else None
     return project, methodology, row[5]
+
+
+# The statements of every certificate and batch shown, built once.
+_REPORT_BY_HASH = (
+    select(MonitoringReport.public_id)
+    .where(MonitoringReport.report_hash == bindparam("report_hash"))
+    .scalar_subquery()
+)
+_BATCH_CONTEXT = (
+    select(
+        Project.public_id,
+        Project.name,
+        Project.location,
+        Methodology.code,
+        Methodology.version,
+        _REPORT_BY_HASH,
+    )
+    .select_from(Project)
+    .outerjoin(Methodology, Methodology.id == Project.methodology_id)
+    .where(Project.onchain_id == bindparam("project_hash"))
+)
+_BATCH_REPORT = select(_REPORT_BY_HASH)
+_HOLDER = select(Participant.public_id, Participant.name).where(Participant.address == bindparam("address"))
 
 
 def batch_view(session: Session, batch: Batch) -> dict[str, Any]:
@@ -138,12 +147,10 @@ def retirement_view(
     read them already."""
     meta = _meta(session)
     if holder is None:
-        found = session.execute(
-            select(Participant.public_id, Participant.name).where(Participant.address == r.holder)
-        ).one_or_none()
+        found = session.execute(_HOLDER, {"address": r.holder}).one_or_none()
         holder = (found[0], found[1]) if found is not None else (None, None)
     if batch is None:
-        batch = session.get(Batch, r.batch_id)
+        batch = loaded(session, Batch, r.batch_id)
     return {
         "certificate_id": r.certificate_id,
         "batch_id": r.batch_id,
@@ -173,7 +180,7 @@ def retirement_view(
 
 
 def get_batch(session: Session, batch_id: int) -> Batch:
-    row = session.get(Batch, batch_id)
+    row = loaded(session, Batch, batch_id)
     if row is None:
         raise NotFound(f"no batch {batch_id}", batch=batch_id)
     return row

@@ -9,7 +9,9 @@ client with its own holder and verifier, so spends do not contend on one nonce):
   - transfers and retirements through the API (one chain transaction each),
   - raw signed transactions: the same ERC-1155 transfer, signed locally and sent with web3,
     waiting for each receipt (16 senders, each with its own key, for the concurrent run);
-and prints operations per second, the ratio to the raw rate per chain transaction, the public
+and prints operations per second, the ratio to the raw rate per chain transaction, the CPU time
+per operation of each phase (the service, anvil and this process's clients, from /proc: it
+varies less with the machine's other load than the rates do), the public
 certificate lookup's latency (`GET /v1/retirements/{id}`, open loop: 200 requests/s on a fixed
 schedule for 10 s, latency from the scheduled send time), the service's peak resident memory,
 the indexer's catch-up rate on a fresh database, and the forge gas report of issuance and
@@ -80,6 +82,31 @@ def peak_rss_mib(pid: int, field: str = "VmHWM") -> float:
         if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+class CpuMeter:
+    """CPU time (user + system, from /proc) of the service, anvil and this process, per
+    operation of each phase: a figure that the machine's other load moves less than a rate."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.rows: list[tuple[str, dict[str, float]]] = []
+        self._start: dict[str, float] = {}
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def _now(self) -> dict[str, float]:
+        seconds = {}
+        for name, pid in self.pids.items():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds[name] = (int(fields[11]) + int(fields[12])) / self._tick
+        return seconds
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def stop(self, phase: str, n: int) -> None:
+        now = self._now()
+        self.rows.append((phase, {k: (now[k] - self._start[k]) * 1000 / n for k in now}))
 
 
 class Api:
@@ -302,6 +329,9 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
             day += timedelta(days=7)
 
         # -- issuance ----------------------------------------------------------------------------
+        cpu = CpuMeter({"service": service.pid, "anvil": node.process.pid, "benchmark": os.getpid()})
+        many = per_client * CLIENTS
+        cpu.start()
         t = time.perf_counter()
         batches = [
             api.post(
@@ -312,9 +342,11 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
             for r in reports[:n]
         ]
         issuance = rate(n, time.perf_counter() - t)
+        cpu.stop("issuance, 1 client", n)
         batch = batches[0]
         spare = reports[n:]
         phases = {"after set-up and sequential issuance": peak_rss_mib(service.pid)}
+        cpu.start()
         issuance_16 = concurrently(
             [spare[i * per_client : (i + 1) * per_client] for i in range(CLIENTS)],
             lambda i, r: apis[i].post(
@@ -324,11 +356,16 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
             ),
         )
 
+        cpu.stop(f"issuance, {CLIENTS} clients", many)
+
         # -- transfers and retirements -----------------------------------------------------------
+        cpu.start()
         t = time.perf_counter()
         for _ in range(n):
             api.post("/v1/transfers", {"batch_id": batch, "to": buyer["id"], "amount_kg": 10}, owner["token"])
         transfers = rate(n, time.perf_counter() - t)
+        cpu.stop("transfers, 1 client", n)
+        cpu.start()
         t = time.perf_counter()
         for _ in range(n):
             api.post(
@@ -337,6 +374,7 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
                 buyer["token"],
             )
         retirements = rate(n, time.perf_counter() - t)
+        cpu.stop("retirements, 1 client", n)
 
         phases["after sequential transfers and retirements"] = peak_rss_mib(service.pid)
 
@@ -347,12 +385,15 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
                 {"batch_id": batch, "to": h["id"], "amount_kg": 20 * per_client},
                 owner["token"],
             )
+        cpu.start()
         transfers_16 = concurrently(
             [[None] * per_client for _ in range(CLIENTS)],
             lambda i, _: apis[i].post(
                 "/v1/transfers", {"batch_id": batch, "to": buyer["id"], "amount_kg": 10}, holders[i]["token"]
             ),
         )
+        cpu.stop(f"transfers, {CLIENTS} clients", many)
+        cpu.start()
         retirements_16 = concurrently(
             [[None] * per_client for _ in range(CLIENTS)],
             lambda i, _: apis[i].post(
@@ -361,6 +402,7 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
                 holders[i]["token"],
             ),
         )
+        cpu.stop(f"retirements, {CLIENTS} clients", many)
         phases["after the 16-client runs"] = peak_rss_mib(service.pid)
         certificate = api.post(
             "/v1/retirements",
@@ -414,13 +456,17 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
             tx_hash = c.w3.eth.send_raw_transaction(signer.sign(tx))
             c.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
 
+        cpu.start()
         t = time.perf_counter()
         for i in range(n):
             raw_transfer(0, i)
         raw_rate = rate(n, time.perf_counter() - t)
+        cpu.stop("raw transfers, 1 sender", n)
+        cpu.start()
         raw_rate_16 = concurrently(
             [[None] * per_client for _ in range(CLIENTS)], lambda k, i: raw_transfer(k + 1, i)
         )
+        cpu.stop(f"raw transfers, {CLIENTS} senders", many)
         api.post(
             "/v1/transfers",
             {"batch_id": batch, "to": raw_holders[0]["id"], "amount_kg": 10 * n},
@@ -477,6 +523,10 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
             f"  {name:34s} 1 client {one:7.1f} ops/s ratio {one * txs / raw_rate:5.2f}   "
             f"{CLIENTS} clients {many:7.1f} ops/s ratio {many * txs / raw_rate_16:5.2f}"
         )
+    print("CPU time per operation, ms (user + system; the benchmark process is the clients):")
+    print(f"  {'':32s} {'service':>8s} {'anvil':>8s} {'benchmark':>10s}")
+    for phase, per_op in cpu.rows:
+        print(f"  {phase:32s} {per_op['service']:8.1f} {per_op['anvil']:8.1f} {per_op['benchmark']:10.1f}")
     print(
         f"certificate lookup GET /v1/retirements/{{id}}, 200 req/s open loop, {len(lookups)} requests: "
         f"p50 {percentile(lookups, 0.5):.1f} ms, p95 {percentile(lookups, 0.95):.1f} ms, "

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from eth_utils.crypto import keccak
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from registry import methodologies as catalogue
@@ -82,11 +82,27 @@ def check_period_free(
             period_end=str(other.period_end),
         )
     first, last = chain_period(start, end)
-    for batch in session.execute(select(Batch).where(Batch.project_hash == project.onchain_id)).scalars():
-        if first < batch.period_end and batch.period_start < last:
-            raise PeriodOverlaps(
-                f"the period {start}..{end} overlaps batch {batch.id}, already issued", batch=batch.id
-            )
+    # The overlap is found by the database (not by loading every batch of the project).
+    overlapping = session.execute(
+        _OVERLAPPING_BATCH, {"project_hash": project.onchain_id, "first": first, "last": last}
+    ).scalar()
+    if overlapping is not None:
+        raise PeriodOverlaps(
+            f"the period {start}..{end} overlaps batch {overlapping}, already issued", batch=overlapping
+        )
+
+
+#: The first batch of a project whose period overlaps [first, last) (chain times).
+_OVERLAPPING_BATCH = (
+    select(Batch.id)
+    .where(
+        Batch.project_hash == bindparam("project_hash"),
+        Batch.period_end > bindparam("first"),
+        Batch.period_start < bindparam("last"),
+    )
+    .order_by(Batch.id)
+    .limit(1)
+)
 
 
 def submit(

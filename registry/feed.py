@@ -43,7 +43,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -55,7 +55,9 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     UniqueConstraint,
+    bindparam,
     exists,
     func,
     insert,
@@ -152,7 +154,7 @@ class WebhookSubscription(Base):
 
 
 def _generation(session: Session) -> int:
-    last = session.execute(select(func.max(FeedEntry.seq)).where(FeedEntry.kind == REWOUND)).scalar()
+    last = session.execute(_LAST_REWIND).scalar()
     return int(last or 0)
 
 
@@ -162,6 +164,17 @@ def _voided() -> ColumnElement[bool]:
     return exists().where(
         rewind.kind == REWOUND, rewind.seq > FeedEntry.seq, rewind.block_number < FeedEntry.block_number
     )
+
+
+# The statements of every append (the indexer appends the entries of each block it applies),
+# built once.
+_INSERT = insert(cast(Table, FeedEntry.__table__))
+_LAST_REWIND = select(func.max(FeedEntry.seq)).where(FeedEntry.kind == REWOUND)
+_LIVE_IN_BLOCKS = select(FeedEntry.block_number, FeedEntry.log_index, FeedEntry.kind).where(
+    FeedEntry.block_number.between(bindparam("low"), bindparam("high")),
+    FeedEntry.kind != REWOUND,
+    ~_voided(),
+)
 
 
 @dataclass(frozen=True)
@@ -203,13 +216,7 @@ def append_all(session: Session, entries: list[NewEntry]) -> None:
     blocks = [e.block_number for e in entries]
     have = {
         (row.block_number, row.log_index, row.kind)
-        for row in session.execute(
-            select(FeedEntry.block_number, FeedEntry.log_index, FeedEntry.kind).where(
-                FeedEntry.block_number.between(min(blocks), max(blocks)),
-                FeedEntry.kind != REWOUND,
-                ~_voided(),
-            )
-        )
+        for row in session.execute(_LIVE_IN_BLOCKS, {"low": min(blocks), "high": max(blocks)})
     }
     generation, moment, rows = _generation(session), clock.now(), []
     for e in entries:
@@ -229,7 +236,7 @@ def append_all(session: Session, entries: list[NewEntry]) -> None:
             }
         )
     if rows:
-        session.execute(insert(FeedEntry), rows)
+        session.connection().execute(_INSERT, rows)
 
 
 def append(

@@ -38,10 +38,8 @@ from registry.states import LIVE_REPORTS, ProjectStatus, ReportStatus
 def get(session: Session, public_id: str, *, lock: bool = False) -> MonitoringReport:
     """The report; with `lock`, its row is locked until the transaction ends (a decision on it
     reads its state and changes it: two concurrent decisions must not both see it undecided)."""
-    query = select(MonitoringReport).where(MonitoringReport.public_id == public_id)
-    if lock:
-        query = query.with_for_update()
-    report = session.execute(query).scalar_one_or_none()
+    query = _BY_PUBLIC_ID_LOCKED if lock else _BY_PUBLIC_ID
+    report = session.execute(query, {"public_id": public_id}).scalar_one_or_none()
     if report is None:
         raise NotFound(f"no monitoring report {public_id}", report=public_id)
     return report
@@ -53,16 +51,8 @@ def chain_period(start: date, end: date) -> tuple[int, int]:
 
 
 def _overlapping(session: Session, project: Project, start: date, end: date) -> list[MonitoringReport]:
-    return list(
-        session.execute(
-            select(MonitoringReport).where(
-                MonitoringReport.project_id == project.id,
-                MonitoringReport.status.in_(LIVE_REPORTS),
-                MonitoringReport.period_start <= end,
-                MonitoringReport.period_end >= start,
-            )
-        ).scalars()
-    )
+    params = {"project_id": project.id, "start": start, "end": end}
+    return list(session.execute(_OVERLAPPING_REPORTS, params).scalars())
 
 
 def check_period_free(
@@ -91,6 +81,19 @@ def check_period_free(
             f"the period {start}..{end} overlaps batch {overlapping}, already issued", batch=overlapping
         )
 
+
+# Statements of every decision on a report, built once.
+_BY_PUBLIC_ID = select(MonitoringReport).where(MonitoringReport.public_id == bindparam("public_id"))
+_BY_PUBLIC_ID_LOCKED = _BY_PUBLIC_ID.with_for_update()
+_BATCH_OF_REPORT = select(Batch).where(Batch.report_hash == bindparam("report_hash"))
+
+#: The live reports of a project whose period overlaps [start, end] (dates, inclusive).
+_OVERLAPPING_REPORTS = select(MonitoringReport).where(
+    MonitoringReport.project_id == bindparam("project_id"),
+    MonitoringReport.status.in_(LIVE_REPORTS),
+    MonitoringReport.period_start <= bindparam("end"),
+    MonitoringReport.period_end >= bindparam("start"),
+)
 
 #: The first batch of a project whose period overlaps [first, last) (chain times).
 _OVERLAPPING_BATCH = (
@@ -189,7 +192,7 @@ def submit(
 def view(session: Session, report: MonitoringReport) -> dict[str, Any]:
     project = loaded(session, Project, report.project_id)
     assert project is not None
-    batch = session.execute(select(Batch).where(Batch.report_hash == report.report_hash)).scalar_one_or_none()
+    batch = session.execute(_BATCH_OF_REPORT, {"report_hash": report.report_hash}).scalar_one_or_none()
     q = report.quantification
     return {
         "id": report.public_id,

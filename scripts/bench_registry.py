@@ -400,6 +400,11 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
                 owner["token"],
             )
             api.post("/v1/transfers", {"batch_id": batch, "to": buyer["id"], "amount_kg": 1}, h["token"])
+        # New connections: the service (uvicorn) closes a kept-alive one after 5 s idle, and a
+        # request sent as it closes is reset.
+        for idle in apis:
+            idle.http.close()
+        apis = [Api(url, api.token) for _ in range(CLIENTS)]
         cpu.start()
         transfers_16 = concurrently(
             [[None] * per_client for _ in range(CLIENTS)],

@@ -715,11 +715,11 @@ class ChainClient:
         node's simulation. A refusal is raised as web3 raises one, with the node's response."""
         params = {k: (hex(v) if isinstance(v, int) else v) for k, v in tx.items()}
         response = self.w3.provider.make_request(RPCEndpoint("eth_estimateGas"), [params])
-        error = response.get("error")
-        if error is not None:
+        error, result = response.get("error"), response.get("result")
+        if error is not None or not isinstance(result, str):
             message = error.get("message") if isinstance(error, dict) else error
-            raise Web3RPCError(str(message or "eth_estimateGas failed"), rpc_response=response)
-        return int(str(response["result"]), 16)
+            raise Web3RPCError(str(message or "eth_estimateGas gave no estimate"), rpc_response=response)
+        return int(result, 16)
 
     def prepare(
         self,

@@ -98,14 +98,18 @@ _UNSENT_BEFORE = (
 
 class _Held:
     """An operation's lock, how many threads hold or wait for it, and the final status the
-    holder recorded (for those that waited)."""
+    holder recorded, for the threads that were already waiting then (`final_for`: those with a
+    lower ticket). A thread that comes later reads the operation: a rewind or a reopened
+    submission may have made it pending again since."""
 
-    __slots__ = ("final", "lock", "users")
+    __slots__ = ("final", "final_for", "lock", "tickets", "users")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.users = 0
+        self.tickets = 0
         self.final: OperationStatus | None = None
+        self.final_for = 0
 
 
 def crash_point(name: str) -> None:
@@ -150,17 +154,23 @@ class Relay:
         return held
 
     @contextmanager
-    def _lock(self, op_id: int) -> Iterator[_Held]:
+    def _lock(self, op_id: int) -> Iterator[OperationStatus | None]:
+        """Holds the operation's lock; gives the final status a thread that held it before
+        recorded while this one waited (None: none did, read the operation)."""
         with self._guard:
             held = self._locks.get(op_id)
             if held is None:
                 held = self._locks[op_id] = _Held()
             held.users += 1
+            ticket = held.tickets
+            held.tickets += 1
         try:
             with held.lock:
                 self._held().add(op_id)
                 try:
-                    yield held
+                    with self._guard:
+                        handed = held.final if ticket < held.final_for else None
+                    yield handed
                 finally:
                     self._held().discard(op_id)
         finally:
@@ -171,11 +181,22 @@ class Relay:
 
     def _finished(self, op_id: int, status: OperationStatus) -> None:
         """Hands a final outcome just committed to the threads waiting for the operation's lock
-        (they need not read it again)."""
+        now (they need not read it again)."""
         with self._guard:
             held = self._locks.get(op_id)
             if held is not None:
-                held.final = status
+                held.final, held.final_for = status, held.tickets
+
+    def _outcome(self, op_id: int, *, forget: bool = False) -> OperationStatus | None:
+        """The final status recorded for the operation since it was last forgotten (`forget`:
+        from now on), by the thread that holds its lock."""
+        with self._guard:
+            held = self._locks.get(op_id)
+            if held is None:
+                return None
+            if forget:
+                held.final, held.final_for = None, 0
+            return held.final
 
     # -- driving operations ----------------------------------------------------------------------
 
@@ -213,9 +234,9 @@ class Relay:
         # which would grow exponentially with a queue of refused transactions.
         earlier_done = earlier_walked
         while True:
-            with self._lock(op_id) as held:
-                if held.final is not None:
-                    return held.final  # finished by the thread this one waited for
+            with self._lock(op_id) as handed:
+                if handed is not None:
+                    return handed  # finished by the thread this one waited for
                 # Fresh under the lock (another thread may have moved it), with the sender's
                 # lower nonces not sent yet, in one read (or as the caller just read them).
                 op, dependency, earlier = known or self._load_for_send(op_id, earlier=not earlier_done)
@@ -223,8 +244,10 @@ class Relay:
                 if op.status not in PENDING_OPERATIONS:
                     return OperationStatus(op.status)
                 if dependency is None and not earlier:
+                    outcome: OperationStatus | None = None
+                    self._outcome(op_id, forget=True)  # an outcome from before is not this drive's
                     try:
-                        resigned = self._drive(op, timeout)
+                        resigned, outcome = self._drive(op, timeout), self._outcome(op_id)
                     except (ChainUnavailable, ReceiptTimeout) as err:
                         log.warning("operation %s stays pending: %s", op.id, err)
                         resigned = False
@@ -241,7 +264,7 @@ class Relay:
             earlier_done = True
         if resigned:  # signed again with a new nonce: send that (after the sender's earlier ones)
             return self.process(op.id, timeout=timeout)
-        return held.final
+        return outcome
 
     def process_all(
         self, operations: list[int] | list[ChainOperation], *, unsent: Mapping[int, list[int]] | None = None

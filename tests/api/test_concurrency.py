@@ -24,6 +24,7 @@ from registry.commands import Answer, IdempotencyKey, Outcome
 from registry.errors import AlreadyExists, InsufficientBalance, InvalidState
 from registry.models import Batch, ChainAccount, ChainOperation, CreditRequest, MonitoringReport, Participant
 from registry.runtime import Runtime
+from registry.states import OperationStatus
 from tests.api.conftest import BOILER, Api
 
 pytestmark = pytest.mark.anvil
@@ -381,3 +382,41 @@ def test_issuances__concurrent_ones_of_one_operator_each_read_their_queue_once(
     # Two operations per command, each with its sender's earlier ones to wait for: a few reads
     # per operation (THREADS = 12: 24 operations); reading each earlier one again took ~10x more.
     assert reads["n"] <= 3 * 2 * THREADS, reads
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_operations_outcome__is_handed_only_to_the_threads_that_waited_for_it(runtime: Runtime) -> None:
+    """The thread that finishes an operation hands its outcome to the threads queued for the
+    operation's lock then; one that comes later reads the operation, which a rewind of the index
+    or a reopened submission may have made pending again since (a stale "confirmed" would let a
+    sender's later nonce go out before this one)."""
+    relay = runtime.relay
+    op_id = 424_242  # the lock table does not read the operation
+    handed: dict[str, object] = {}
+
+    def queue(name: str) -> threading.Thread:
+        def wait() -> None:
+            with relay._lock(op_id) as outcome:
+                handed[name] = outcome
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        return thread
+
+    def queued(n: int) -> None:
+        deadline = time.monotonic() + 10
+        while relay._locks[op_id].users < n:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+
+    with relay._lock(op_id) as outcome:
+        assert outcome is None
+        before = queue("before")
+        queued(2)
+        relay._finished(op_id, OperationStatus.CONFIRMED)
+        after = queue("after")
+        queued(3)
+    before.join(10)
+    after.join(10)
+    assert handed == {"before": OperationStatus.CONFIRMED, "after": None}
+    assert op_id not in relay._locks  # dropped once no thread holds or waits for it

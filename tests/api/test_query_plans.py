@@ -1,0 +1,75 @@
+"""Every lookup a registry operation makes is served by an index (SQLite's query plans).
+
+A lookup without one scans its table, so the operation gets slower as the registry's history
+grows: a spend summed its holder's pending requests over every credit request, an indexed
+transfer loaded its batch's holdings over every holding, the relay read a sender's unsent
+operations over all its nonces, an approval read its project's reports and batches over all
+of them (migration 0019). This runs an issuance, a transfer and a retirement through the API,
+records every statement, and asks SQLite for the plan of each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from registry.runtime import Runtime
+from tests.api.conftest import BOILER, Api
+
+# Tables a full scan of is fine: they hold one row per deployment.
+SMALL = {"registry_meta"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_issuance_a_transfer_and_a_retirement__look_up_nothing_by_scanning(
+    api: Api, runtime: Runtime
+) -> None:
+    batch_id, owner, verifier = api.issued_batch(start="2025-01-01", end="2025-03-31")
+    holder = api.participant(["holder"])
+    project_id = api.get(f"/v1/batches/{batch_id}")["project"]["id"]
+    report = api.ok(
+        f"/v1/projects/{project_id}/reports",
+        {"period_start": "2025-04-01", "period_end": "2025-06-30", "data": BOILER},
+        owner["token"],
+    )
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if not many:
+            statements.append((statement, parameters))
+
+    engines = [runtime.db.engine, runtime.db._read_engine]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        issued = api.ok(
+            f"/v1/reports/{report['id']}/verifications",
+            {"decision": "approve", "reason": "ok"},
+            verifier["token"],
+        )
+        assert issued["status"] == "issued", issued
+        api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": 100}, owner["token"])
+        retired = api.ok(
+            "/v1/retirements",
+            {"batch_id": batch_id, "amount_kg": 10, "beneficiary": "plans", "purpose": "voluntary"},
+            holder["token"],
+        )
+        assert retired["status"] == "confirmed", retired
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+    scans = []
+    with runtime.db.engine.connect() as connection:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+                continue
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, tuple(parameters)).all()
+            for row in plan:
+                detail = str(row[-1])
+                table = detail.split()[1] if detail.startswith("SCAN ") else None
+                if table and table != "CONSTANT" and table not in SMALL:
+                    scans.append(f"{detail}: {' '.join(statement.split())[:200]}")
+    assert len(statements) > 40  # the three operations were recorded
+    assert not scans, "\n".join(scans)

@@ -441,6 +441,14 @@ class DevControls:
     def revert(self, snapshot_id: Any) -> None:
         self._rpc("evm_revert", [snapshot_id])
 
+    def mine(self, blocks: int = 1) -> None:
+        """Mines `blocks` empty blocks (``evm_mine`` takes a count in the in-process EVM, but a
+        timestamp in anvil)."""
+        if self._client.kind == "anvil":
+            self._rpc("anvil_mine", [hex(blocks)])
+        else:
+            self._rpc("evm_mine", [blocks])
+
 
 class ChainClient:
     """A connection to one EVM chain. Construct it with :meth:`in_process` or :meth:`connect`."""

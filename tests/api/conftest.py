@@ -1,6 +1,6 @@
-"""Fixtures for tests through HTTP: a runtime over the in-process chain (reverted after each
-test) and a fresh database (SQLite and PostgreSQL), the app, and a helper that walks the
-credit lifecycle."""
+"""Fixtures for tests through HTTP: a runtime over an anvil chain (reverted after each test)
+and a fresh database (SQLite and PostgreSQL), the app, and a helper that walks the credit
+lifecycle."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from api.app import create_app
 from api.demo import BOILER_DATA
 from chain import ChainClient
 from chain.deploy import deploy, deployment_path
+from chain.localnode import spawn_anvil
 from registry.runtime import Runtime, bootstrap
 from registry.settings import Settings
 from tests.conftest import AnvilNode
@@ -35,13 +36,20 @@ class ChainBase:
 
 
 @pytest.fixture(scope="session")
-def chain_base(tmp_path_factory: pytest.TempPathFactory) -> ChainBase:
-    """One in-process chain with the contracts deployed, recorded in a shared data directory."""
-    client = ChainClient.in_process()
-    data_dir = tmp_path_factory.mktemp("data")
-    deployment = deploy(client, client.default_signer(), admin_delay=3600)
-    deployment.save(deployment_path(data_dir, client.chain_id))
-    return ChainBase(client, data_dir)
+def chain_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChainBase]:
+    """An anvil node of its own (no other fixture snapshots or reverts it) with the contracts
+    deployed, recorded in a shared data directory. Anvil, not the in-process EVM: the chain the
+    service runs on, and it mines a transaction in a fraction of py-evm's time (the API tests
+    took twice as long on py-evm)."""
+    node = spawn_anvil()
+    try:
+        client = ChainClient.connect(node.url)
+        data_dir = tmp_path_factory.mktemp("data")
+        deployment = deploy(client, client.default_signer(), admin_delay=3600)
+        deployment.save(deployment_path(data_dir, client.chain_id))
+        yield ChainBase(client, data_dir)
+    finally:
+        node.stop()
 
 
 def open_runtime(chain_base: ChainBase, database_url: str) -> Runtime:

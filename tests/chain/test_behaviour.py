@@ -60,6 +60,17 @@ def test_roles__operator_role_waits_for_its_schedule_the_verifier_role_does_not(
         deployed.client.transact(t.grant_role("verifier", deployed.admin.address), deployed.admin)
 
 
+def test_dev_mine__mines_that_many_empty_blocks_then_a_revert_forgets_them(deployed: DeployedChain) -> None:
+    client = deployed.client
+    before, snapshot = client.block_number(), client.dev.snapshot()
+    client.dev.mine(3)
+    assert client.block_number() == before + 3
+    times = [client.block(before + i)["timestamp"] for i in range(4)]
+    assert times == sorted(times)  # a count, never taken as a timestamp (anvil's evm_mine would)
+    client.dev.revert(snapshot)
+    assert client.block_number() == before
+
+
 def test_lifecycle__issue_transfer_retire(deployed: DeployedChain) -> None:
     s = registered_project(deployed)
     t = deployed.tanhui

@@ -873,6 +873,9 @@ def _meta(session: Session, *, lock: bool = False) -> RegistryMeta:
         meta = loaded(session, RegistryMeta, 1)
     if meta is None:
         raise LookupError("the database is not bound to a deployment")
+    # Held by the session: its identity map keeps an unchanged row only while something refers
+    # to it, and the next reading in this transaction would select it again.
+    session.info["meta_row"] = meta
     return meta
 
 

@@ -73,3 +73,34 @@ def test_an_issuance_a_transfer_and_a_retirement__look_up_nothing_by_scanning(
                     scans.append(f"{detail}: {' '.join(statement.split())[:200]}")
     assert len(statements) > 40  # the three operations were recorded
     assert not scans, "\n".join(scans)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_transfer__reads_the_meta_row_once_per_transaction(api: Api, runtime: Runtime) -> None:
+    """The relay's commit reads the index mark twice (where the index is, then to apply the
+    block): the session keeps the row, whose identity map would drop it in between (it holds
+    an unchanged row only while something refers to it) and select it again."""
+    batch_id, owner, _ = api.issued_batch()
+    holder = api.participant(["holder"])
+    transactions: list[list[str]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.startswith("BEGIN"):
+            transactions.append([])
+        elif transactions:
+            transactions[-1].append(statement)
+
+    engines = [runtime.db.engine, runtime.db._read_engine]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        api.ok("/v1/transfers", {"batch_id": batch_id, "to": holder["id"], "amount_kg": 100}, owner["token"])
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+    meta_reads = [
+        sum(1 for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM registry_meta" in s)
+        for statements in transactions
+    ]
+    assert len(transactions) == 3, transactions  # the command, the relay's outcome, the answer
+    assert meta_reads[:2] == [1, 1], meta_reads

@@ -219,6 +219,9 @@ class Outbox:
         )
         session.add(operation)
         session.flush()
+        # Held by the session until it ends: its identity map keeps a flushed, unchanged row only
+        # while something refers to it, and the command hands the relay its operations from it.
+        session.info.setdefault("enqueued", []).append(operation)
         return operation
 
 

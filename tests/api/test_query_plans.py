@@ -76,10 +76,13 @@ def test_an_issuance_a_transfer_and_a_retirement__look_up_nothing_by_scanning(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_transfer__reads_the_meta_row_once_per_transaction(api: Api, runtime: Runtime) -> None:
+def test_a_transfer__reads_the_meta_row_once_per_transaction_and_not_the_operation_it_wrote(
+    api: Api, runtime: Runtime
+) -> None:
     """The relay's commit reads the index mark twice (where the index is, then to apply the
-    block): the session keeps the row, whose identity map would drop it in between (it holds
-    an unchanged row only while something refers to it) and select it again."""
+    block), and the command hands the relay the operation it just wrote: the session keeps
+    both rows, which its identity map would drop in between (it holds an unchanged row only
+    while something refers to it) and select again."""
     batch_id, owner, _ = api.issued_batch()
     holder = api.participant(["holder"])
     transactions: list[list[str]] = []
@@ -104,3 +107,8 @@ def test_a_transfer__reads_the_meta_row_once_per_transaction(api: Api, runtime: 
     ]
     assert len(transactions) == 3, transactions  # the command, the relay's outcome, the answer
     assert meta_reads[:2] == [1, 1], meta_reads
+    command = transactions[0]
+    assert any(s.startswith("INSERT INTO chain_operations") for s in command), command
+    assert not [s for s in command if s.startswith("SELECT chain_operations.id, chain_operations.kind")], (
+        command
+    )

@@ -441,9 +441,23 @@ class DevControls:
     def revert(self, snapshot_id: Any) -> None:
         self._rpc("evm_revert", [snapshot_id])
 
+    def restore(self, snapshot_id: Any) -> None:
+        """Reverts to `snapshot_id` as the next user of the chain expects it (a test after
+        another): on anvil also without the transactions waiting in its pool (a revert keeps them,
+        and one with a nonce gap would be mined later, taking another's nonce) and with its clock
+        at the wall clock (a revert takes it back to the snapshot's block, so the chain would fall
+        behind the registry's clock by the time of every test before). The in-process EVM has
+        neither: it mines each transaction as it takes it, at the wall clock's time."""
+        self.revert(snapshot_id)
+        if self._client.kind == "anvil":
+            self._rpc("anvil_dropAllTransactions", [])
+            self._rpc("anvil_setTime", [int(time.time())])
+
     def mine(self, blocks: int = 1) -> None:
-        """Mines `blocks` empty blocks (``evm_mine`` takes a count in the in-process EVM, but a
-        timestamp in anvil)."""
+        """Mines `blocks` (at least one) empty blocks (``evm_mine`` takes a count in the
+        in-process EVM, but a timestamp in anvil)."""
+        if blocks < 1:
+            raise ValueError(f"mine needs at least one block, not {blocks}")
         if self._client.kind == "anvil":
             self._rpc("anvil_mine", [hex(blocks)])
         else:

@@ -104,6 +104,13 @@ def chain_head(client: ChainClient) -> int | None:
         return head
 
 
+def forget_heads() -> None:
+    """Drops every head read (the next probe asks the node): for a chain taken back to an older
+    block on purpose, as the tests do between tests."""
+    with _heads_lock:
+        _heads.clear()
+
+
 @dataclass(frozen=True)
 class Facts:
     """One reading of the database and the chain (None: that part could not be read)."""

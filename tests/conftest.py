@@ -73,7 +73,7 @@ def deployed(deployed_session: DeployedChain) -> Iterator[DeployedChain]:
     dev = deployed_session.client.dev
     snapshot = dev.snapshot()
     yield deployed_session
-    dev.revert(snapshot)
+    dev.restore(snapshot)
 
 
 @pytest.fixture(scope="session")

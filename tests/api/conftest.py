@@ -19,6 +19,7 @@ from api.demo import BOILER_DATA
 from chain import ChainClient
 from chain.deploy import deploy, deployment_path
 from chain.localnode import spawn_anvil
+from registry import metrics
 from registry.runtime import Runtime, bootstrap
 from registry.settings import Settings
 from tests.conftest import AnvilNode
@@ -69,7 +70,8 @@ def runtime(chain_base: ChainBase, database_url: str) -> Iterator[Runtime]:
         yield rt
     finally:
         rt.close()
-        chain_base.client.dev.revert(snapshot)
+        chain_base.client.dev.restore(snapshot)
+        metrics.forget_heads()  # the head read during the test is not the reverted chain's
 
 
 class Api:
@@ -199,7 +201,7 @@ def api(runtime: Runtime) -> Iterator[Api]:
         yield Api(client, token)
 
 
-# -- on anvil: for what needs a separate chain process (crashes) or a chain that charges gas ----
+# -- on the session's shared anvil node, with contracts of the module's own ----------------------
 
 
 @pytest.fixture(scope="module")
@@ -231,4 +233,5 @@ def anvil_env(anvil_base: tuple[AnvilNode, Path], database_url: str) -> Iterator
             }
     finally:
         runtime.close()
-        client.dev.revert(snapshot)
+        client.dev.restore(snapshot)
+        metrics.forget_heads()

@@ -188,7 +188,7 @@ def served_with_keeper(
         yield runtime, path
     finally:
         runtime.close()
-        chain_base.client.dev.revert(snapshot)
+        chain_base.client.dev.restore(snapshot)
 
 
 def test_service__runs_the_keeper_when_the_setting_is_given(served_with_keeper: tuple[Runtime, Path]) -> None:

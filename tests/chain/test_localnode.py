@@ -171,6 +171,35 @@ def test_spawn_anvil__throwaway_node_with_extra_arguments_until_stopped() -> Non
         ChainClient.connect(node.url)
 
 
+def test_dev_restore__on_anvil_leaves_no_pending_transaction_and_the_clock_at_the_wall_clock() -> None:
+    """What a test after another needs of a shared node: a plain revert keeps anvil's pool (a
+    transaction with a nonce gap, mined later, takes the next test's nonce) and takes its clock
+    back to the snapshot's block."""
+    node = localnode.spawn_anvil()
+    try:
+        client = ChainClient.connect(node.url)
+        sender = client.dev_signers()[1].address
+        nonce = client.next_nonce(sender)
+        gap: TxParams = {"from": sender, "to": sender, "value": Wei(0), "nonce": nonce + 1, "gas": 21_000}
+        dev = client.dev
+        for restore in (dev.restore, dev.revert):
+            snapshot = dev.snapshot()
+            client.w3.eth.send_transaction(gap)  # waits in the pool for nonce `nonce`
+            time.sleep(2.2)
+            restore(snapshot)
+            status = client.w3.provider.make_request("txpool_status", [])  # type: ignore[arg-type]
+            waiting = int(status["result"]["pending"], 16) + int(status["result"]["queued"], 16)
+            dev.mine(1)
+            lag = time.time() - client.block("latest")["timestamp"]
+            if restore == dev.revert:
+                assert waiting == 1 and lag >= 2, (waiting, lag)  # what restore is for
+            else:
+                assert waiting == 0 and lag < 2, (waiting, lag)
+            assert client.next_nonce(sender) == nonce
+    finally:
+        node.stop()
+
+
 def _dead_pid() -> int:
     """The pid of a process that has ended (and been reaped)."""
     process = subprocess.Popen(["true"])

@@ -199,7 +199,7 @@ def world(
             yield w
     finally:
         runtime.close()
-        client.dev.revert(snapshot)
+        client.dev.restore(snapshot)
 
 
 def checked(page: Page, url: str) -> tuple[str, str, set[str]]:

@@ -41,7 +41,7 @@ def chain_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChainBase]:
     """An anvil node of its own (no other fixture snapshots or reverts it) with the contracts
     deployed, recorded in a shared data directory. Anvil, not the in-process EVM: the chain the
     service runs on, and it mines a transaction in a fraction of py-evm's time (the API tests
-    took twice as long on py-evm)."""
+    took 1.5 times as long on py-evm, the role-route test twice as long)."""
     node = spawn_anvil()
     try:
         client = ChainClient.connect(node.url)

@@ -185,7 +185,8 @@ def test_dev_restore__on_anvil_leaves_no_pending_transaction_and_the_clock_at_th
         for restore in (dev.restore, dev.revert):
             snapshot = dev.snapshot()
             client.w3.eth.send_transaction(gap)  # waits in the pool for nonce `nonce`
-            time.sleep(2.2)
+            # Long enough that a block mined a second after the snapshot's is still 2 s behind.
+            time.sleep(3.5)
             restore(snapshot)
             status = client.w3.provider.make_request("txpool_status", [])  # type: ignore[arg-type]
             waiting = int(status["result"]["pending"], 16) + int(status["result"]["queued"], 16)

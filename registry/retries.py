@@ -22,7 +22,7 @@ from registry.errors import Conflict, Forbidden
 from registry.models import ChainOperation, MonitoringReport, Participant, Project, Verification
 from registry.outbox import Outbox
 from registry.states import Custody, OperationStatus, ReportStatus, Standing
-from registry.verification import ISSUE_GAS
+from registry.verification import issue_gas
 
 
 class NotFailed(Conflict):
@@ -194,7 +194,7 @@ def retry_issuance(
                 call=outbox.calls.issue(report_hash),
                 signer=outbox.operator,
                 payload=issue_payload,
-                gas=ISSUE_GAS,
+                gas=issue_gas(session, project, start),
                 depends_on=record,
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -249,6 +250,58 @@ def test_spends__are_signed_with_their_fixed_gas_limits(api: Api, runtime: Runti
         {"from": owner["id"], "to": buyer["id"], "batch_id": batch_id, "amount_kg": 5},
         {"holder": owner["id"], "batch_id": batch_id, "amount_kg": 2},
     ]
+
+
+def test_a_report_back_filling_a_gap__is_issued_with_gas_for_every_issued_period_of_its_project(
+    api: Api, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issuing a report before a project's latest issued period costs the contract ~2.2k gas
+    per issued period of the project (it checks the report overlaps none): with a fixed limit,
+    a project of some 600 issued periods could not back-fill a gap (found by the benchmark at
+    --ops 300: "ran out of gas"). The fixed limit is lowered here to just above what issuing
+    in order costs, so that twelve periods are enough to show it."""
+    from registry import verification
+
+    api.published_methodology_once()
+    owner, verifier = api.participant(["project_owner"]), api.participant(["verifier"])
+    project = api.registered_project(owner)
+    approve = {"decision": "approve", "reason": "ok"}
+
+    def issue(quarter: int) -> dict[str, Any]:
+        start = date(2021 + quarter // 4, 1 + 3 * (quarter % 4), 1)
+        end = date(2021 + (quarter + 1) // 4, 1 + 3 * ((quarter + 1) % 4), 1) - timedelta(days=1)
+        report = api.report(project, owner, str(start), str(end))
+        issued = api.ok(f"/v1/reports/{report['id']}/verifications", approve, verifier["token"])
+        with runtime.db.reading() as session:
+            tx_hash = (
+                session.execute(
+                    select(ChainOperation.tx_hash)
+                    .where(
+                        ChainOperation.kind == "issue",
+                        ChainOperation.payload["report"].as_string() == report["id"],
+                    )
+                    .order_by(ChainOperation.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+        assert tx_hash is not None
+        receipt = runtime.client.find_receipt(tx_hash)
+        assert receipt is not None
+        return {**issued, "limit": runtime.client.get_transaction(tx_hash)["gas"], "used": receipt["gasUsed"]}
+
+    in_order = [issue(quarter) for quarter in range(1, 13)]
+    assert [r["status"] for r in in_order] == ["issued"] * 12
+    assert {r["limit"] for r in in_order} == {verification.ISSUE_GAS}  # no back-fill, no more gas
+    fixed = max(r["used"] for r in in_order) + 5_000
+    monkeypatch.setattr(verification, "ISSUE_GAS", fixed)
+
+    back_fill = issue(0)  # the quarter before all twelve
+
+    assert back_fill["status"] == "issued", back_fill
+    assert back_fill["used"] > fixed  # the scan: without more gas it would have run out
+    assert back_fill["limit"] == fixed + verification.ISSUE_GAS_PER_PERIOD * 12
+    assert issue(13)["limit"] == fixed  # after the latest period again: the fixed limit
 
 
 def test_a_holders_key__is_decrypted_once_for_all_its_spends(

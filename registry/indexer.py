@@ -703,19 +703,32 @@ _Rows = dict[type[Any], list[dict[str, Any]]]
 
 
 class _HoldingCache:
-    """The holdings an event range touches, loaded in one query and written back once."""
+    """The holdings an event range touches — its senders' and recipients' of the batches they
+    move, not every holder's of those batches — loaded in a query per 500 and written back
+    once."""
 
     def __init__(self, session: Session, events: list[ChainEvent]) -> None:
         self.session = session
-        batch_ids = set()
+        touched: set[tuple[str, int]] = set()
         for e in events:
             if e.name == "TransferSingle":
-                batch_ids.add(int(e.args["id"]))
+                ids = [int(e.args["id"])]
             elif e.name == "TransferBatch":
-                batch_ids.update(int(i) for i in e.args["ids"])
+                ids = [int(i) for i in e.args["ids"]]
+            else:
+                continue
+            holders = [a for a in (e.args["from"], e.args["to"]) if a != ZERO]
+            touched.update((a, i) for a in holders for i in ids)
         self.rows: dict[tuple[str, int], Holding] = {}
-        if batch_ids:
-            for h in session.execute(select(Holding).where(Holding.batch_id.in_(batch_ids))).scalars():
+        pairs = sorted(touched)
+        for start in range(0, len(pairs), 500):  # bounded IN lists
+            chunk = pairs[start : start + 500]
+            # The addresses' holdings of the batches: the pairs, and at most the pairs crossed.
+            for h in session.execute(
+                select(Holding).where(
+                    Holding.address.in_({a for a, _ in chunk}), Holding.batch_id.in_({i for _, i in chunk})
+                )
+            ).scalars():
                 self.rows[(h.address, h.batch_id)] = h
         self.delta: dict[tuple[str, int], int] = defaultdict(int)
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from registry.models import Holding
 from registry.runtime import Runtime
 from tests.api.conftest import BOILER, Api
 
@@ -112,3 +113,32 @@ def test_a_transfer__reads_the_meta_row_once_per_transaction_and_not_the_operati
     assert not [s for s in command if s.startswith("SELECT chain_operations.id, chain_operations.kind")], (
         command
     )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_transfer__loads_its_sender_and_recipient_holdings_not_every_holders_of_the_batch(
+    api: Api, runtime: Runtime
+) -> None:
+    """The index applied a transfer by loading every holding of its batch: a batch held by
+    thousands made each of its transfers as slow as reading them all."""
+    batch_id, owner, _ = api.issued_batch()
+    holders = [api.participant(["holder"]) for _ in range(6)]
+    for h in holders:
+        api.ok("/v1/transfers", {"batch_id": batch_id, "to": h["id"], "amount_kg": 10}, owner["token"])
+    loaded: list[tuple[str, int]] = []
+
+    def on_load(holding: Holding, context: Any) -> None:
+        loaded.append((holding.address, holding.batch_id))
+
+    event.listen(Holding, "load", on_load)
+    try:
+        api.ok(
+            "/v1/transfers",
+            {"batch_id": batch_id, "to": holders[0]["id"], "amount_kg": 1},
+            holders[1]["token"],
+        )
+    finally:
+        event.remove(Holding, "load", on_load)
+    assert sorted(loaded) == sorted((h["address"], batch_id) for h in holders[:2]), loaded
+    holdings = {h["batch_id"]: h["amount_kg"] for h in api.get("/v1/holdings", holders[0]["token"])}
+    assert holdings[batch_id] == 11

@@ -31,6 +31,7 @@ import asyncio
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,7 +54,7 @@ from web3.types import RPCEndpoint  # noqa: E402
 from chain import ChainClient  # noqa: E402
 from chain.contracts import Deployment, Tanhui  # noqa: E402
 from chain.deploy import deployment_path  # noqa: E402
-from chain.localnode import free_port, spawn_anvil  # noqa: E402
+from chain.localnode import AnvilProcess, free_port, spawn_anvil  # noqa: E402
 from chain.signers import LocalSigner  # noqa: E402
 
 BOILER = {
@@ -243,9 +244,16 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, n: int, per_client: int) -> None:
-
     node = spawn_anvil()
     data_dir = Path(tempfile.mkdtemp(prefix="tanhui-bench-"))
+    try:
+        measure(args, n, per_client, node, data_dir)
+    finally:  # also when a run fails: no node, cache or data directory left behind
+        node.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, n: int, per_client: int, node: AnvilProcess, data_dir: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
@@ -517,7 +525,7 @@ def run(args: argparse.Namespace, n: int, per_client: int) -> None:
     events = replica.indexer.sync()
     index_rate = rate(events, time.perf_counter() - t)
     replica.close()
-    node.process.terminate()
+    node.stop()
 
     gas = subprocess.run(
         [

@@ -723,7 +723,8 @@ class _HoldingCache:
         pairs = sorted(touched)
         for start in range(0, len(pairs), 500):  # bounded IN lists
             chunk = pairs[start : start + 500]
-            # The addresses' holdings of the batches: the pairs, and at most the pairs crossed.
+            # The addresses' holdings of the batches: the pairs, and at most the pairs crossed
+            # (a row-value IN of the pairs scans the table on SQLite).
             for h in session.execute(
                 select(Holding).where(
                     Holding.address.in_({a for a, _ in chunk}), Holding.batch_id.in_({i for _, i in chunk})

@@ -29,6 +29,11 @@ ISSUE_GAS_PER_PERIOD = 2_600
 _PROJECT_PERIODS = select(func.count(Batch.id), func.max(Batch.period_end)).where(
     Batch.project_hash == bindparam("project_hash")
 )
+#: Its reports verified and not yet indexed as issued (their issuance in flight), and the last
+#: day of the latest one's period.
+_IN_FLIGHT = select(func.count(MonitoringReport.id), func.max(MonitoringReport.period_end)).where(
+    MonitoringReport.project_id == bindparam("project_id"), MonitoringReport.status == ReportStatus.VERIFIED
+)
 
 OUTCOMES = {
     "approve": ReportStatus.VERIFIED,
@@ -91,14 +96,18 @@ def decide(
 def issue_gas(session: Session, project: Project, start: int) -> int:
     """The gas limit of issuing a report of `project` whose period starts at `start` (chain
     time): the fixed limit, and for a report back-filling a gap before the project's latest
-    issued period, the contract's scan of every issued period of the project. Without it a
-    project of some 600 issued periods could not back-fill a gap: its issuance ran out of gas.
-    (Issuances of the project in flight, not yet indexed, are covered by the fixed limit's
-    margin, some 500 periods.)"""
-    count, latest_end = session.execute(_PROJECT_PERIODS, {"project_hash": project.onchain_id}).one()
+    period, the contract's scan of every issued period of the project. Without it a project of
+    some 600 issued periods could not back-fill a gap: its issuance ran out of gas. The project's
+    issuances in flight (verified reports not yet indexed as batches) count as issued: one of
+    them may be mined first."""
+    issued, latest_end = session.execute(_PROJECT_PERIODS, {"project_hash": project.onchain_id}).one()
+    in_flight, last_day = session.execute(_IN_FLIGHT, {"project_id": project.id}).one()
+    if last_day is not None:
+        in_flight_end = reports.chain_period(last_day, last_day)[1]
+        latest_end = in_flight_end if latest_end is None else max(int(latest_end), in_flight_end)
     if latest_end is None or start >= latest_end:
         return ISSUE_GAS
-    return ISSUE_GAS + ISSUE_GAS_PER_PERIOD * int(count)
+    return ISSUE_GAS + ISSUE_GAS_PER_PERIOD * (int(issued) + int(in_flight))
 
 
 def issuance_failed(session: Session, op: ChainOperation) -> None:

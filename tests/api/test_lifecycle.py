@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from chain import errors
-from registry.models import ChainOperation
+from registry.models import ChainOperation, MonitoringReport
 from registry.reconcile import reconcile
 from registry.runtime import Runtime
+from registry.states import ReportStatus
 from tests.api.conftest import BOILER_NET_KG, Api
 
 
@@ -267,10 +268,13 @@ def test_a_report_back_filling_a_gap__is_issued_with_gas_for_every_issued_period
     project = api.registered_project(owner)
     approve = {"decision": "approve", "reason": "ok"}
 
-    def issue(quarter: int) -> dict[str, Any]:
+    def period(quarter: int) -> tuple[str, str]:
         start = date(2021 + quarter // 4, 1 + 3 * (quarter % 4), 1)
         end = date(2021 + (quarter + 1) // 4, 1 + 3 * ((quarter + 1) % 4), 1) - timedelta(days=1)
-        report = api.report(project, owner, str(start), str(end))
+        return str(start), str(end)
+
+    def issue(quarter: int) -> dict[str, Any]:
+        report = api.report(project, owner, *period(quarter))
         issued = api.ok(f"/v1/reports/{report['id']}/verifications", approve, verifier["token"])
         with runtime.db.reading() as session:
             tx_hash = (
@@ -302,6 +306,17 @@ def test_a_report_back_filling_a_gap__is_issued_with_gas_for_every_issued_period
     assert back_fill["used"] > fixed  # the scan: without more gas it would have run out
     assert back_fill["limit"] == fixed + verification.ISSUE_GAS_PER_PERIOD * 12
     assert issue(13)["limit"] == fixed  # after the latest period again: the fixed limit
+
+    # An issuance in flight (its report verified, its batch not indexed yet) of a later period:
+    # mined first, it makes the next one a back-fill on chain.
+    later = api.report(project, owner, *period(15))
+    with runtime.db.transaction() as session:
+        session.execute(
+            update(MonitoringReport)
+            .where(MonitoringReport.public_id == later["id"])
+            .values(status=ReportStatus.VERIFIED)
+        )
+    assert issue(14)["limit"] == fixed + verification.ISSUE_GAS_PER_PERIOD * (14 + 1)
 
 
 def test_a_holders_key__is_decrypted_once_for_all_its_spends(

@@ -511,7 +511,11 @@ def measure(args: argparse.Namespace, n: int, per_client: int, node: AnvilProces
         rss = peak_rss_mib(service.pid)
     finally:
         service.send_signal(signal.SIGINT)
-        service.wait(timeout=30)
+        try:
+            service.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # not stopped in time: not left running either
+            service.kill()
+            service.wait()
 
     # -- indexer catch-up on a fresh database ------------------------------------------------------
     from registry.runtime import Runtime
